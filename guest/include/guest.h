@@ -1,0 +1,116 @@
+/* Guest SDK: port/MSR/TSC helpers, text output and the report channel macros. */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot_abi.h"
+#include "ports.h"
+#include "report_abi.h"
+
+/* The guest's entry point, called on vCPU 0 with the host's arguments (argv[0] = image). */
+int main(int argc, char **argv);
+/* Called on every other vCPU; the default spins forever. */
+void guest_ap_main(unsigned int vcpu_id);
+
+const struct boot_info *guest_boot_info(void);
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port) : "memory");
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port) : "memory");
+	return v;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+}
+
+/* RDTSC ordered after every earlier load (LFENCE), as a clock read needs. */
+static inline uint64_t rdtsc_ordered(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+
+void *memset(void *s, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Raw text on the debug console port. */
+void guest_puts(const char *s);
+
+/* Fill a report on this vCPU's stack and hand its address to the host (one exit). */
+void guest_report(uint32_t cmd, const char *file, uint32_t line, uint32_t nr_values,
+		  const uint64_t *values, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void guest_exit(int code) __attribute__((noreturn));
+
+#define GUEST_PRINT(...) guest_report(REPORT_PRINT, __FILE__, __LINE__, 0, NULL, __VA_ARGS__)
+
+#define GUEST_SYNC(stage)                                                      \
+	do {                                                                   \
+		uint64_t __v = (uint64_t)(stage);                              \
+		guest_report(REPORT_SYNC, __FILE__, __LINE__, 1, &__v, "%s", #stage); \
+	} while (0)
+
+#define GUEST_ASSERT(cond)                                                     \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			guest_report(REPORT_ABORT, __FILE__, __LINE__, 0, NULL, "%s", #cond); \
+			guest_exit(REPORT_EXIT_CODE_MAX);                      \
+		}                                                              \
+	} while (0)
+
+#define GUEST_ASSERT_EQ(a, b)                                                  \
+	do {                                                                   \
+		uint64_t __v[2] = { (uint64_t)(a), (uint64_t)(b) };            \
+		if (__v[0] != __v[1]) {                                        \
+			guest_report(REPORT_ABORT, __FILE__, __LINE__, 2, __v, "%s == %s", #a, #b); \
+			guest_exit(REPORT_EXIT_CODE_MAX);                      \
+		}                                                              \
+	} while (0)
+
+#define GUEST_EXIT(code) guest_exit(code)
+#define GUEST_DONE() guest_exit(0)
+
+#endif

@@ -1,0 +1,122 @@
+/* Guest runtime: C entry, string functions, console output and the report channel. */
+#include "guest.h"
+
+static const struct boot_info *boot_info;
+
+const struct boot_info *guest_boot_info(void)
+{
+	return boot_info;
+}
+
+void *memset(void *s, int c, size_t n)
+{
+	unsigned char *p = s;
+
+	while (n--)
+		*p++ = (unsigned char)c;
+	return s;
+}
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	while (n--)
+		*d++ = *s++;
+	return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+
+	for (; n; n--, x++, y++)
+		if (*x != *y)
+			return *x - *y;
+	return 0;
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+void guest_puts(const char *s)
+{
+	while (*s)
+		outb(PORT_DEBUG_CONSOLE, (uint8_t)*s++);
+}
+
+static void copy_string(char *dst, size_t size, const char *src)
+{
+	size_t i = 0;
+
+	for (; src && src[i] && i + 1 < size; i++)
+		dst[i] = src[i];
+	dst[i] = '\0';
+}
+
+void guest_report(uint32_t cmd, const char *file, uint32_t line, uint32_t nr_values,
+		  const uint64_t *values, const char *fmt, ...)
+{
+	struct guest_report r;
+	va_list ap;
+
+	r.magic = REPORT_MAGIC;
+	r.cmd = cmd;
+	r.line = line;
+	r.nr_values = nr_values;
+	for (uint32_t i = 0; i < REPORT_MAX_VALUES; i++)
+		r.values[i] = i < nr_values ? values[i] : 0;
+	copy_string(r.file, sizeof(r.file), file);
+	va_start(ap, fmt);
+	vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
+	va_end(ap);
+	/* Identity-mapped, below 4 GiB: the stack address is the GPA. */
+	outl(PORT_REPORT, (uint32_t)(uintptr_t)&r);
+}
+
+void guest_exit(int code)
+{
+	uint64_t v = (uint64_t)code;
+
+	guest_report(REPORT_DONE, __FILE__, __LINE__, 1, &v, "exit");
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+__attribute__((weak)) void guest_ap_main(unsigned int vcpu_id)
+{
+	(void)vcpu_id;
+	for (;;)
+		cpu_relax();
+}
+
+void guest_start(const struct boot_info *bi, uint64_t vcpu_id);
+
+void guest_start(const struct boot_info *bi, uint64_t vcpu_id)
+{
+	if (vcpu_id != 0) {
+		guest_ap_main((unsigned int)vcpu_id);
+		for (;;)
+			cpu_relax();
+	}
+	boot_info = bi;
+	if (bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION) {
+		guest_puts("guest: boot_info has a bad magic or version\n");
+		guest_exit(REPORT_EXIT_CODE_MAX);
+	}
+	guest_exit(main((int)bi->argc, (char **)bi->argv));
+}

@@ -1,0 +1,45 @@
+/* Guest-physical memory map shared by the VMM and the bundled guests. */
+#ifndef PVCLOCK_VMM_MEMMAP_H
+#define PVCLOCK_VMM_MEMMAP_H
+
+/* The guest linker script includes this file too; it cannot take C integer suffixes. */
+#ifdef MEMMAP_LINKER_SCRIPT
+#define MEMMAP_C(x, suffix) x
+#else
+#define MEMMAP_C(x, suffix) x##suffix
+#endif
+
+/*
+ * Everything below GUEST_IMAGE_MIN belongs to the VMM: it builds these structures before the
+ * first KVM_RUN, and refuses to load an image or to publish a clock into them.
+ *
+ *   0x00000000 - 0x00000fff  unused (left zero; a NULL dereference reads zeros)
+ *   0x00001000 - 0x00001fff  GDT and 64-bit TSS                (MEMMAP_GDT, MEMMAP_TSS)
+ *   0x00002000 - 0x00003fff  boot information + argument strings (MEMMAP_BOOT_INFO)
+ *   0x00010000 - 0x00015fff  identity page tables: PML4, PDPT, 4 page directories
+ *   0x00080000 - 0x0009ffff  per-vCPU boot stacks, MEMMAP_STACK_SIZE each, growing down
+ *   0x00100000 - mem end     guest image (ELF PT_LOAD segments) and free RAM
+ *   0xc0000000 - 0xffffffff  never RAM: reserved for MMIO (APIC, IOAPIC, devices)
+ */
+#define MEMMAP_GDT		MEMMAP_C(0x1000, u)
+#define MEMMAP_TSS		MEMMAP_C(0x1800, u)
+#define MEMMAP_BOOT_INFO	MEMMAP_C(0x2000, u)
+#define MEMMAP_BOOT_INFO_SIZE	MEMMAP_C(0x2000, u)
+#define MEMMAP_PML4		MEMMAP_C(0x10000, u)
+#define MEMMAP_PDPT		MEMMAP_C(0x11000, u)
+#define MEMMAP_PD		MEMMAP_C(0x12000, u)	/* 4 consecutive pages, one per GiB */
+#define MEMMAP_PAGE_TABLES_END	MEMMAP_C(0x16000, u)
+#define MEMMAP_STACKS		MEMMAP_C(0x80000, u)
+#define MEMMAP_STACK_SIZE	MEMMAP_C(0x4000, u)
+#define MEMMAP_STACKS_END	MEMMAP_C(0xa0000, u)
+#define MEMMAP_MAX_VCPUS	((MEMMAP_STACKS_END - MEMMAP_STACKS) / MEMMAP_STACK_SIZE)
+
+#define GUEST_IMAGE_MIN		MEMMAP_C(0x100000, u)	/* lowest address an image may load at */
+#define GUEST_MEM_MIN		MEMMAP_C(0x200000, u)	/* smallest RAM size accepted (2 MiB) */
+#define GUEST_MEM_DEFAULT	MEMMAP_C(0x4000000, u)	/* 64 MiB */
+#define GUEST_MEM_MAX		MEMMAP_C(0xc0000000, ull)	/* RAM ends below the MMIO window */
+#define GUEST_MMIO_BASE		MEMMAP_C(0xc0000000, ull)
+#define GUEST_IDENTITY_MAP_END	MEMMAP_C(0x100000000, ull)	/* the page tables map 0..4 GiB */
+#define GUEST_PAGE_SIZE		MEMMAP_C(0x1000, u)
+
+#endif

@@ -1,0 +1,147 @@
+/* pvclock-vmm command line: parse options, run the guest, turn the outcome into an exit status. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guest_mem.h"
+#include "memmap.h"
+#include "vmm.h"
+
+#ifndef PVCLOCK_VMM_VERSION
+#define PVCLOCK_VMM_VERSION "unknown"
+#endif
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: pvclock-vmm run [options] IMAGE [--] [GUEST-ARGS...]\n"
+		"       pvclock-vmm --help | --version\n"
+		"\n"
+		"Run a 64-bit ELF guest on /dev/kvm. The guest's arguments follow the image.\n"
+		"\n"
+		"options:\n"
+		"  -m, --mem SIZE       guest RAM, e.g. 64M or 1G (default 64M, 2M..3G)\n"
+		"  -c, --vcpus N        number of vCPUs, one thread each (default 1, at most %u)\n"
+		"  -t, --timeout SECS   stop the guest after SECS seconds (default: no limit)\n"
+		"  -v, --verbose        more messages (repeat for debug)\n"
+		"  -q, --quiet          errors only\n"
+		"  -h, --help           this text\n"
+		"  -V, --version        print the version\n"
+		"\n"
+		"exit status: the guest's exit code (0-63) when it reports DONE;\n"
+		"  64 usage error, 65 guest assertion failed, 66 guest protocol error,\n"
+		"  67 guest crash (triple fault), 68 timeout, 70 VMM or setup error.\n",
+		MEMMAP_MAX_VCPUS);
+}
+
+static int parse_timeout(const char *text, uint64_t *ns)
+{
+	char *end;
+	double s;
+
+	errno = 0;
+	s = strtod(text, &end);
+	if (errno || end == text || *end || !isfinite(s) || s <= 0 || s > 1e6) {
+		fprintf(stderr, "pvclock-vmm: invalid --timeout '%s' (seconds, > 0 and <= 1e6)\n",
+			text);
+		return -EINVAL;
+	}
+	*ns = (uint64_t)(s * 1e9);
+	return 0;
+}
+
+static int parse_vcpus(const char *text, unsigned int *n)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < 1 || v > MEMMAP_MAX_VCPUS) {
+		fprintf(stderr, "pvclock-vmm: invalid --vcpus '%s' (1..%u)\n", text,
+			MEMMAP_MAX_VCPUS);
+		return -EINVAL;
+	}
+	*n = (unsigned int)v;
+	return 0;
+}
+
+/* Parse "run [options] IMAGE [--] ARGS"; returns 0, or the exit status to leave with. */
+static int parse_run(int argc, char **argv, struct vmm_config *cfg)
+{
+	static const struct option opts[] = {
+		{ "mem", required_argument, NULL, 'm' },
+		{ "vcpus", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum log_level level = LOG_WARN;
+	int c, bad = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+m:c:t:vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': bad |= guest_mem_parse_size(optarg, &cfg->mem_size); break;
+		case 'c': bad |= parse_vcpus(optarg, &cfg->nr_vcpus); break;
+		case 't': bad |= parse_timeout(optarg, &cfg->timeout_ns); break;
+		case 'v': level = level < LOG_DEBUG ? level + 1 : LOG_DEBUG; break;
+		case 'q': level = LOG_ERR; break;
+		case 'h': usage(stdout); return -1;
+		default: bad = 1; break;
+		}
+	}
+	log_set_level(level);
+	if (bad)
+		return VMM_EXIT_USAGE;
+	if (optind >= argc) {
+		fprintf(stderr, "pvclock-vmm: run: missing IMAGE (see --help)\n");
+		return VMM_EXIT_USAGE;
+	}
+	cfg->image_path = argv[optind];
+	/* The guest sees argv[0] = the image, then everything after it (a leading "--" dropped). */
+	if (optind + 1 < argc && !strcmp(argv[optind + 1], "--")) {
+		argv[optind + 1] = argv[optind];
+		optind++;
+	}
+	cfg->argv = &argv[optind];
+	cfg->argc = argc - optind;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm_config cfg = { 0 };
+	struct vmm_result result;
+	int ret;
+
+	if (argc < 2) {
+		usage(stderr);
+		return VMM_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("pvclock-vmm %s\n", PVCLOCK_VMM_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "run")) {
+		fprintf(stderr, "pvclock-vmm: unknown command '%s' (try --help)\n", argv[1]);
+		return VMM_EXIT_USAGE;
+	}
+	ret = parse_run(argc - 1, argv + 1, &cfg);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (vmm_run(&cfg, &result))
+		return VMM_EXIT_VMM_ERROR;
+	if (result.stop != VM_STOP_DONE)
+		pr_info("run ended: %s", vm_stop_name(result.stop));
+	return vmm_exit_status(&result);
+}

@@ -1,0 +1,36 @@
+/* struct vcpu: one KVM vCPU, its kvm_run mapping, its thread and its run loop. */
+#ifndef VMM_VCPU_H
+#define VMM_VCPU_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <linux/kvm.h>
+
+#include "exit.h"
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool thread_started;
+	struct exit_ctx exit_ctx;
+	unsigned long nr_exits;
+};
+
+/* Create vCPU @id in @vm with CPUID set and registers at the long-mode entry @entry. */
+int vcpu_create(struct vm *vm, unsigned int id, uint64_t entry, struct vcpu **out) __must_check;
+void vcpu_destroy(struct vcpu *vcpu);
+int vcpu_start(struct vcpu *vcpu) __must_check;
+void vcpu_join(struct vcpu *vcpu);
+/* Make the vCPU leave KVM_RUN soon (thread-safe, async-signal-safe enough for the watchdog). */
+void vcpu_kick(struct vcpu *vcpu);
+void vcpu_dump_regs(struct vcpu *vcpu);
+/* Install the no-op handler for the kick signal; call once before starting vCPU threads. */
+int vcpu_install_kick_handler(void) __must_check;
+
+#endif

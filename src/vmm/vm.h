@@ -1,0 +1,46 @@
+/* struct vm: the KVM VM, its RAM, devices, vCPUs and the shared stop state. */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <pthread.h>
+#include <linux/kvm.h>
+
+#include "exit.h"
+#include "guest_mem.h"
+#include "io_bus.h"
+#include "memmap.h"
+#include "msr_table.h"
+
+struct vcpu;
+
+struct vm {
+	int kvm_fd;
+	int vm_fd;
+	struct guest_mem mem;
+	struct kvm_cpuid2 *cpuid;	/* what KVM supports; vCPUs get this (plus our leaves) */
+	struct io_bus pio;
+	struct io_bus mmio;
+	struct msr_table msrs;
+	unsigned int nr_vcpus;
+	struct vcpu *vcpus[MEMMAP_MAX_VCPUS];
+
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	int stop;			/* enum vm_stop; set once, read without the lock */
+	unsigned int stop_vcpu;		/* which vCPU stopped the run */
+};
+
+/* Open KVM, create the VM and @mem_size bytes of RAM at GPA 0. */
+int vm_create(struct vm **out, uint64_t mem_size) __must_check;
+void vm_destroy(struct vm *vm);
+
+/* End the run (the first reason wins) and kick every vCPU out of KVM_RUN. */
+void vm_request_stop(struct vm *vm, enum vm_stop reason, unsigned int vcpu_id);
+static inline int vm_stopping(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE);
+}
+/* Wait until the run stops or @timeout_ns passes (0: no limit); returns the stop reason. */
+enum vm_stop vm_wait_stop(struct vm *vm, uint64_t timeout_ns);
+
+#endif

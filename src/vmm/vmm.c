@@ -1,0 +1,151 @@
+/* vmm_run: assemble a VM from a config, run its vCPU threads under the watchdog, report. */
+#include "vmm.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "boot.h"
+#include "console.h"
+#include "elf_load.h"
+#include "ports.h"
+#include "report.h"
+#include "vcpu.h"
+#include "vm.h"
+
+struct vmm {
+	struct vm *vm;
+	struct console console;
+	struct report_dev report;
+	bool console_ready, report_ready;
+};
+
+static int vmm_add_devices(struct vmm *v, FILE *out)
+{
+	int ret;
+
+	ret = console_init(&v->console, out);
+	if (ret)
+		return ret;
+	v->console_ready = true;
+	ret = report_dev_init(&v->report, &v->vm->mem, out);
+	if (ret)
+		return ret;
+	v->report_ready = true;
+	ret = io_bus_register(&v->vm->pio, PORT_DEBUG_CONSOLE, 1, "debug-console", console_io,
+			      &v->console);
+	if (!ret)
+		ret = io_bus_register(&v->vm->pio, PORT_REPORT, 4, "report", report_dev_io,
+				      &v->report);
+	return ret;
+}
+
+static int vmm_load_image(struct vmm *v, const struct vmm_config *cfg, uint64_t *entry)
+{
+	struct elf_image_info info;
+	int ret;
+
+	if (cfg->image_path)
+		ret = elf_load_file(&v->vm->mem, cfg->image_path, &info);
+	else
+		ret = elf_load(&v->vm->mem, cfg->image, cfg->image_size, "(memory)", &info);
+	if (ret)
+		return ret;
+	pr_info("loaded %u segments at 0x%llx-0x%llx, entry 0x%llx", info.nr_segments,
+		(unsigned long long)info.low, (unsigned long long)info.high,
+		(unsigned long long)info.entry);
+	*entry = info.entry;
+	return 0;
+}
+
+static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
+{
+	unsigned int nr_vcpus = cfg->nr_vcpus ? cfg->nr_vcpus : 1;
+	uint64_t entry;
+	int ret;
+
+	if (nr_vcpus > MEMMAP_MAX_VCPUS) {
+		pr_err("%u vCPUs requested, at most %u are supported", nr_vcpus, MEMMAP_MAX_VCPUS);
+		return -EINVAL;
+	}
+	ret = vcpu_install_kick_handler();
+	if (!ret)
+		ret = vm_create(&v->vm, cfg->mem_size ? cfg->mem_size : GUEST_MEM_DEFAULT);
+	if (!ret)
+		ret = vmm_add_devices(v, cfg->console ? cfg->console : stdout);
+	if (!ret)
+		ret = vmm_load_image(v, cfg, &entry);
+	if (!ret)
+		ret = boot_write_tables(&v->vm->mem, nr_vcpus, cfg->argc, cfg->argv);
+	for (unsigned int i = 0; !ret && i < nr_vcpus; i++) {
+		ret = vcpu_create(v->vm, i, entry, &v->vm->vcpus[i]);
+		if (!ret)
+			v->vm->nr_vcpus++;
+	}
+	return ret;
+}
+
+static void vmm_teardown(struct vmm *v)
+{
+	if (v->console_ready) {
+		console_flush(&v->console);
+		console_destroy(&v->console);
+	}
+	if (v->report_ready)
+		report_dev_destroy(&v->report);
+	vm_destroy(v->vm);
+}
+
+static void vmm_collect(struct vmm *v, struct vmm_result *result)
+{
+	struct vm *vm = v->vm;
+
+	memset(result, 0, sizeof(*result));
+	result->stop = vm->stop;
+	result->guest_exit_code = v->report.outcome.exit_code;
+	result->syncs = v->report.outcome.syncs;
+	result->last_sync = v->report.outcome.last_sync;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		result->nr_exits += vm->vcpus[i]->nr_exits;
+}
+
+int vmm_run(const struct vmm_config *cfg, struct vmm_result *result)
+{
+	struct vmm v = { 0 };
+	unsigned int started = 0;
+	int ret;
+
+	ret = vmm_build(&v, cfg);
+	for (; !ret && started < v.vm->nr_vcpus; started++)
+		ret = vcpu_start(v.vm->vcpus[started]);
+	if (ret && v.vm)
+		vm_request_stop(v.vm, VM_STOP_VMM_ERROR, 0);
+	else if (!ret && vm_wait_stop(v.vm, cfg->timeout_ns) == VM_STOP_TIMEOUT)
+		pr_err("guest still running after the %.3f s timeout: stopped",
+		       cfg->timeout_ns / 1e9);
+	for (unsigned int i = 0; i < started; i++)
+		vcpu_join(v.vm->vcpus[i]);
+	if (!ret)
+		vmm_collect(&v, result);
+	vmm_teardown(&v);
+	return ret;
+}
+
+int vmm_exit_status(const struct vmm_result *result)
+{
+	if (!result)
+		return VMM_EXIT_VMM_ERROR;
+	switch (result->stop) {
+	case VM_STOP_DONE:
+		return result->guest_exit_code;
+	case VM_STOP_ABORT:
+		return VMM_EXIT_ABORT;
+	case VM_STOP_GUEST_ERROR:
+		return VMM_EXIT_GUEST_ERROR;
+	case VM_STOP_CRASH:
+		return VMM_EXIT_CRASH;
+	case VM_STOP_TIMEOUT:
+		return VMM_EXIT_TIMEOUT;
+	default:
+		return VMM_EXIT_VMM_ERROR;
+	}
+}

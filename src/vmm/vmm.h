@@ -1,0 +1,46 @@
+/* The VMM as a library: run one guest image to completion and say how it ended. */
+#ifndef VMM_VMM_H
+#define VMM_VMM_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "exit.h"
+#include "log.h"
+
+/* Process exit statuses; 0..63 are the guest's own exit code (GUEST_EXIT / main's return). */
+enum vmm_exit_status {
+	VMM_EXIT_USAGE = 64,		/* bad command line */
+	VMM_EXIT_ABORT = 65,		/* guest assertion failed (GUEST_ASSERT*) */
+	VMM_EXIT_GUEST_ERROR = 66,	/* guest broke the protocol: bad report, unclaimed port, HLT */
+	VMM_EXIT_CRASH = 67,		/* guest crashed: triple fault, KVM internal error */
+	VMM_EXIT_TIMEOUT = 68,		/* watchdog (--timeout) stopped the guest */
+	VMM_EXIT_VMM_ERROR = 70,	/* host-side failure: no KVM, bad image, ioctl error */
+};
+
+struct vmm_config {
+	const char *image_path;		/* ELF file to load, or NULL to use image/image_size */
+	const void *image;
+	size_t image_size;
+	uint64_t mem_size;		/* 0: GUEST_MEM_DEFAULT */
+	unsigned int nr_vcpus;		/* 0: 1 */
+	uint64_t timeout_ns;		/* 0: no watchdog */
+	int argc;			/* guest arguments; argv[0] is by convention the image name */
+	char *const *argv;
+	FILE *console;			/* guest text output; NULL: stdout */
+};
+
+struct vmm_result {
+	enum vm_stop stop;
+	int guest_exit_code;		/* valid when stop == VM_STOP_DONE */
+	unsigned long nr_exits;		/* KVM_RUN exits over all vCPUs */
+	unsigned long syncs;		/* GUEST_SYNC reports */
+	uint64_t last_sync;
+};
+
+/* Build the VM, run the guest until it stops, tear everything down. 0 or -errno (setup). */
+int vmm_run(const struct vmm_config *cfg, struct vmm_result *result) __must_check;
+/* Map a result (or a setup error, result NULL) to the process exit status. */
+int vmm_exit_status(const struct vmm_result *result);
+
+#endif
