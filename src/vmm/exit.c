@@ -32,7 +32,7 @@ const char *exit_reason_name(unsigned int reason)
 {
 	if (reason < sizeof(exit_names) / sizeof(exit_names[0]) && exit_names[reason])
 		return exit_names[reason];
-	return "(unknown to this VMM)";
+	return "unknown to this VMM";
 }
 
 const char *vm_stop_name(enum vm_stop stop)

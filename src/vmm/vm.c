@@ -34,14 +34,11 @@ static int vm_get_supported_cpuid(struct vm *vm)
 	return 0;
 }
 
-static int vm_set_memory(struct vm *vm, uint64_t mem_size)
+static int vm_set_memory(struct vm *vm)
 {
 	struct kvm_userspace_memory_region region;
 	int ret;
 
-	ret = guest_mem_alloc(&vm->mem, mem_size);
-	if (ret)
-		return ret;
 	region = (struct kvm_userspace_memory_region){
 		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem.size,
 		.userspace_addr = (uintptr_t)vm->mem.host,
@@ -103,7 +100,7 @@ static int vm_create_kvm_vm(struct vm *vm)
 	return 0;
 }
 
-int vm_create(struct vm **out, uint64_t mem_size)
+int vm_alloc(struct vm **out, uint64_t mem_size)
 {
 	struct vm *vm;
 	int ret;
@@ -121,21 +118,29 @@ int vm_create(struct vm **out, uint64_t mem_size)
 		free(vm);
 		return ret;
 	}
-	ret = kvm_open(&vm->kvm_fd);
-	if (!ret)
-		ret = vm_create_kvm_vm(vm);
-	if (!ret)
-		ret = vm_set_x86_addresses(vm);
-	if (!ret)
-		ret = vm_set_memory(vm, mem_size);
-	if (!ret)
-		ret = vm_get_supported_cpuid(vm);
+	ret = guest_mem_alloc(&vm->mem, mem_size);
 	if (ret) {
 		vm_destroy(vm);
 		return ret;
 	}
 	*out = vm;
 	return 0;
+}
+
+int vm_open_kvm(struct vm *vm)
+{
+	int ret;
+
+	ret = kvm_open(&vm->kvm_fd);
+	if (!ret)
+		ret = vm_create_kvm_vm(vm);
+	if (!ret)
+		ret = vm_set_x86_addresses(vm);
+	if (!ret)
+		ret = vm_set_memory(vm);
+	if (!ret)
+		ret = vm_get_supported_cpuid(vm);
+	return ret;
 }
 
 void vm_destroy(struct vm *vm)

@@ -30,8 +30,10 @@ struct vm {
 	unsigned int stop_vcpu;		/* which vCPU stopped the run */
 };
 
-/* Open KVM, create the VM and @mem_size bytes of RAM at GPA 0. */
-int vm_create(struct vm **out, uint64_t mem_size) __must_check;
+/* Allocate the VM object and @mem_size bytes of RAM (no KVM yet, so images load first). */
+int vm_alloc(struct vm **out, uint64_t mem_size) __must_check;
+/* Open /dev/kvm, create the KVM VM and hand it the RAM at GPA 0. */
+int vm_open_kvm(struct vm *vm) __must_check;
 void vm_destroy(struct vm *vm);
 
 /* End the run (the first reason wins) and kick every vCPU out of KVM_RUN. */

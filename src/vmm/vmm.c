@@ -67,15 +67,18 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 		pr_err("%u vCPUs requested, at most %u are supported", nr_vcpus, MEMMAP_MAX_VCPUS);
 		return -EINVAL;
 	}
-	ret = vcpu_install_kick_handler();
-	if (!ret)
-		ret = vm_create(&v->vm, cfg->mem_size ? cfg->mem_size : GUEST_MEM_DEFAULT);
-	if (!ret)
-		ret = vmm_add_devices(v, cfg->console ? cfg->console : stdout);
+	/* Image and boot data first: a bad image is reported even where KVM is missing. */
+	ret = vm_alloc(&v->vm, cfg->mem_size ? cfg->mem_size : GUEST_MEM_DEFAULT);
 	if (!ret)
 		ret = vmm_load_image(v, cfg, &entry);
 	if (!ret)
 		ret = boot_write_tables(&v->vm->mem, nr_vcpus, cfg->argc, cfg->argv);
+	if (!ret)
+		ret = vmm_add_devices(v, cfg->console ? cfg->console : stdout);
+	if (!ret)
+		ret = vcpu_install_kick_handler();
+	if (!ret)
+		ret = vm_open_kvm(v->vm);
 	for (unsigned int i = 0; !ret && i < nr_vcpus; i++) {
 		ret = vcpu_create(v->vm, i, entry, &v->vm->vcpus[i]);
 		if (!ret)

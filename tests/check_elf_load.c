@@ -1,0 +1,375 @@
+/* Unit tests for the ELF loader on crafted in-memory images. */
+#include <elf.h>
+
+#include "elf_load.h"
+#include "memmap.h"
+#include "test_util.h"
+
+#define IMG_SIZE 0x4000
+#define SEG_OFF 0x1000
+#define LOAD_AT 0x100000
+#define MEM_SIZE 0x400000
+
+struct img {
+	union {
+		unsigned char bytes[IMG_SIZE];
+		Elf64_Ehdr eh;
+	};
+};
+
+static struct guest_mem mem;
+static struct img img;
+static struct elf_image_info info;
+
+static Elf64_Phdr *phdr(int i)
+{
+	return (Elf64_Phdr *)(img.bytes + img.eh.e_phoff) + i;
+}
+
+/* A valid image: one R+X PT_LOAD of 0x100 file bytes and 0x2000 memory bytes at 1 MiB. */
+static void img_init(int nr_phdrs)
+{
+	memset(&img, 0, sizeof(img));
+	memcpy(img.eh.e_ident, ELFMAG, SELFMAG);
+	img.eh.e_ident[EI_CLASS] = ELFCLASS64;
+	img.eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	img.eh.e_ident[EI_VERSION] = EV_CURRENT;
+	img.eh.e_type = ET_EXEC;
+	img.eh.e_machine = EM_X86_64;
+	img.eh.e_version = EV_CURRENT;
+	img.eh.e_entry = LOAD_AT;
+	img.eh.e_phoff = sizeof(Elf64_Ehdr);
+	img.eh.e_ehsize = sizeof(Elf64_Ehdr);
+	img.eh.e_phentsize = sizeof(Elf64_Phdr);
+	img.eh.e_phnum = nr_phdrs;
+	for (int i = 0; i < nr_phdrs; i++) {
+		*phdr(i) = (Elf64_Phdr){
+			.p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = SEG_OFF,
+			.p_vaddr = LOAD_AT + i * 0x10000, .p_paddr = LOAD_AT + i * 0x10000,
+			.p_filesz = 0x100, .p_memsz = 0x2000, .p_align = 0x1000,
+		};
+	}
+	for (int i = 0; i < 0x100; i++)
+		img.bytes[SEG_OFF + i] = (unsigned char)(i + 1);
+}
+
+static void setup(void)
+{
+	test_log_capture();
+	ck_assert_int_eq(guest_mem_alloc(&mem, MEM_SIZE), 0);
+	memset(&info, 0, sizeof(info));
+	img_init(1);
+}
+
+static void teardown(void)
+{
+	guest_mem_free(&mem);
+	log_set_sink(NULL);
+}
+
+static int load(size_t size)
+{
+	return elf_load(&mem, img.bytes, size, "test.elf", &info);
+}
+
+static void expect_reject(size_t size, const char *message)
+{
+	uint8_t *ram = guest_mem_ptr(&mem, LOAD_AT, 1);
+
+	ram[0] = 0xee;
+	ck_assert_int_eq(load(size), -ENOEXEC);
+	ck_assert_logged("ELF test.elf: ");
+	ck_assert_logged(message);
+	ck_assert_msg(ram[0] == 0xee, "a rejected image must not be copied into RAM");
+}
+
+START_TEST(test_valid_image_loads_and_zeroes_bss)
+{
+	uint8_t *ram = guest_mem_ptr(&mem, LOAD_AT, 0x2000);
+
+	memset(ram, 0xaa, 0x2000);
+	ck_assert_int_eq(load(IMG_SIZE), 0);
+	ck_assert_uint_eq(info.entry, LOAD_AT);
+	ck_assert_uint_eq(info.low, LOAD_AT);
+	ck_assert_uint_eq(info.high, LOAD_AT + 0x2000);
+	ck_assert_uint_eq(info.nr_segments, 1);
+	ck_assert_int_eq(memcmp(ram, img.bytes + SEG_OFF, 0x100), 0);
+	for (int i = 0x100; i < 0x2000; i++)
+		ck_assert_uint_eq(ram[i], 0);
+}
+END_TEST
+
+START_TEST(test_segment_ending_at_ram_end_loads)
+{
+	phdr(0)->p_paddr = phdr(0)->p_vaddr = MEM_SIZE - 0x2000;
+	img.eh.e_entry = MEM_SIZE - 0x2000 + 0xff;	/* last file byte of the segment */
+	ck_assert_int_eq(load(IMG_SIZE), 0);
+	ck_assert_uint_eq(info.high, MEM_SIZE);
+}
+END_TEST
+
+START_TEST(test_several_segments_and_non_load_headers)
+{
+	img_init(3);
+	phdr(1)->p_type = PT_NOTE;
+	phdr(2)->p_flags = PF_R | PF_W;
+	ck_assert_int_eq(load(IMG_SIZE), 0);
+	ck_assert_uint_eq(info.nr_segments, 2);
+	ck_assert_uint_eq(info.high, LOAD_AT + 0x20000 + 0x2000);
+}
+END_TEST
+
+START_TEST(test_bad_magic)
+{
+	img.bytes[1] = 'X';
+	expect_reject(IMG_SIZE, "not an ELF file (bad magic)");
+}
+END_TEST
+
+START_TEST(test_tiny_file)
+{
+	expect_reject(3, "not an ELF file");
+}
+END_TEST
+
+START_TEST(test_wrong_class)
+{
+	img.eh.e_ident[EI_CLASS] = ELFCLASS32;
+	expect_reject(IMG_SIZE, "wrong class 1 (need ELFCLASS64)");
+}
+END_TEST
+
+START_TEST(test_wrong_data)
+{
+	img.eh.e_ident[EI_DATA] = ELFDATA2MSB;
+	expect_reject(IMG_SIZE, "wrong data encoding 2");
+}
+END_TEST
+
+START_TEST(test_truncated_header)
+{
+	expect_reject(40, "truncated: 40 bytes, the ELF header needs 64");
+}
+END_TEST
+
+START_TEST(test_wrong_machine)
+{
+	img.eh.e_machine = EM_AARCH64;
+	expect_reject(IMG_SIZE, "wrong machine 183 (need EM_X86_64)");
+}
+END_TEST
+
+START_TEST(test_wrong_type)
+{
+	img.eh.e_type = ET_DYN;
+	expect_reject(IMG_SIZE, "wrong type 3 (need ET_EXEC");
+}
+END_TEST
+
+START_TEST(test_no_program_headers)
+{
+	img.eh.e_phnum = 0;
+	expect_reject(IMG_SIZE, "no program headers");
+}
+END_TEST
+
+START_TEST(test_bad_phentsize)
+{
+	img.eh.e_phentsize = 32;
+	expect_reject(IMG_SIZE, "program header size 32 (need 56)");
+}
+END_TEST
+
+START_TEST(test_truncated_program_headers)
+{
+	expect_reject(sizeof(Elf64_Ehdr) + 20, "program headers at offset 0x40 exceed");
+}
+END_TEST
+
+START_TEST(test_program_headers_offset_overflow)
+{
+	img.eh.e_phoff = UINT64_MAX - 8;
+	expect_reject(IMG_SIZE, "exceed the");
+}
+END_TEST
+
+START_TEST(test_filesz_above_memsz)
+{
+	phdr(0)->p_filesz = 0x3000;
+	phdr(0)->p_memsz = 0x2000;
+	expect_reject(IMG_SIZE, "segment 0: filesz 0x3000 > memsz 0x2000");
+}
+END_TEST
+
+START_TEST(test_truncated_segment)
+{
+	expect_reject(SEG_OFF + 0x80, "truncated: segment 0 needs file bytes 0x1000+0x100");
+}
+END_TEST
+
+START_TEST(test_segment_offset_overflow)
+{
+	phdr(0)->p_offset = UINT64_MAX - 0x10;
+	expect_reject(IMG_SIZE, "truncated: segment 0 needs file bytes");
+}
+END_TEST
+
+START_TEST(test_address_overflow)
+{
+	phdr(0)->p_paddr = phdr(0)->p_vaddr = UINT64_MAX - 0x1000;
+	expect_reject(IMG_SIZE, "overflows");
+}
+END_TEST
+
+START_TEST(test_vaddr_differs_from_paddr)
+{
+	phdr(0)->p_vaddr = 0xffffffff80100000ull;
+	expect_reject(IMG_SIZE, "vaddr 0xffffffff80100000 != paddr 0x100000");
+}
+END_TEST
+
+START_TEST(test_segment_over_vmm_structures)
+{
+	phdr(0)->p_paddr = phdr(0)->p_vaddr = MEMMAP_PML4;
+	img.eh.e_entry = MEMMAP_PML4;
+	expect_reject(IMG_SIZE, "overlaps the VMM's page tables and boot data");
+}
+END_TEST
+
+START_TEST(test_segment_reaching_into_vmm_structures)
+{
+	phdr(0)->p_paddr = phdr(0)->p_vaddr = GUEST_IMAGE_MIN - 0x1000;
+	expect_reject(IMG_SIZE, "overlaps the VMM's");
+}
+END_TEST
+
+START_TEST(test_segment_outside_ram)
+{
+	phdr(0)->p_paddr = phdr(0)->p_vaddr = MEM_SIZE - 0x1000;
+	expect_reject(IMG_SIZE, "lies outside guest RAM");
+}
+END_TEST
+
+START_TEST(test_overlapping_segments)
+{
+	img_init(2);
+	phdr(1)->p_paddr = phdr(1)->p_vaddr = LOAD_AT + 0x1000;
+	expect_reject(IMG_SIZE, "segment 1 at 0x101000 overlaps an earlier segment");
+}
+END_TEST
+
+START_TEST(test_no_loadable_segment)
+{
+	phdr(0)->p_type = PT_NOTE;
+	expect_reject(IMG_SIZE, "no loadable (PT_LOAD) segment");
+}
+END_TEST
+
+START_TEST(test_entry_outside_segments)
+{
+	img.eh.e_entry = 0x300000;
+	expect_reject(IMG_SIZE, "entry point 0x300000 is not inside a loaded executable segment");
+}
+END_TEST
+
+START_TEST(test_entry_in_bss)
+{
+	img.eh.e_entry = LOAD_AT + 0x100;	/* inside memsz but past the file bytes */
+	expect_reject(IMG_SIZE, "entry point 0x100100");
+}
+END_TEST
+
+START_TEST(test_entry_in_data_segment)
+{
+	phdr(0)->p_flags = PF_R | PF_W;
+	expect_reject(IMG_SIZE, "not inside a loaded executable segment");
+}
+END_TEST
+
+START_TEST(test_bundled_guest_file_loads)
+{
+	ck_assert_int_eq(elf_load_file(&mem, GUEST_DIR "/hello.elf", &info), 0);
+	ck_assert_uint_ge(info.entry, GUEST_IMAGE_MIN);
+	ck_assert_uint_ge(info.low, GUEST_IMAGE_MIN);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	ck_assert_int_eq(elf_load_file(&mem, "/nonexistent/guest.elf", &info), -ENOENT);
+	ck_assert_logged("cannot open guest image /nonexistent/guest.elf: No such file");
+}
+END_TEST
+
+START_TEST(test_directory_is_not_an_image)
+{
+	ck_assert_int_eq(elf_load_file(&mem, "/", &info), -EINVAL);
+	ck_assert_logged("guest image / is not a regular file");
+}
+END_TEST
+
+/* Every single-byte corruption of the header area is either loaded or rejected cleanly. */
+START_TEST(test_header_byte_flips_never_crash)
+{
+	struct img pristine;
+
+	img_init(2);
+	pristine = img;
+	for (size_t pos = 0; pos < sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr); pos++) {
+		for (int bit = 0; bit < 8; bit++) {
+			int ret;
+
+			img = pristine;
+			img.bytes[pos] ^= (unsigned char)(1u << bit);
+			ret = load(IMG_SIZE);
+			ck_assert(ret == 0 || ret == -ENOEXEC);
+		}
+	}
+}
+END_TEST
+
+static Suite *elf_load_suite(void)
+{
+	Suite *s = suite_create("elf_load");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_valid_image_loads_and_zeroes_bss);
+	tcase_add_test(tc, test_segment_ending_at_ram_end_loads);
+	tcase_add_test(tc, test_several_segments_and_non_load_headers);
+	tcase_add_test(tc, test_bad_magic);
+	tcase_add_test(tc, test_tiny_file);
+	tcase_add_test(tc, test_wrong_class);
+	tcase_add_test(tc, test_wrong_data);
+	tcase_add_test(tc, test_truncated_header);
+	tcase_add_test(tc, test_wrong_machine);
+	tcase_add_test(tc, test_wrong_type);
+	tcase_add_test(tc, test_no_program_headers);
+	tcase_add_test(tc, test_bad_phentsize);
+	tcase_add_test(tc, test_truncated_program_headers);
+	tcase_add_test(tc, test_program_headers_offset_overflow);
+	tcase_add_test(tc, test_filesz_above_memsz);
+	tcase_add_test(tc, test_truncated_segment);
+	tcase_add_test(tc, test_segment_offset_overflow);
+	tcase_add_test(tc, test_address_overflow);
+	tcase_add_test(tc, test_vaddr_differs_from_paddr);
+	tcase_add_test(tc, test_segment_over_vmm_structures);
+	tcase_add_test(tc, test_segment_reaching_into_vmm_structures);
+	tcase_add_test(tc, test_segment_outside_ram);
+	tcase_add_test(tc, test_overlapping_segments);
+	tcase_add_test(tc, test_no_loadable_segment);
+	tcase_add_test(tc, test_entry_outside_segments);
+	tcase_add_test(tc, test_entry_in_bss);
+	tcase_add_test(tc, test_entry_in_data_segment);
+	tcase_add_test(tc, test_bundled_guest_file_loads);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_directory_is_not_an_image);
+	tcase_add_test(tc, test_header_byte_flips_never_crash);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return test_run_suite(elf_load_suite());
+}
