@@ -1,0 +1,156 @@
+/* Unit tests for the device range table and the debug console device. */
+#include "console.h"
+#include "exit.h"
+#include "io_bus.h"
+#include "test_util.h"
+
+static int dummy_io(void *opaque, struct io_access *a)
+{
+	return VM_RUNNING;
+}
+
+static struct io_bus bus;
+
+static void setup(void)
+{
+	test_log_capture();
+	io_bus_init(&bus, "port", 0x10000);
+}
+
+static void teardown(void)
+{
+	log_set_sink(NULL);
+}
+
+START_TEST(test_register_and_find)
+{
+	ck_assert_int_eq(io_bus_register(&bus, 0x3f8, 8, "uart", dummy_io, NULL), 0);
+	ck_assert_int_eq(io_bus_register(&bus, 0xe9, 1, "console", dummy_io, NULL), 0);
+	ck_assert_ptr_nonnull(io_bus_find(&bus, 0x3f8, 1));
+	ck_assert_str_eq(io_bus_find(&bus, 0x3ff, 1)->name, "uart");
+	ck_assert_ptr_null(io_bus_find(&bus, 0x400, 1));
+	ck_assert_ptr_null(io_bus_find(&bus, 0x3f7, 1));
+	ck_assert_ptr_null(io_bus_find(&bus, 0x3fe, 4));	/* runs past the end */
+	ck_assert_str_eq(io_bus_find(&bus, 0xe9, 1)->name, "console");
+}
+END_TEST
+
+START_TEST(test_overlap_rejected)
+{
+	ck_assert_int_eq(io_bus_register(&bus, 0x3f8, 8, "uart", dummy_io, NULL), 0);
+	ck_assert_int_eq(io_bus_register(&bus, 0x3ff, 2, "late", dummy_io, NULL), -EBUSY);
+	ck_assert_logged("port device late at 0x3ff+0x2 overlaps uart at 0x3f8+0x8");
+	ck_assert_int_eq(io_bus_register(&bus, 0x3f0, 0x20, "cover", dummy_io, NULL), -EBUSY);
+	ck_assert_int_eq(io_bus_register(&bus, 0x3f0, 8, "below", dummy_io, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_bad_ranges_rejected)
+{
+	ck_assert_int_eq(io_bus_register(&bus, 0x80, 0, "empty", dummy_io, NULL), -EINVAL);
+	ck_assert_logged("port device empty: invalid range base 0x80 length 0x0");
+	ck_assert_int_eq(io_bus_register(&bus, 0xfffe, 4, "wrap", dummy_io, NULL), -EINVAL);
+	ck_assert_int_eq(io_bus_register(&bus, 0x10000, 1, "high", dummy_io, NULL), -EINVAL);
+	ck_assert_int_eq(io_bus_register(&bus, 0x80, 1, "nohandler", NULL, NULL), -EINVAL);
+	ck_assert_int_eq(io_bus_register(&bus, 0xffff, 1, "last", dummy_io, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_table_full)
+{
+	for (int i = 0; i < IO_BUS_MAX_DEVICES; i++)
+		ck_assert_int_eq(io_bus_register(&bus, 0x100 + i, 1, "d", dummy_io, NULL), 0);
+	ck_assert_int_eq(io_bus_register(&bus, 0x200, 1, "extra", dummy_io, NULL), -ENOSPC);
+}
+END_TEST
+
+static int console_put(struct console *con, unsigned int vcpu, char c)
+{
+	uint8_t byte = (uint8_t)c;
+	struct io_access a = { .addr = 0xe9, .size = 1, .write = true, .data = &byte,
+			       .vcpu_id = vcpu };
+
+	return console_io(con, &a);
+}
+
+START_TEST(test_console_lines_per_vcpu)
+{
+	struct console con;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	ck_assert_int_eq(console_init(&con, out), 0);
+	console_put(&con, 0, 'a');
+	console_put(&con, 1, 'X');
+	console_put(&con, 0, '\n');
+	console_put(&con, 1, 'Y');
+	fflush(out);
+	ck_assert_str_eq(text, "a\n");	/* vCPU 1's line is not complete yet */
+	console_flush(&con);
+	fflush(out);
+	ck_assert_str_eq(text, "a\nXY");
+	console_destroy(&con);
+	fclose(out);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_console_rejects_reads_and_wide_writes)
+{
+	struct console con;
+	uint8_t data[4] = { 0 };
+	struct io_access a = { .addr = 0xe9, .size = 1, .write = false, .data = data };
+
+	ck_assert_int_eq(console_init(&con, stdout), 0);
+	ck_assert_int_eq(console_io(&con, &a), VM_STOP_GUEST_ERROR);
+	ck_assert_logged("debug console takes byte OUTs, got a 1-byte IN");
+	a.write = true;
+	a.size = 4;
+	ck_assert_int_eq(console_io(&con, &a), VM_STOP_GUEST_ERROR);
+	console_destroy(&con);
+}
+END_TEST
+
+START_TEST(test_console_long_line_is_split)
+{
+	struct console con;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	ck_assert_int_eq(console_init(&con, out), 0);
+	for (int i = 0; i < CONSOLE_LINE_MAX + 10; i++)
+		ck_assert_int_eq(console_put(&con, 2, 'z'), VM_RUNNING);
+	fflush(out);
+	ck_assert_uint_eq(len, CONSOLE_LINE_MAX);
+	console_flush(&con);
+	fflush(out);
+	ck_assert_uint_eq(len, CONSOLE_LINE_MAX + 10);
+	console_destroy(&con);
+	fclose(out);
+	free(text);
+}
+END_TEST
+
+static Suite *devices_suite(void)
+{
+	Suite *s = suite_create("devices");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_register_and_find);
+	tcase_add_test(tc, test_overlap_rejected);
+	tcase_add_test(tc, test_bad_ranges_rejected);
+	tcase_add_test(tc, test_table_full);
+	tcase_add_test(tc, test_console_lines_per_vcpu);
+	tcase_add_test(tc, test_console_rejects_reads_and_wide_writes);
+	tcase_add_test(tc, test_console_long_line_is_split);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return test_run_suite(devices_suite());
+}

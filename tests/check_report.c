@@ -1,0 +1,216 @@
+/* Unit tests for the report channel: decoding and the PORT_REPORT device on fake guest RAM. */
+#include "exit.h"
+#include "report.h"
+#include "test_util.h"
+
+#define MEM_SIZE 0x200000
+#define REPORT_GPA 0x150000
+
+static struct guest_mem mem;
+static struct report_dev dev;
+static char *text;
+static size_t text_len;
+static FILE *out;
+static struct guest_report *guest_r;
+
+static void setup(void)
+{
+	test_log_capture();
+	ck_assert_int_eq(guest_mem_alloc(&mem, MEM_SIZE), 0);
+	out = open_memstream(&text, &text_len);
+	ck_assert_int_eq(report_dev_init(&dev, &mem, out), 0);
+	guest_r = guest_mem_ptr(&mem, REPORT_GPA, sizeof(*guest_r));
+	*guest_r = (struct guest_report){ .magic = REPORT_MAGIC, .cmd = REPORT_PRINT };
+	strcpy(guest_r->file, "guest.c");
+	strcpy(guest_r->msg, "hi\n");
+}
+
+static void teardown(void)
+{
+	report_dev_destroy(&dev);
+	fclose(out);
+	free(text);
+	guest_mem_free(&mem);
+	log_set_sink(NULL);
+}
+
+static int signal_report(uint32_t gpa)
+{
+	struct io_access a = { .addr = 0x700, .size = 4, .write = true, .data = (uint8_t *)&gpa,
+			       .vcpu_id = 1 };
+
+	return report_dev_io(&dev, &a);
+}
+
+static void expect_malformed(const char *why)
+{
+	ck_assert_int_eq(signal_report(REPORT_GPA), VM_STOP_GUEST_ERROR);
+	ck_assert_logged("vCPU 1: malformed report at GPA 0x150000: ");
+	ck_assert_logged(why);
+}
+
+START_TEST(test_decode_good)
+{
+	struct guest_report r;
+	char why[64];
+
+	ck_assert_int_eq(report_decode(guest_r, sizeof(r), &r, why, sizeof(why)), 0);
+	ck_assert_str_eq(r.msg, "hi\n");
+	ck_assert_int_eq(report_decode(guest_r, sizeof(r) - 1, &r, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "report is 431 bytes, expected 432");
+}
+END_TEST
+
+START_TEST(test_print_goes_to_output)
+{
+	ck_assert_int_eq(signal_report(REPORT_GPA), VM_RUNNING);
+	fflush(out);
+	ck_assert_str_eq(text, "hi\n");
+}
+END_TEST
+
+START_TEST(test_sync_counts)
+{
+	guest_r->cmd = REPORT_SYNC;
+	guest_r->nr_values = 1;
+	guest_r->values[0] = 7;
+	ck_assert_int_eq(signal_report(REPORT_GPA), VM_RUNNING);
+	ck_assert_int_eq(signal_report(REPORT_GPA), VM_RUNNING);
+	ck_assert_uint_eq(dev.outcome.syncs, 2);
+	ck_assert_uint_eq(dev.outcome.last_sync, 7);
+}
+END_TEST
+
+START_TEST(test_done_exit_code)
+{
+	guest_r->cmd = REPORT_DONE;
+	guest_r->nr_values = 1;
+	guest_r->values[0] = 42;
+	ck_assert_int_eq(signal_report(REPORT_GPA), VM_STOP_DONE);
+	ck_assert_int_eq(dev.outcome.exit_code, 42);
+}
+END_TEST
+
+START_TEST(test_done_exit_code_out_of_range)
+{
+	guest_r->cmd = REPORT_DONE;
+	guest_r->nr_values = 1;
+	guest_r->values[0] = 64;
+	ck_assert_int_eq(signal_report(REPORT_GPA), VM_STOP_GUEST_ERROR);
+	ck_assert_logged("guest DONE with exit code 64 outside 0..63");
+	guest_r->nr_values = 0;
+	ck_assert_int_eq(signal_report(REPORT_GPA), VM_STOP_GUEST_ERROR);
+}
+END_TEST
+
+START_TEST(test_abort_prints_location_and_values)
+{
+	guest_r->cmd = REPORT_ABORT;
+	guest_r->line = 12;
+	guest_r->nr_values = 2;
+	guest_r->values[0] = 42;
+	guest_r->values[1] = 41;
+	strcpy(guest_r->msg, "answer == 41");
+	ck_assert_int_eq(signal_report(REPORT_GPA), VM_STOP_ABORT);
+	ck_assert_logged("guest assertion failed at guest.c:12: answer == 41");
+	ck_assert_logged("left:  42 (0x2a)");
+	ck_assert_logged("right: 41 (0x29)");
+}
+END_TEST
+
+START_TEST(test_bad_magic)
+{
+	guest_r->magic = 0x1234;
+	expect_malformed("bad magic 0x1234");
+}
+END_TEST
+
+START_TEST(test_bad_command)
+{
+	guest_r->cmd = 99;
+	expect_malformed("unknown command 99");
+	guest_r->cmd = 0;
+	expect_malformed("unknown command 0");
+}
+END_TEST
+
+START_TEST(test_too_many_values)
+{
+	guest_r->nr_values = 5;
+	expect_malformed("nr_values 5 exceeds the maximum of 4");
+}
+END_TEST
+
+START_TEST(test_unterminated_message)
+{
+	memset(guest_r->msg, 'A', sizeof(guest_r->msg));
+	expect_malformed("message not NUL-terminated within 320 bytes");
+}
+END_TEST
+
+START_TEST(test_unterminated_file)
+{
+	memset(guest_r->file, 'F', sizeof(guest_r->file));
+	expect_malformed("file name not NUL-terminated within 64 bytes");
+}
+END_TEST
+
+START_TEST(test_report_outside_ram)
+{
+	ck_assert_int_eq(signal_report(0xfffffff0), VM_STOP_GUEST_ERROR);
+	ck_assert_logged("report at GPA 0xfffffff0 (+432 bytes) lies outside guest RAM");
+}
+END_TEST
+
+START_TEST(test_report_straddling_ram_end)
+{
+	ck_assert_int_eq(signal_report(MEM_SIZE - 100), VM_STOP_GUEST_ERROR);
+	ck_assert_logged("lies outside guest RAM");
+	/* Exactly at the end is fine. */
+	memcpy(guest_mem_ptr(&mem, MEM_SIZE - sizeof(*guest_r), sizeof(*guest_r)), guest_r,
+	       sizeof(*guest_r));
+	ck_assert_int_eq(signal_report(MEM_SIZE - sizeof(*guest_r)), VM_RUNNING);
+}
+END_TEST
+
+START_TEST(test_wrong_access_kind)
+{
+	uint8_t data[4] = { 0 };
+	struct io_access a = { .addr = 0x700, .size = 1, .write = true, .data = data };
+
+	ck_assert_int_eq(report_dev_io(&dev, &a), VM_STOP_GUEST_ERROR);
+	ck_assert_logged("report port takes a 32-bit OUT of a GPA, got a 1-byte OUT");
+	a.size = 4;
+	a.write = false;
+	ck_assert_int_eq(report_dev_io(&dev, &a), VM_STOP_GUEST_ERROR);
+}
+END_TEST
+
+static Suite *report_suite(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_decode_good);
+	tcase_add_test(tc, test_print_goes_to_output);
+	tcase_add_test(tc, test_sync_counts);
+	tcase_add_test(tc, test_done_exit_code);
+	tcase_add_test(tc, test_done_exit_code_out_of_range);
+	tcase_add_test(tc, test_abort_prints_location_and_values);
+	tcase_add_test(tc, test_bad_magic);
+	tcase_add_test(tc, test_bad_command);
+	tcase_add_test(tc, test_too_many_values);
+	tcase_add_test(tc, test_unterminated_message);
+	tcase_add_test(tc, test_unterminated_file);
+	tcase_add_test(tc, test_report_outside_ram);
+	tcase_add_test(tc, test_report_straddling_ram_end);
+	tcase_add_test(tc, test_wrong_access_kind);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return test_run_suite(report_suite());
+}
