@@ -1,0 +1,206 @@
+/* Unit tests for guest RAM sizing and the long-mode boot state the host builds. */
+#include "boot.h"
+#include "boot_abi.h"
+#include "memmap.h"
+#include "test_util.h"
+
+static struct guest_mem mem;
+
+static void setup(void)
+{
+	test_log_capture();
+	ck_assert_int_eq(guest_mem_alloc(&mem, GUEST_MEM_MIN), 0);
+}
+
+static void teardown(void)
+{
+	guest_mem_free(&mem);
+	log_set_sink(NULL);
+}
+
+START_TEST(test_parse_sizes)
+{
+	uint64_t size;
+
+	ck_assert_int_eq(guest_mem_parse_size("64M", &size), 0);
+	ck_assert_uint_eq(size, 64ull << 20);
+	ck_assert_int_eq(guest_mem_parse_size("1g", &size), 0);
+	ck_assert_uint_eq(size, 1ull << 30);
+	ck_assert_int_eq(guest_mem_parse_size("2097152", &size), 0);
+	ck_assert_uint_eq(size, 2097152);
+	ck_assert_int_eq(guest_mem_parse_size("4096K", &size), 0);
+	ck_assert_uint_eq(size, 4ull << 20);
+}
+END_TEST
+
+START_TEST(test_parse_bad_sizes)
+{
+	uint64_t size;
+
+	ck_assert_int_eq(guest_mem_parse_size("lots", &size), -EINVAL);
+	ck_assert_logged("invalid memory size 'lots'");
+	ck_assert_int_eq(guest_mem_parse_size("-64M", &size), -EINVAL);
+	ck_assert_int_eq(guest_mem_parse_size("64MB", &size), -EINVAL);
+	ck_assert_int_eq(guest_mem_parse_size("99999999999999999999", &size), -EINVAL);
+	ck_assert_int_eq(guest_mem_parse_size("17179869184G", &size), -EINVAL);
+	ck_assert_int_eq(guest_mem_parse_size("1M", &size), -EINVAL);
+	ck_assert_logged("guest memory size 1048576 bytes is outside");
+	ck_assert_int_eq(guest_mem_parse_size("4G", &size), -EINVAL);
+	ck_assert_int_eq(guest_mem_parse_size("2097153", &size), -EINVAL);
+	ck_assert_logged("not a multiple of 4096");
+}
+END_TEST
+
+START_TEST(test_guest_mem_ptr_bounds)
+{
+	ck_assert_ptr_eq(guest_mem_ptr(&mem, 0, GUEST_MEM_MIN), mem.host);
+	ck_assert_ptr_nonnull(guest_mem_ptr(&mem, GUEST_MEM_MIN - 1, 1));
+	ck_assert_ptr_null(guest_mem_ptr(&mem, GUEST_MEM_MIN - 1, 2));
+	ck_assert_ptr_null(guest_mem_ptr(&mem, GUEST_MEM_MIN, 1));
+	ck_assert_ptr_null(guest_mem_ptr(&mem, UINT64_MAX, 2));
+	ck_assert_ptr_null(guest_mem_ptr(&mem, 16, UINT64_MAX));
+	ck_assert(guest_mem_overlaps_vmm(MEMMAP_PML4, 8));
+	ck_assert(guest_mem_overlaps_vmm(GUEST_IMAGE_MIN - 1, 1));
+	ck_assert(!guest_mem_overlaps_vmm(GUEST_IMAGE_MIN, 0x1000));
+}
+END_TEST
+
+START_TEST(test_boot_info_and_arguments)
+{
+	char *argv[] = { "guest.elf", "alpha", "", "gamma" };
+	const struct boot_info *bi;
+
+	ck_assert_int_eq(boot_write_tables(&mem, 2, 4, argv), 0);
+	bi = guest_mem_ptr(&mem, MEMMAP_BOOT_INFO, sizeof(*bi));
+	ck_assert_uint_eq(bi->magic, BOOT_INFO_MAGIC);
+	ck_assert_uint_eq(bi->version, BOOT_INFO_VERSION);
+	ck_assert_uint_eq(bi->mem_size, GUEST_MEM_MIN);
+	ck_assert_uint_eq(bi->nr_vcpus, 2);
+	ck_assert_uint_eq(bi->argc, 4);
+	for (int i = 0; i < 4; i++) {
+		const char *s = guest_mem_ptr(&mem, bi->argv[i], 1);
+
+		ck_assert_ptr_nonnull(s);
+		ck_assert_str_eq(s, argv[i]);
+	}
+	ck_assert_uint_eq(bi->argv[4], 0);
+}
+END_TEST
+
+START_TEST(test_too_many_arguments)
+{
+	char *argv[BOOT_MAX_ARGS];
+
+	for (int i = 0; i < BOOT_MAX_ARGS; i++)
+		argv[i] = "x";
+	ck_assert_int_eq(boot_write_tables(&mem, 1, BOOT_MAX_ARGS, argv), -E2BIG);
+	ck_assert_logged("too many guest arguments: 32 (at most 31)");
+	ck_assert_int_eq(boot_write_tables(&mem, 1, BOOT_MAX_ARGS - 1, argv), 0);
+}
+END_TEST
+
+START_TEST(test_arguments_too_long)
+{
+	static char big[BOOT_ARGS_SIZE];
+	char *argv[] = { "guest.elf", big };
+
+	memset(big, 'a', sizeof(big) - 1);
+	ck_assert_int_eq(boot_write_tables(&mem, 1, 2, argv), -E2BIG);
+	ck_assert_logged("guest arguments exceed 4096 bytes (at argument 1");
+}
+END_TEST
+
+START_TEST(test_vcpu_count_checked)
+{
+	ck_assert_int_eq(boot_write_tables(&mem, 0, 0, NULL), -EINVAL);
+	ck_assert_int_eq(boot_write_tables(&mem, MEMMAP_MAX_VCPUS + 1, 0, NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_identity_page_tables)
+{
+	const uint64_t *pml4, *pdpt, *pd;
+
+	ck_assert_int_eq(boot_write_tables(&mem, 1, 0, NULL), 0);
+	pml4 = guest_mem_ptr(&mem, MEMMAP_PML4, 4096);
+	pdpt = guest_mem_ptr(&mem, MEMMAP_PDPT, 4096);
+	pd = guest_mem_ptr(&mem, MEMMAP_PD, 4 * 4096);
+	ck_assert_uint_eq(pml4[0], MEMMAP_PDPT | 7);	/* present, writable, user */
+	ck_assert_uint_eq(pml4[1], 0);
+	for (int g = 0; g < 4; g++)
+		ck_assert_uint_eq(pdpt[g], (MEMMAP_PD + g * 4096) | 7);
+	ck_assert_uint_eq(pdpt[4], 0);
+	/* Entry i maps 2 MiB page i onto itself: 0x87 = present, writable, user, 2 MiB. */
+	for (uint64_t i = 0; i < 2048; i++)
+		ck_assert_uint_eq(pd[i], (i << 21) | 0x87);
+}
+END_TEST
+
+START_TEST(test_gdt_descriptors)
+{
+	const uint64_t *gdt;
+
+	ck_assert_int_eq(boot_write_tables(&mem, 1, 0, NULL), 0);
+	gdt = guest_mem_ptr(&mem, MEMMAP_GDT, BOOT_GDT_ENTRIES * 8);
+	ck_assert_uint_eq(gdt[0], 0);
+	ck_assert_uint_eq(gdt[BOOT_SEL_KERNEL_CS >> 3], 0x00af9a000000ffffull);
+	ck_assert_uint_eq(gdt[BOOT_SEL_KERNEL_DS >> 3], 0x00cf92000000ffffull);
+	ck_assert_uint_eq(gdt[BOOT_SEL_USER_CS >> 3], 0x00affa000000ffffull);
+	ck_assert_uint_eq(gdt[BOOT_SEL_USER_DS >> 3], 0x00cff2000000ffffull);
+	/* TSS: base MEMMAP_TSS (0x1800), limit 103, type 9 (available 64-bit TSS), present. */
+	ck_assert_uint_eq(gdt[BOOT_SEL_TSS >> 3], 0x0000890018000067ull);
+	ck_assert_uint_eq(gdt[(BOOT_SEL_TSS >> 3) + 1], 0);
+}
+END_TEST
+
+START_TEST(test_vcpu_registers)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	memset(&sregs, 0xff, sizeof(sregs));
+	boot_vcpu_state(2, 0x100040, &regs, &sregs);
+	ck_assert_uint_eq(regs.rip, 0x100040);
+	ck_assert_uint_eq(regs.rdi, MEMMAP_BOOT_INFO);
+	ck_assert_uint_eq(regs.rsi, 2);
+	ck_assert_uint_eq(regs.rsp, MEMMAP_STACKS + 3 * MEMMAP_STACK_SIZE);
+	ck_assert_uint_eq(regs.rflags, 2);
+	ck_assert_uint_eq(regs.rax, 0);
+	ck_assert_uint_eq(sregs.cs.selector, BOOT_SEL_KERNEL_CS);
+	ck_assert_uint_eq(sregs.cs.l, 1);
+	ck_assert_uint_eq(sregs.cs.db, 0);
+	ck_assert_uint_eq(sregs.ss.selector, BOOT_SEL_KERNEL_DS);
+	ck_assert_uint_eq(sregs.tr.selector, BOOT_SEL_TSS);
+	ck_assert_uint_eq(sregs.tr.type, 0xb);
+	ck_assert_uint_eq(sregs.cr3, MEMMAP_PML4);
+	ck_assert_uint_eq(sregs.efer & 0x500, 0x500);	/* LME and LMA */
+	ck_assert_uint_eq(sregs.cr0 & 0x80000001, 0x80000001);	/* PG and PE */
+	ck_assert_uint_eq(sregs.cr4 & 0x20, 0x20);	/* PAE */
+	ck_assert_uint_eq(sregs.idt.limit, 0);
+}
+END_TEST
+
+static Suite *boot_suite(void)
+{
+	Suite *s = suite_create("boot");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_parse_sizes);
+	tcase_add_test(tc, test_parse_bad_sizes);
+	tcase_add_test(tc, test_guest_mem_ptr_bounds);
+	tcase_add_test(tc, test_boot_info_and_arguments);
+	tcase_add_test(tc, test_too_many_arguments);
+	tcase_add_test(tc, test_arguments_too_long);
+	tcase_add_test(tc, test_vcpu_count_checked);
+	tcase_add_test(tc, test_identity_page_tables);
+	tcase_add_test(tc, test_gdt_descriptors);
+	tcase_add_test(tc, test_vcpu_registers);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return test_run_suite(boot_suite());
+}
