@@ -1,0 +1,142 @@
+/* Integration tests: the bundled guests run through the VMM library on /dev/kvm. */
+#include <time.h>
+
+#include "vmm.h"
+#include "test_util.h"
+
+static char *out_text;
+static size_t out_len;
+static FILE *out;
+static struct vmm_result res;
+
+static void setup(void)
+{
+	test_log_capture();
+	out = open_memstream(&out_text, &out_len);
+	memset(&res, 0, sizeof(res));
+}
+
+static void teardown(void)
+{
+	fclose(out);
+	free(out_text);
+	log_set_sink(NULL);
+}
+
+static void run_guest(const char *name, int argc, char **argv, unsigned int vcpus,
+		      uint64_t timeout_ns)
+{
+	char path[512];
+	char *default_argv[] = { path, NULL };
+	struct vmm_config cfg = {
+		.image_path = path, .nr_vcpus = vcpus, .timeout_ns = timeout_ns,
+		.argc = argc ? argc : 1, .argv = argc ? argv : default_argv, .console = out,
+	};
+
+	snprintf(path, sizeof(path), "%s/%s.elf", GUEST_DIR, name);
+	ck_assert_int_eq(vmm_run(&cfg, &res), 0);
+	fflush(out);
+}
+
+START_TEST(test_hello_prints_and_exits_zero)
+{
+	run_guest("hello", 0, NULL, 1, 20000000000ull);
+	ck_assert_int_eq(res.stop, VM_STOP_DONE);
+	ck_assert_int_eq(res.guest_exit_code, 0);
+	ck_assert_int_eq(vmm_exit_status(&res), 0);
+	ck_assert_ptr_nonnull(strstr(out_text, "hello from the guest (debug console)\n"));
+	ck_assert_ptr_nonnull(strstr(out_text, "hello from pvclock-vmm guest: 1 vCPU(s), 64 MiB RAM"));
+	ck_assert_uint_ge(res.nr_exits, 2);
+}
+END_TEST
+
+START_TEST(test_assert_fail_aborts_with_values)
+{
+	run_guest("assert_fail", 0, NULL, 1, 20000000000ull);
+	ck_assert_int_eq(res.stop, VM_STOP_ABORT);
+	ck_assert_int_eq(vmm_exit_status(&res), VMM_EXIT_ABORT);
+	ck_assert_logged("guest assertion failed at ");
+	ck_assert_logged("assert_fail.c:10: answer == 41");
+	ck_assert_logged("left:  42 (0x2a)");
+	ck_assert_logged("right: 41 (0x29)");
+}
+END_TEST
+
+START_TEST(test_args_reach_the_guest)
+{
+	char *argv[] = { "args.elf", "one", "two words", "", "4" };
+
+	run_guest("args", 5, argv, 1, 20000000000ull);
+	ck_assert_int_eq(res.stop, VM_STOP_DONE);
+	ck_assert_int_eq(res.guest_exit_code, 4);
+	ck_assert_str_eq(out_text, "argc=5\nargv[0]=args.elf\nargv[1]=one\nargv[2]=two words\n"
+				   "argv[3]=\nargv[4]=4\n");
+}
+END_TEST
+
+START_TEST(test_watchdog_stops_spinning_guest)
+{
+	struct timespec t0, t1;
+	double elapsed;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run_guest("spin", 0, NULL, 1, 300000000ull);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	elapsed = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_int_eq(res.stop, VM_STOP_TIMEOUT);
+	ck_assert_int_eq(vmm_exit_status(&res), VMM_EXIT_TIMEOUT);
+	ck_assert_logged("guest still running after the 0.300 s timeout: stopped");
+	ck_assert_msg(elapsed >= 0.3 && elapsed < 10, "stopped after %.3f s", elapsed);
+}
+END_TEST
+
+START_TEST(test_triple_fault_is_a_crash)
+{
+	run_guest("triple_fault", 0, NULL, 1, 20000000000ull);
+	ck_assert_int_eq(res.stop, VM_STOP_CRASH);
+	ck_assert_int_eq(vmm_exit_status(&res), VMM_EXIT_CRASH);
+	ck_assert_logged("guest triple fault (KVM_EXIT_SHUTDOWN)");
+	ck_assert_logged("vCPU 0 registers:");
+}
+END_TEST
+
+START_TEST(test_two_vcpus_stop_together)
+{
+	run_guest("hello", 0, NULL, 2, 20000000000ull);
+	ck_assert_int_eq(res.stop, VM_STOP_DONE);
+	ck_assert_ptr_nonnull(strstr(out_text, "2 vCPU(s)"));
+}
+END_TEST
+
+START_TEST(test_many_runs_in_one_process)
+{
+	for (int i = 0; i < 20; i++) {
+		run_guest("hello", 0, NULL, 1, 20000000000ull);
+		ck_assert_int_eq(res.stop, VM_STOP_DONE);
+	}
+}
+END_TEST
+
+static Suite *guests_suite(void)
+{
+	Suite *s = suite_create("guests");
+	TCase *tc = tcase_create("run");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_hello_prints_and_exits_zero);
+	tcase_add_test(tc, test_assert_fail_aborts_with_values);
+	tcase_add_test(tc, test_args_reach_the_guest);
+	tcase_add_test(tc, test_watchdog_stops_spinning_guest);
+	tcase_add_test(tc, test_triple_fault_is_a_crash);
+	tcase_add_test(tc, test_two_vcpus_stop_together);
+	tcase_add_test(tc, test_many_runs_in_one_process);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	test_require_kvm("check_guests");
+	return test_run_suite(guests_suite());
+}

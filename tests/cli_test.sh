@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The pvclock-vmm binary end to end. "errors": bad input, no KVM needed. "guests": runs guests.
+set -u
+vmm=$1 guests=$2 mode=$3
+fails=0 passes=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect STATUS PATTERN -- ARGS: run the binary, check its exit status and combined output.
+expect() {
+	local want=$1 pattern=$2 status
+	shift 3
+	"$vmm" "$@" >"$tmp/out" 2>&1
+	status=$?
+	if [ "$status" -ne "$want" ] || ! grep -qF -- "$pattern" "$tmp/out"; then
+		echo "FAIL: pvclock-vmm $* -> status $status (want $want), output:"
+		sed 's/^/  | /' "$tmp/out"
+		echo "  (wanted it to contain: $pattern)"
+		fails=$((fails + 1))
+	else
+		passes=$((passes + 1))
+	fi
+}
+
+case $mode in
+errors)
+	printf 'not an elf' >"$tmp/junk"
+	head -c 40 "$guests/hello.elf" >"$tmp/short.elf"
+	expect 0 "usage: pvclock-vmm run" -- --help
+	expect 0 "pvclock-vmm 0." -- --version
+	expect 64 "usage:" --
+	expect 64 "unknown command 'fly'" -- fly
+	expect 64 "missing IMAGE" -- run
+	expect 64 "invalid --timeout 'soon'" -- run --timeout soon "$guests/hello.elf"
+	expect 64 "invalid --timeout '-1'" -- run --timeout -1 "$guests/hello.elf"
+	expect 64 "invalid memory size '12Q'" -- run --mem 12Q "$guests/hello.elf"
+	expect 64 "invalid --vcpus '0'" -- run --vcpus 0 "$guests/hello.elf"
+	expect 64 "unrecognized option '--frobnicate'" -- run --frobnicate "$guests/hello.elf"
+	expect 70 "cannot open guest image $tmp/none.elf: No such file or directory" -- run "$tmp/none.elf"
+	expect 70 "ELF $tmp/junk: not an ELF file (bad magic)" -- run "$tmp/junk"
+	expect 70 "truncated: 40 bytes, the ELF header needs 64" -- run "$tmp/short.elf"
+	expect 70 "is not a regular file" -- run "$tmp"
+	;;
+guests)
+	if [ ! -e /dev/kvm ]; then
+		echo "SKIP cli guests: /dev/kvm is absent on this machine, so no guest can run"
+		exit 77
+	fi
+	expect 0 "hello from pvclock-vmm guest: 1 vCPU(s), 64 MiB RAM" -- run "$guests/hello.elf"
+	expect 0 "hello from pvclock-vmm guest: 2 vCPU(s), 16 MiB RAM" -- run --vcpus 2 --mem 16M "$guests/hello.elf"
+	expect 65 "assert_fail.c:10: answer == 41" -- run "$guests/assert_fail.elf"
+	expect 65 "left:  42 (0x2a)" -- run "$guests/assert_fail.elf"
+	expect 2 "argv[2]=b c" -- run "$guests/args.elf" -- a "b c"
+	expect 1 "argv[1]=--mem" -- run "$guests/args.elf" --mem
+	expect 68 "guest still running after the 0.200 s timeout" -- run --timeout 0.2 "$guests/spin.elf"
+	expect 67 "guest triple fault" -- run "$guests/triple_fault.elf"
+	;;
+*)
+	echo "usage: $0 VMM GUEST_DIR errors|guests" >&2
+	exit 2
+	;;
+esac
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
