@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# One entry point for building and running pvclock-vmm: installs what is missing (Debian),
+# configures, builds, then runs the demo, the tests, the sanitizer tests or the benchmark.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+BUILD_DIR=${BUILD_DIR:-build}
+BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
+PACKAGES=(cmake make gcc libc6-dev pkg-config check libelf-dev linux-libc-dev)
+
+install_deps() {
+	local missing=() p
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "run.sh: installing missing packages: ${missing[*]}"
+	local sudo=()
+	if [ "$(id -u)" -ne 0 ]; then
+		if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+			sudo=(sudo)
+		else
+			echo "run.sh: missing packages ${missing[*]}; install them with:" >&2
+			echo "  sudo apt-get install ${missing[*]}" >&2
+			exit 1
+		fi
+	fi
+	"${sudo[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+build() {
+	local dir=$1
+	shift
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" "$@" >/dev/null
+	cmake --build "$dir" -j"$(nproc)"
+}
+
+cmd=${1:-}
+case $cmd in
+demo)
+	install_deps
+	build "$BUILD_DIR"
+	"$BUILD_DIR/pvclock-vmm" run --timeout 60 "$BUILD_DIR/guest/hello.elf"
+	;;
+test)
+	install_deps
+	build "$BUILD_DIR"
+	ctest --test-dir "$BUILD_DIR" --output-on-failure
+	;;
+sanitize)
+	install_deps
+	BUILD_TYPE=Debug build "${BUILD_DIR}-sanitize" -DPVCLOCK_SANITIZE=ON
+	ctest --test-dir "${BUILD_DIR}-sanitize" --output-on-failure
+	;;
+bench)
+	install_deps
+	build "$BUILD_DIR"
+	"$BUILD_DIR/pvclock-bench" "$BUILD_DIR"
+	;;
+*)
+	echo "usage: $0 demo|test|sanitize|bench" >&2
+	exit 2
+	;;
+esac
