@@ -56,7 +56,7 @@ START_TEST(test_assert_fail_aborts_with_values)
 	ck_assert_int_eq(res.stop, VM_STOP_ABORT);
 	ck_assert_int_eq(vmm_exit_status(&res), VMM_EXIT_ABORT);
 	ck_assert_logged("guest assertion failed at ");
-	ck_assert_logged("assert_fail.c:10: answer == 41");
+	ck_assert_logged("assert_fail.c:9: answer == 41");
 	ck_assert_logged("left:  42 (0x2a)");
 	ck_assert_logged("right: 41 (0x29)");
 }

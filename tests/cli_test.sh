@@ -48,7 +48,7 @@ guests)
 	fi
 	expect 0 "hello from pvclock-vmm guest: 1 vCPU(s), 64 MiB RAM" -- run "$guests/hello.elf"
 	expect 0 "hello from pvclock-vmm guest: 2 vCPU(s), 16 MiB RAM" -- run --vcpus 2 --mem 16M "$guests/hello.elf"
-	expect 65 "assert_fail.c:10: answer == 41" -- run "$guests/assert_fail.elf"
+	expect 65 "assert_fail.c:9: answer == 41" -- run "$guests/assert_fail.elf"
 	expect 65 "left:  42 (0x2a)" -- run "$guests/assert_fail.elf"
 	expect 2 "argv[2]=b c" -- run "$guests/args.elf" -- a "b c"
 	expect 1 "argv[1]=--mem" -- run "$guests/args.elf" --mem

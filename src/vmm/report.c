@@ -65,9 +65,10 @@ void report_dev_destroy(struct report_dev *dev)
 static void report_print_abort(const struct guest_report *r, unsigned int vcpu_id)
 {
 	pr_err("vCPU %u: guest assertion failed at %s:%u: %s", vcpu_id, r->file, r->line, r->msg);
-	if (r->nr_values >= 2)
-		pr_err("  left:  %" PRIu64 " (0x%" PRIx64 ")\n  right: %" PRIu64 " (0x%" PRIx64 ")",
-		       r->values[0], r->values[0], r->values[1], r->values[1]);
+	if (r->nr_values < 2)
+		return;
+	pr_err("  left:  %" PRIu64 " (0x%" PRIx64 ")", r->values[0], r->values[0]);
+	pr_err("  right: %" PRIu64 " (0x%" PRIx64 ")", r->values[1], r->values[1]);
 }
 
 static int report_apply(struct report_dev *dev, const struct guest_report *r,
