@@ -54,13 +54,21 @@ sanitize)
 	BUILD_TYPE=Debug build "${BUILD_DIR}-sanitize" -DPVCLOCK_SANITIZE=ON
 	ctest --test-dir "${BUILD_DIR}-sanitize" --output-on-failure
 	;;
+nested-test)
+	# Integration tests on a machine without /dev/kvm: inside kvmlab's emulated KVM host.
+	PACKAGES+=(qemu-system-x86 busybox-static linux-image-amd64 cpio xz-utils)
+	install_deps
+	build "$BUILD_DIR"
+	KVMLAB_SMP=1 KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-1200} tools/kvmlab/run-in-vm.sh "$PWD" \
+		ctest --test-dir "$BUILD_DIR" -L integration --output-on-failure
+	;;
 bench)
 	install_deps
 	build "$BUILD_DIR"
 	"$BUILD_DIR/pvclock-bench" "$BUILD_DIR"
 	;;
 *)
-	echo "usage: $0 demo|test|sanitize|bench" >&2
+	echo "usage: $0 demo|test|sanitize|nested-test|bench" >&2
 	exit 2
 	;;
 esac

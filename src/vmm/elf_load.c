@@ -252,8 +252,8 @@ static int elf_read_file(const char *path, void **data, size_t *size)
 
 int elf_load_file(struct guest_mem *mem, const char *path, struct elf_image_info *info)
 {
-	void *data;
-	size_t size;
+	void *data = NULL;
+	size_t size = 0;
 	int ret;
 
 	ret = elf_read_file(path, &data, &size);

@@ -19,6 +19,11 @@ struct vmm {
 	bool console_ready, report_ready;
 };
 
+static int null_io(void *opaque, struct io_access *access)
+{
+	return VM_RUNNING;
+}
+
 static int vmm_add_devices(struct vmm *v, FILE *out)
 {
 	int ret;
@@ -36,6 +41,8 @@ static int vmm_add_devices(struct vmm *v, FILE *out)
 	if (!ret)
 		ret = io_bus_register(&v->vm->pio, PORT_REPORT, 4, "report", report_dev_io,
 				      &v->report);
+	if (!ret)
+		ret = io_bus_register(&v->vm->pio, PORT_NULL, 4, "null", null_io, NULL);
 	return ret;
 }
 
