@@ -1,0 +1,46 @@
+/* The guest's timeline: one anchor (tsc, ns, scale) that every published struct copies. */
+#ifndef PVCLOCK_LINE_H
+#define PVCLOCK_LINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pvclock_abi.h"
+#include "pvclock_rate.h"
+#include "pvclock_sample.h"
+#include "pvclock_scale.h"
+
+/* ns(t) = ns + pvclock_scale_delta(t - tsc, scale): what a guest computes from this anchor. */
+struct pvclock_line {
+	uint64_t tsc;			/* host TSC */
+	uint64_t ns;			/* CLOCK_MONOTONIC-based guest time at tsc */
+	struct pvclock_scale scale;
+	bool valid;
+};
+
+struct pvclock_reanchor {
+	bool clamped;			/* MONOTONIC lay behind the old line: held at the old line */
+	int64_t lead_ns;		/* old line minus MONOTONIC at the new TSC (before clamping) */
+	double ppm_adjust;		/* slope correction applied to converge back to MONOTONIC */
+};
+
+/* Converge a clamped line back to MONOTONIC over this long, slewing at most this much. */
+#define PVCLOCK_CONVERGE_NS 100000000ull	/* 100 ms */
+#define PVCLOCK_MAX_SLEW_PPM 500.0
+
+static inline uint64_t pvclock_line_at(const struct pvclock_line *l, uint64_t tsc)
+{
+	if (tsc <= l->tsc)
+		return l->ns;
+	return l->ns + pvclock_scale_delta(tsc - l->tsc, l->scale.mul, l->scale.shift);
+}
+
+/*
+ * Move the anchor to the sample's TSC. The new line starts at MONOTONIC, unless that is behind
+ * the old line at the same TSC: then it starts on the old line (never backwards) and runs slower
+ * than MONOTONIC's measured rate until it meets it again. Returns 0 or -EINVAL (bad scale).
+ */
+int pvclock_line_reanchor(struct pvclock_line *line, const struct pvclock_sample *s,
+			  const struct pvclock_rate *rate, struct pvclock_reanchor *out);
+
+#endif

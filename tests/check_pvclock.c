@@ -1,0 +1,394 @@
+/* Unit tests for the pvclock host library, driven by a fake clock (no KVM, no real time). */
+#include <math.h>
+#include <pthread.h>
+
+#include "pvclock_clock.h"
+#include "pvclock_line.h"
+#include "pvclock_publish.h"
+#include "pvclock_rate.h"
+#include "pvclock_sample.h"
+#include "pvclock_scale.h"
+#include "test_util.h"
+
+/* Exact ns for @delta ticks at @hz, from 128-bit integer arithmetic. */
+static long double exact_ns(uint64_t delta, uint64_t hz)
+{
+	unsigned __int128 p = (unsigned __int128)delta * 1000000000u;
+
+	return (long double)(p / hz) + (long double)(p % hz) / hz;
+}
+
+static const uint64_t freqs[] = {
+	1000000, 1000001, 3579545, 14318180, 33333333, 100000000, 999999999, 1000000000,
+	1000000001, 1193182000, 2095977123, 2400000000, 2999999999, 3333333333, 4294967295,
+	4294967296, 5000000000, 7777777777, 10000000000,
+};
+
+START_TEST(test_scale_against_exact_arithmetic)
+{
+	static const uint64_t seconds[] = { 0, 1, 60, 3600, 4 * 3600 };
+	long double worst = 0;
+
+	for (size_t f = 0; f < sizeof(freqs) / sizeof(freqs[0]); f++) {
+		struct pvclock_scale sc;
+		uint64_t hz = freqs[f];
+
+		ck_assert_int_eq(pvclock_scale_from_hz(hz, &sc), 0);
+		ck_assert_msg(sc.mul >= (1u << 31), "%lu Hz: mul 0x%x not normalised", hz, sc.mul);
+		for (size_t s = 0; s < sizeof(seconds) / sizeof(seconds[0]); s++) {
+			for (uint64_t extra = 0; extra < 5000; extra += 997) {
+				uint64_t delta = seconds[s] * hz + extra;
+				long double want = exact_ns(delta, hz);
+				long double got = (long double)pvclock_scale_delta(delta, sc.mul, sc.shift);
+				/* mul is within 0.5 of exact in 2^31..2^32: relative error <= 2^-32;
+				 * the product's floor loses < 1 ns, a negative shift < 2^-shift ticks. */
+				long double lost = sc.shift < 0 ? (1 << -sc.shift) - 1 : 0;
+				long double bound = want * ldexpl(1, -32) + 1 + lost * 1e9L / hz;
+				long double err = fabsl(got - want);
+
+				ck_assert_msg(err <= bound, "%lu Hz, delta %lu: got %.0Lf want %.3Lf",
+					      hz, delta, got, want);
+				if (seconds[s] == 1 && err > worst)
+					worst = err;
+			}
+		}
+	}
+	printf("scale: worst error over a 1 s delta, 1 MHz..10 GHz: %.3Lf ns\n", worst);
+	ck_assert(worst < 2.0L);
+}
+END_TEST
+
+START_TEST(test_scale_from_ratio_limits)
+{
+	struct pvclock_scale sc;
+
+	ck_assert_int_eq(pvclock_scale_from_ratio(0, 5, &sc), -EINVAL);
+	ck_assert_int_eq(pvclock_scale_from_ratio(5, 0, &sc), -EINVAL);
+	ck_assert_int_eq(pvclock_scale_from_ratio(1, 1, &sc), 0);	/* exactly 1 ns/tick */
+	ck_assert_uint_eq(sc.mul, 1u << 31);
+	ck_assert_int_eq(sc.shift, 1);
+	ck_assert_int_eq(pvclock_scale_from_ratio(1, 1ull << 40, &sc), -EINVAL);	/* shift -40 */
+	/* A ratio just below a power of two rounds up to 1.0: the next shift takes it. */
+	ck_assert_int_eq(pvclock_scale_from_ratio((1ull << 40) - 1, 1ull << 40, &sc), 0);
+	ck_assert_uint_eq(sc.mul, 1u << 31);
+	ck_assert_int_eq(sc.shift, 1);
+}
+END_TEST
+
+/* A fake clock: TSC at hz, MONOTONIC at rate (1 + ppm) with a chosen read width. */
+struct fake_clock {
+	uint64_t tsc;
+	uint64_t hz;
+	double ppm;
+	uint64_t start_ns;
+	uint64_t widths[8];	/* ticks spent inside each clock_gettime, cycling */
+	unsigned int calls;
+	uint64_t real_offset_ns;
+};
+
+static uint64_t fake_tsc(void *ctx)
+{
+	struct fake_clock *c = ctx;
+
+	return c->tsc += 10;
+}
+
+static uint64_t fake_ns_at(const struct fake_clock *c, uint64_t tsc)
+{
+	return c->start_ns + (uint64_t)llroundl((long double)tsc * 1e9L / c->hz * (1 + c->ppm * 1e-6));
+}
+
+static uint64_t fake_mono(void *ctx)
+{
+	struct fake_clock *c = ctx;
+	uint64_t w = c->widths[c->calls++ % 8];
+	uint64_t ns = fake_ns_at(c, c->tsc + w / 2);
+
+	c->tsc += w;
+	return ns;
+}
+
+static uint64_t fake_real(void *ctx)
+{
+	struct fake_clock *c = ctx;
+
+	return fake_ns_at(c, c->tsc) + c->real_offset_ns;
+}
+
+static struct fake_clock fc;
+static struct pvclock_clock fake = { fake_tsc, fake_mono, fake_real, &fc };
+
+static void fake_reset(uint64_t hz, double ppm)
+{
+	memset(&fc, 0, sizeof(fc));
+	fc.hz = hz;
+	fc.ppm = ppm;
+	fc.start_ns = 1000000000000ull;
+	for (int i = 0; i < 8; i++)
+		fc.widths[i] = 60;
+}
+
+START_TEST(test_sample_keeps_narrowest)
+{
+	struct pvclock_sample s;
+	uint64_t widths[8] = { 900, 400, 80, 700, 900, 900, 900, 900 };
+
+	fake_reset(2000000000, 0);
+	memcpy(fc.widths, widths, sizeof(widths));
+	ck_assert_int_eq(pvclock_sample_take(&fake, 4, 200, &s), 0);
+	ck_assert_uint_eq(s.width, 80 + 10);	/* the clock read plus one fake rdtsc step */
+	/* The clock was read somewhere between the TSC reads: within half the width. */
+	ck_assert_uint_le(llabs((long long)(s.mono_ns - fake_ns_at(&fc, s.tsc))), s.width / 4 + 1);
+	fake_reset(2000000000, 0);
+	for (int i = 0; i < 8; i++)
+		fc.widths[i] = 5000;
+	ck_assert_int_eq(pvclock_sample_take(&fake, 3, 200, &s), -EAGAIN);
+	ck_assert_uint_eq(fc.calls, 3);
+}
+END_TEST
+
+START_TEST(test_rate_estimate_converges)
+{
+	struct pvclock_rate r;
+	struct pvclock_sample s;
+	uint64_t noise[8] = { 20, 60, 40, 100, 30, 80, 50, 70 };
+	long double truth;
+	double err_ppm;
+
+	fake_reset(2500000000ull, 37.5);
+	memcpy(fc.widths, noise, sizeof(noise));
+	truth = 1e9L / fc.hz * (1 + 37.5e-6L);
+	pvclock_rate_init(&r, fc.hz, 0.5, 60);
+	ck_assert(!pvclock_rate_settled(&r));
+	ck_assert(fabsl(pvclock_rate_ns_per_tick(&r) - 0.4L) < 1e-12L);	/* nominal */
+	for (int i = 0; i < 10000; i++) {	/* one sample per millisecond for 10 s */
+		fc.tsc += fc.hz / 1000;
+		ck_assert_int_eq(pvclock_sample_take(&fake, 1, 1000, &s), 0);
+		pvclock_rate_add(&r, &s);
+	}
+	ck_assert(pvclock_rate_settled(&r));
+	err_ppm = (double)((pvclock_rate_ns_per_tick(&r) / truth - 1) * 1e6L);
+	printf("rate: 10 s of 1 kHz samples with 20-100 tick jitter: error %.5f ppm\n", err_ppm);
+	ck_assert_msg(fabs(err_ppm) < 0.005, "rate error %.5f ppm", err_ppm);
+}
+END_TEST
+
+START_TEST(test_rate_survives_recentering)
+{
+	struct pvclock_rate r;
+	struct pvclock_sample s;
+	long double truth;
+	double err_ppm;
+
+	fake_reset(3000000000ull, -12);
+	truth = 1e9L / fc.hz * (1 - 12e-6L);
+	pvclock_rate_init(&r, fc.hz, 0.5, 60);
+	for (int i = 0; i < 2000; i++) {	/* 200 s: crosses the recentering threshold */
+		fc.tsc += fc.hz / 10;
+		ck_assert_int_eq(pvclock_sample_take(&fake, 1, 1000, &s), 0);
+		pvclock_rate_add(&r, &s);
+	}
+	err_ppm = (double)((pvclock_rate_ns_per_tick(&r) / truth - 1) * 1e6L);
+	ck_assert_msg(fabs(err_ppm) < 0.001, "rate error %.5f ppm", err_ppm);
+}
+END_TEST
+
+static struct pvclock_rate nominal_rate(uint64_t hz)
+{
+	struct pvclock_rate r;
+
+	pvclock_rate_init(&r, hz, 1, 60);
+	return r;
+}
+
+START_TEST(test_reanchor_tracks_monotonic)
+{
+	struct pvclock_rate r = nominal_rate(1000000000);
+	struct pvclock_line line = { 0 };
+	struct pvclock_sample s = { .tsc = 5000, .mono_ns = 777000 };
+	struct pvclock_reanchor res;
+
+	ck_assert_int_eq(pvclock_line_reanchor(&line, &s, &r, &res), 0);
+	ck_assert(line.valid && !res.clamped);
+	ck_assert_uint_eq(line.tsc, 5000);
+	ck_assert_uint_eq(line.ns, 777000);
+	ck_assert_uint_eq(pvclock_line_at(&line, 6000), 778000);
+	/* MONOTONIC ahead of the line: jump forward to it (forward steps are fine). */
+	s = (struct pvclock_sample){ .tsc = 10000, .mono_ns = 782500 };
+	ck_assert_int_eq(pvclock_line_reanchor(&line, &s, &r, &res), 0);
+	ck_assert(!res.clamped);
+	ck_assert_int_eq(res.lead_ns, -500);
+	ck_assert_uint_eq(line.ns, 782500);
+}
+END_TEST
+
+START_TEST(test_reanchor_clamps_and_converges)
+{
+	struct pvclock_rate r;
+	struct pvclock_line line = { 0 };
+	struct pvclock_sample s = { .tsc = 1000, .mono_ns = 1000000 };
+	struct pvclock_reanchor res;
+	uint64_t t = 1000, mono = 1000000, last = 0;
+	int clamps = 0;
+
+	/* MONOTONIC runs 100 ppm slower than the nominal TSC rate says. */
+	pvclock_rate_init(&r, 1000000000, 0.1, 60);
+	pvclock_rate_add(&r, &s);
+	ck_assert_int_eq(pvclock_line_reanchor(&line, &s, &r, &res), 0);
+	for (int i = 0; i < 2000; i++) {	/* one re-anchor per ms for 2 s */
+		uint64_t before;
+
+		t += 1000000;
+		mono += 999900;
+		before = pvclock_line_at(&line, t);
+		s = (struct pvclock_sample){ .tsc = t, .mono_ns = mono };
+		pvclock_rate_add(&r, &s);
+		ck_assert_int_eq(pvclock_line_reanchor(&line, &s, &r, &res), 0);
+		ck_assert_uint_ge(line.ns, before);	/* never below the old line */
+		ck_assert_uint_ge(line.ns, last);
+		last = line.ns;
+		if (i == 0) {
+			ck_assert(res.clamped);
+			ck_assert_int_eq(res.lead_ns, 100);
+			ck_assert(res.ppm_adjust < 0);
+		}
+		clamps += res.clamped;
+	}
+	/* Once the rate is measured, the line is back on MONOTONIC: no lead left. */
+	ck_assert_int_le(res.lead_ns, 2);
+	ck_assert_int_ge(res.lead_ns, -2);
+	ck_assert_int_gt(clamps, 0);
+}
+END_TEST
+
+START_TEST(test_reanchor_slew_is_bounded)
+{
+	struct pvclock_rate r = nominal_rate(1000000000);
+	struct pvclock_line line = { .tsc = 0, .ns = 10000000, .valid = true,
+				     .scale = { 1u << 31, 1 } };
+	struct pvclock_sample s = { .tsc = 1000, .mono_ns = 1000 };	/* 10 ms behind */
+	struct pvclock_reanchor res;
+
+	ck_assert_int_eq(pvclock_line_reanchor(&line, &s, &r, &res), 0);
+	ck_assert(res.clamped);
+	ck_assert(res.ppm_adjust == -PVCLOCK_MAX_SLEW_PPM);
+	ck_assert_uint_eq(line.ns, 10001000);
+}
+END_TEST
+
+START_TEST(test_publish_fields_and_version)
+{
+	struct pvclock_writer w = { 0 };
+	unsigned char ram[40];
+	struct pvclock_vcpu_time_info t;
+	struct pvclock_line line = { .tsc = 1000, .ns = 5555, .scale = { 0x80000000u, -2 },
+				     .valid = true };
+
+	memset(ram, 0xee, sizeof(ram));
+	pvclock_publish(&w, ram + 4, &line, 0x100000000ull, PVCLOCK_TSC_STABLE_BIT);
+	memcpy(&t, ram + 4, sizeof(t));
+	ck_assert_uint_eq(t.version, 2);
+	ck_assert_uint_eq(t.tsc_timestamp, 0x100000000ull + 1000);
+	ck_assert_uint_eq(t.system_time, 5555);
+	ck_assert_uint_eq(t.tsc_to_system_mul, 0x80000000u);
+	ck_assert_int_eq(t.tsc_shift, -2);
+	ck_assert_uint_eq(t.flags, PVCLOCK_TSC_STABLE_BIT);
+	ck_assert_uint_eq(ram[3], 0xee);	/* nothing written outside the 32 bytes */
+	ck_assert_uint_eq(ram[36], 0xee);
+	/* The guest scribbling on version does not confuse the host's sequence. */
+	memset(ram + 4, 0x77, 4);
+	pvclock_publish(&w, ram + 4, &line, 0, 0);
+	memcpy(&t, ram + 4, sizeof(t));
+	ck_assert_uint_eq(t.version, 4);
+}
+END_TEST
+
+struct reader {
+	volatile struct pvclock_vcpu_time_info *t;
+	volatile int stop;
+	unsigned long reads, odd, torn;
+};
+
+static void *reader_thread(void *arg)
+{
+	struct reader *r = arg;
+
+	while (!r->stop) {
+		uint32_t v1 = r->t->version, v2;
+		uint64_t tsc, ns;
+
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		tsc = r->t->tsc_timestamp;
+		ns = r->t->system_time;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		v2 = r->t->version;
+		r->reads++;
+		if (v1 & 1) {
+			r->odd++;
+			continue;
+		}
+		if (v1 == v2 && ns != tsc * 3)
+			r->torn++;
+	}
+	return NULL;
+}
+
+START_TEST(test_publish_is_a_seqlock_under_concurrency)
+{
+	static struct pvclock_vcpu_time_info t __attribute__((aligned(64)));
+	struct pvclock_writer w = { 0 };
+	struct reader r = { .t = &t };
+	pthread_t th;
+
+	pthread_create(&th, NULL, reader_thread, &r);
+	for (uint64_t i = 1; i <= 2000000; i++) {
+		struct pvclock_line line = { .tsc = i, .ns = i * 3, .scale = { 1u << 31, 1 } };
+
+		pvclock_publish(&w, (void *)&t, &line, 0, 0);
+	}
+	r.stop = 1;
+	pthread_join(th, NULL);
+	printf("seqlock: %lu concurrent reads, %lu saw an odd version, %lu torn\n", r.reads,
+	       r.odd, r.torn);
+	ck_assert_uint_eq(r.torn, 0);
+	ck_assert_uint_eq(t.version, 4000000);
+}
+END_TEST
+
+START_TEST(test_wall_clock_struct)
+{
+	struct pvclock_writer w = { 7 };
+	struct pvclock_wall_clock wc;
+
+	pvclock_publish_wall_clock(&w, &wc, 1764000000123456789ull);
+	ck_assert_uint_eq(wc.version, 8);
+	ck_assert_uint_eq(wc.sec, 1764000000u);
+	ck_assert_uint_eq(wc.nsec, 123456789u);
+}
+END_TEST
+
+static Suite *pvclock_suite(void)
+{
+	Suite *s = suite_create("pvclock_host");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_scale_against_exact_arithmetic);
+	tcase_add_test(tc, test_scale_from_ratio_limits);
+	tcase_add_test(tc, test_sample_keeps_narrowest);
+	tcase_add_test(tc, test_rate_estimate_converges);
+	tcase_add_test(tc, test_rate_survives_recentering);
+	tcase_add_test(tc, test_reanchor_tracks_monotonic);
+	tcase_add_test(tc, test_reanchor_clamps_and_converges);
+	tcase_add_test(tc, test_reanchor_slew_is_bounded);
+	tcase_add_test(tc, test_publish_fields_and_version);
+	tcase_add_test(tc, test_publish_is_a_seqlock_under_concurrency);
+	tcase_add_test(tc, test_wall_clock_struct);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return test_run_suite(pvclock_suite());
+}
