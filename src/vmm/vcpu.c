@@ -52,7 +52,7 @@ static int vcpu_set_boot_state(struct vcpu *vcpu, uint64_t entry)
 	if (ret < 0)
 		return ret;
 	ret = kvm_ioctl(vcpu->fd, KVM_SET_REGS, &regs);
-	return ret < 0 ? ret : 0;
+	return ret < 0 ? ret : vcpu_init_tsc(vcpu);
 }
 
 static int vcpu_map_run(struct vcpu *vcpu)
@@ -119,7 +119,7 @@ void vcpu_kick(struct vcpu *vcpu)
 	if (!vcpu || !__atomic_load_n(&vcpu->thread_started, __ATOMIC_ACQUIRE))
 		return;
 	/* immediate_exit closes the race with a kick landing just before KVM_RUN is entered. */
-	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_kill(vcpu->thread, SIG_VCPU_KICK);
 }
 
@@ -144,14 +144,25 @@ void vcpu_dump_regs(struct vcpu *vcpu)
 	       s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
 }
 
-/* One KVM_RUN; returns VM_RUNNING to go on or the reason to stop. */
+/* One KVM_RUN, with the clock published before it; VM_RUNNING to go on, or why to stop. */
 static int vcpu_run_once(struct vcpu *vcpu)
 {
-	if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-		if (errno == EINTR || errno == EAGAIN)
-			return VM_RUNNING;	/* a kick or a stray signal: the loop rechecks */
-		pr_err("vCPU %u: KVM_RUN: %s", vcpu->id, strerror(errno));
-		return VM_STOP_VMM_ERROR;
+	struct kvmclock *clock = &vcpu->vm->clock;
+	int ret, err;
+
+	kvmclock_before_run(clock, vcpu->id);
+	ret = ioctl(vcpu->fd, KVM_RUN, 0);
+	err = errno;
+	kvmclock_after_run(clock, vcpu->id);
+	if (ret < 0) {
+		if (err != EINTR && err != EAGAIN) {
+			pr_err("vCPU %u: KVM_RUN: %s", vcpu->id, strerror(err));
+			return VM_STOP_VMM_ERROR;
+		}
+		/* A kick: for a stop the loop sees vm->stop (stored before the kick, read after
+		 * this store, both sequentially consistent); for a clock update, just go on. */
+		__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		return VM_RUNNING;
 	}
 	vcpu->nr_exits++;
 	return exit_dispatch(&vcpu->exit_ctx, vcpu->run);

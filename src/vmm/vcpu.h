@@ -20,6 +20,7 @@ struct vcpu {
 	bool thread_started;
 	struct exit_ctx exit_ctx;
 	unsigned long nr_exits;
+	uint64_t tsc_offset;		/* guest TSC - host TSC, as set in KVM */
 };
 
 /* Create vCPU @id in @vm with CPUID set and registers at the long-mode entry @entry. */
@@ -30,6 +31,11 @@ void vcpu_join(struct vcpu *vcpu);
 /* Make the vCPU leave KVM_RUN soon (thread-safe, async-signal-safe enough for the watchdog). */
 void vcpu_kick(struct vcpu *vcpu);
 void vcpu_dump_regs(struct vcpu *vcpu);
+/* Pin the TSC offset to 0 (or measure it where KVM cannot set it). */
+int vcpu_init_tsc(struct vcpu *vcpu) __must_check;
+/* Carry out a guest's write of IA32_TSC or IA32_TSC_ADJUST (trapped so the clock can follow). */
+int vcpu_write_tsc_msr(struct vcpu *vcpu, uint32_t msr, uint64_t value, uint64_t *tsc_offset)
+	__must_check;
 /* Install the no-op handler for the kick signal; call once before starting vCPU threads. */
 int vcpu_install_kick_handler(void) __must_check;
 

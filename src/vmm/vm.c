@@ -9,12 +9,42 @@
 #include <unistd.h>
 
 #include "kvm_util.h"
+#include "pvclock_abi.h"
 #include "vcpu.h"
 
 #define CPUID_MAX_ENTRIES 256
 /* Intel needs these two pages for real-mode emulation; we place them in the MMIO window. */
 #define VM_IDENTITY_MAP_ADDR 0xfffbc000ull
 #define VM_TSS_ADDR 0xfffbd000ul
+
+/* What KVM reports, with our kvmclock leaves: the signature and exactly the clock features. */
+static void vm_set_kvm_leaves(struct kvm_cpuid2 *cpuid)
+{
+	static const char signature[12] = "KVMKVMKVM\0\0\0";
+	struct kvm_cpuid_entry2 *sig = NULL, *feat = NULL;
+
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		if (cpuid->entries[i].function == CPUID_KVM_SIGNATURE)
+			sig = &cpuid->entries[i];
+		else if (cpuid->entries[i].function == CPUID_KVM_FEATURES)
+			feat = &cpuid->entries[i];
+	}
+	if (!sig)
+		sig = &cpuid->entries[cpuid->nent++];
+	if (!feat)
+		feat = &cpuid->entries[cpuid->nent++];
+	*sig = (struct kvm_cpuid_entry2){ .function = CPUID_KVM_SIGNATURE,
+					  .eax = CPUID_KVM_FEATURES };
+	memcpy(&sig->ebx, signature, 4);
+	memcpy(&sig->ecx, signature + 4, 4);
+	memcpy(&sig->edx, signature + 8, 4);
+	/* The STABLE bit is honest: all vCPUs publish one shared anchor (see kvmclock.c). */
+	*feat = (struct kvm_cpuid_entry2){
+		.function = CPUID_KVM_FEATURES,
+		.eax = (1u << KVM_FEATURE_CLOCKSOURCE) | (1u << KVM_FEATURE_CLOCKSOURCE2) |
+		       (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT),
+	};
+}
 
 static int vm_get_supported_cpuid(struct vm *vm)
 {
@@ -24,12 +54,13 @@ static int vm_get_supported_cpuid(struct vm *vm)
 	cpuid = calloc(1, sizeof(*cpuid) + CPUID_MAX_ENTRIES * sizeof(cpuid->entries[0]));
 	if (!cpuid)
 		return -ENOMEM;
-	cpuid->nent = CPUID_MAX_ENTRIES;
+	cpuid->nent = CPUID_MAX_ENTRIES - 2;	/* room for the KVM leaves if absent */
 	ret = kvm_ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid);
 	if (ret < 0) {
 		free(cpuid);
 		return ret;
 	}
+	vm_set_kvm_leaves(cpuid);
 	vm->cpuid = cpuid;
 	return 0;
 }
@@ -143,10 +174,74 @@ int vm_open_kvm(struct vm *vm)
 	return ret;
 }
 
+static int vm_enable_user_msrs(struct vm *vm)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
+				      .args = { KVM_MSR_EXIT_REASON_FILTER } };
+	static uint8_t deny[1];	/* bit clear: the access is denied in KVM, so it exits to us */
+	struct kvm_msr_filter filter = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
+	int ret;
+
+	if (vm->msrs.nr > KVM_MSR_FILTER_MAX_RANGES)
+		return -E2BIG;
+	for (unsigned int i = 0; i < vm->msrs.nr; i++) {
+		const struct msr_handler *h = &vm->msrs.handlers[i];
+
+		filter.ranges[i] = (struct kvm_msr_filter_range){
+			.flags = (h->read ? KVM_MSR_FILTER_READ : 0) |
+				 (h->write ? KVM_MSR_FILTER_WRITE : 0),
+			.nmsrs = 1, .base = h->index, .bitmap = deny,
+		};
+	}
+	ret = kvm_ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap);
+	if (ret >= 0)
+		ret = kvm_ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &filter);
+	return ret < 0 ? ret : 0;
+}
+
+void vm_kick_others(struct vm *vm, unsigned int except)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (i != except)
+			vcpu_kick(vm->vcpus[i]);
+}
+
+static void vm_clock_kick_others(void *opaque, unsigned int except)
+{
+	vm_kick_others(opaque, except);
+}
+
+static int vm_clock_write_tsc_msr(void *opaque, unsigned int id, uint32_t msr, uint64_t value,
+				  uint64_t *tsc_offset)
+{
+	struct vm *vm = opaque;
+
+	return vcpu_write_tsc_msr(vm->vcpus[id], msr, value, tsc_offset);
+}
+
+int vm_setup_kvmclock(struct vm *vm)
+{
+	const struct kvmclock_ops ops = { vm_clock_kick_others, vm_clock_write_tsc_msr, vm };
+	int khz, ret;
+
+	khz = kvm_ioctl(vm->vcpus[0]->fd, KVM_GET_TSC_KHZ, 0);
+	if (khz <= 0)
+		return khz < 0 ? khz : -EINVAL;
+	ret = kvmclock_init(&vm->clock, &vm->mem, &pvclock_clock_system, vm->nr_vcpus,
+			    (uint64_t)khz * 1000, &ops);
+	if (ret)
+		return ret;
+	vm->clock_ready = true;
+	ret = kvmclock_register(&vm->clock, &vm->msrs, &vm->pio);
+	return ret ? ret : vm_enable_user_msrs(vm);
+}
+
 void vm_destroy(struct vm *vm)
 {
 	if (!vm)
 		return;
+	if (vm->clock_ready)
+		kvmclock_destroy(&vm->clock);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(vm->vcpus[i]);
 	free(vm->cpuid);
@@ -165,7 +260,7 @@ void vm_request_stop(struct vm *vm, enum vm_stop reason, unsigned int vcpu_id)
 	pthread_mutex_lock(&vm->stop_lock);
 	if (vm->stop == VM_RUNNING) {
 		vm->stop_vcpu = vcpu_id;
-		__atomic_store_n(&vm->stop, reason, __ATOMIC_RELEASE);
+		__atomic_store_n(&vm->stop, reason, __ATOMIC_SEQ_CST);
 		pthread_cond_broadcast(&vm->stop_cond);
 	}
 	pthread_mutex_unlock(&vm->stop_lock);

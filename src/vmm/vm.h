@@ -6,6 +6,7 @@
 #include <linux/kvm.h>
 
 #include "exit.h"
+#include "kvmclock.h"
 #include "guest_mem.h"
 #include "io_bus.h"
 #include "memmap.h"
@@ -23,6 +24,8 @@ struct vm {
 	struct msr_table msrs;
 	unsigned int nr_vcpus;
 	struct vcpu *vcpus[MEMMAP_MAX_VCPUS];
+	struct kvmclock clock;
+	bool clock_ready;
 
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
@@ -36,11 +39,18 @@ int vm_alloc(struct vm **out, uint64_t mem_size) __must_check;
 int vm_open_kvm(struct vm *vm) __must_check;
 void vm_destroy(struct vm *vm);
 
+/*
+ * Start the kvmclock host once every vCPU exists: TSC frequency, MSR handlers, and the KVM MSR
+ * filter that sends exactly the MSRs in vm->msrs to userspace.
+ */
+int vm_setup_kvmclock(struct vm *vm) __must_check;
+void vm_kick_others(struct vm *vm, unsigned int except);
+
 /* End the run (the first reason wins) and kick every vCPU out of KVM_RUN. */
 void vm_request_stop(struct vm *vm, enum vm_stop reason, unsigned int vcpu_id);
 static inline int vm_stopping(const struct vm *vm)
 {
-	return __atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&vm->stop, __ATOMIC_SEQ_CST);
 }
 /* Wait until the run stops or @timeout_ns passes (0: no limit); returns the stop reason. */
 enum vm_stop vm_wait_stop(struct vm *vm, uint64_t timeout_ns);

@@ -91,6 +91,8 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 		if (!ret)
 			v->vm->nr_vcpus++;
 	}
+	if (!ret)
+		ret = vm_setup_kvmclock(v->vm);
 	return ret;
 }
 
@@ -116,6 +118,7 @@ static void vmm_collect(struct vmm *v, struct vmm_result *result)
 	result->last_sync = v->report.outcome.last_sync;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		result->nr_exits += vm->vcpus[i]->nr_exits;
+	kvmclock_total_stats(&vm->clock, &result->clock);
 }
 
 int vmm_run(const struct vmm_config *cfg, struct vmm_result *result)

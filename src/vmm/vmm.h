@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "exit.h"
+#include "kvmclock.h"
 #include "log.h"
 
 /* Process exit statuses; 0..63 are the guest's own exit code (GUEST_EXIT / main's return). */
@@ -36,6 +37,7 @@ struct vmm_result {
 	unsigned long nr_exits;		/* KVM_RUN exits over all vCPUs */
 	unsigned long syncs;		/* GUEST_SYNC reports */
 	uint64_t last_sync;
+	struct kvmclock_stats clock;	/* summed over vCPUs */
 };
 
 /* Build the VM, run the guest until it stops, tear everything down. 0 or -errno (setup). */

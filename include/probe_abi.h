@@ -1,0 +1,29 @@
+/* Clock probe: a guest hands the host one clock reading to check against the host's clocks. */
+#ifndef PVCLOCK_VMM_PROBE_ABI_H
+#define PVCLOCK_VMM_PROBE_ABI_H
+
+#include <stdint.h>
+
+/* A 32-bit OUT to PORT_CLOCK_PROBE carries the GPA of a struct clock_probe. */
+#define PORT_CLOCK_PROBE	0x0708
+
+enum clock_probe_kind {
+	/* value: kvmclock ns; the host checks MONOTONIC(entry) <= value <= MONOTONIC(exit). */
+	CLOCK_PROBE_MONO = 1,
+	/* value: wall clock ns (UTC) from the wall-clock struct plus kvmclock; the host compares
+	 * it with CLOCK_REALTIME at the exit. */
+	CLOCK_PROBE_WALL = 2,
+};
+
+/* Largest wall-clock difference the host accepts: generous for emulated exits. */
+#define CLOCK_PROBE_WALL_BOUND_NS 1000000ull
+
+struct clock_probe {
+	uint32_t kind;
+	uint32_t pad;
+	uint64_t value;
+};
+
+_Static_assert(sizeof(struct clock_probe) == 16, "clock_probe is 16 bytes");
+
+#endif

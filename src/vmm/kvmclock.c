@@ -1,0 +1,372 @@
+/*
+ * kvmclock host glue. Every vCPU publishes the same anchor (the shared timeline in kc->line),
+ * so readings agree across vCPUs and PVCLOCK_TSC_STABLE_BIT is honest. The anchor only moves
+ * while no vCPU is inside KVM_RUN: with one vCPU that is every entry, for free; with several,
+ * the vCPU that finds the anchor stale kicks the others out and re-anchors once all are out
+ * (KVM's "master clock" update does the same). A vCPU still running on an old anchor could
+ * otherwise read a later time than another vCPU that already has the new, slower line.
+ */
+#include "kvmclock.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "exit.h"
+#include "probe_abi.h"
+#include "pvclock_sample.h"
+
+#define KVMCLOCK_SAMPLE_TRIES 3
+#define KVMCLOCK_SAMPLE_MAX_NS 250	/* refuse (TSC, MONOTONIC) pairs wider than this */
+#define KVMCLOCK_RESYNC_NS 100000000ull	/* SMP: re-anchor every 100 ms */
+#define KVMCLOCK_RATE_PERIOD_NS 1000000ull	/* feed the rate estimate at most every 1 ms */
+#define KVMCLOCK_RATE_MIN_SPAN_S 0.05
+#define KVMCLOCK_RATE_HALF_LIFE_S 60.0
+#define KVMCLOCK_PROBE_LOG_MAX 5
+
+static uint64_t ns_to_ticks(const struct kvmclock *kc, uint64_t ns)
+{
+	return (uint64_t)((unsigned __int128)ns * kc->tsc_hz / 1000000000u);
+}
+
+int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
+		  const struct pvclock_clock *clk, unsigned int nr_vcpus, uint64_t tsc_hz,
+		  const struct kvmclock_ops *ops)
+{
+	int ret;
+
+	memset(kc, 0, sizeof(*kc));
+	if (!tsc_hz || nr_vcpus == 0 || nr_vcpus > MEMMAP_MAX_VCPUS) {
+		pr_err("kvmclock: bad set-up: TSC %" PRIu64 " Hz, %u vCPUs", tsc_hz, nr_vcpus);
+		return -EINVAL;
+	}
+	kc->mem = mem;
+	kc->clk = clk;
+	kc->ops = *ops;
+	kc->nr_vcpus = nr_vcpus;
+	kc->tsc_hz = tsc_hz;
+	kc->max_sample_ticks = ns_to_ticks(kc, KVMCLOCK_SAMPLE_MAX_NS);
+	kc->resync_ticks = ns_to_ticks(kc, KVMCLOCK_RESYNC_NS);
+	kc->flags = PVCLOCK_TSC_STABLE_BIT;
+	pvclock_rate_init(&kc->rate, tsc_hz, KVMCLOCK_RATE_MIN_SPAN_S, KVMCLOCK_RATE_HALF_LIFE_S);
+	ret = pthread_mutex_init(&kc->lock, NULL);
+	if (ret)
+		return -ret;
+	ret = pthread_cond_init(&kc->cond, NULL);
+	if (ret) {
+		pthread_mutex_destroy(&kc->lock);
+		return -ret;
+	}
+	return 0;
+}
+
+void kvmclock_destroy(struct kvmclock *kc)
+{
+	pthread_cond_destroy(&kc->cond);
+	pthread_mutex_destroy(&kc->lock);
+}
+
+/* A guest-chosen struct address: in RAM, within one page, clear of the VMM's structures. */
+static void *kvmclock_translate(struct kvmclock *kc, unsigned int vcpu, uint32_t msr,
+				uint64_t value, uint64_t gpa, uint64_t len)
+{
+	struct kvmclock_vcpu *v = &kc->vcpu[vcpu];
+	void *ptr = guest_mem_ptr(kc->mem, gpa, len);
+	const char *why = NULL;
+
+	if (!ptr)
+		why = "lies outside guest RAM";
+	else if ((gpa & (GUEST_PAGE_SIZE - 1)) + len > GUEST_PAGE_SIZE)
+		why = "crosses a page boundary";
+	else if (guest_mem_overlaps_vmm(gpa, len))
+		why = "overlaps the VMM's page tables and boot data";
+	if (!why)
+		return ptr;
+	v->stats.bad_addresses++;
+	if (!v->warned_bad_address)
+		pr_warn("vCPU %u: WRMSR 0x%x value 0x%" PRIx64 ": struct at GPA 0x%" PRIx64
+			" (+%" PRIu64 ") %s; clock left off (logged once per vCPU)", vcpu, msr,
+			value, gpa, len, why);
+	v->warned_bad_address = true;
+	return NULL;
+}
+
+/* Take a sample for a new anchor and feed the rate estimate; -EAGAIN if too wide. */
+static int kvmclock_sample(struct kvmclock *kc, struct kvmclock_vcpu *v, struct pvclock_sample *s)
+{
+	int ret = pvclock_sample_take(kc->clk, KVMCLOCK_SAMPLE_TRIES, kc->max_sample_ticks, s);
+	uint64_t width_ns = s->width * 1000000000u / kc->tsc_hz;
+
+	if (!v->stats.best_sample_ns || width_ns < v->stats.best_sample_ns)
+		v->stats.best_sample_ns = width_ns;
+	if (ret && kc->line.valid) {
+		v->stats.wide_samples++;
+		return ret;
+	}
+	if (s->tsc >= kc->next_rate_tsc) {
+		pvclock_rate_add(&kc->rate, s);
+		kc->next_rate_tsc = s->tsc + ns_to_ticks(kc, KVMCLOCK_RATE_PERIOD_NS);
+	}
+	return 0;
+}
+
+static void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v)
+{
+	struct pvclock_reanchor res;
+	struct pvclock_sample s;
+
+	if (kvmclock_sample(kc, v, &s))
+		return;	/* keep the current anchor: it is still a valid line */
+	if (pvclock_line_reanchor(&kc->line, &s, &kc->rate, &res))
+		return;
+	v->stats.anchors++;
+	v->stats.clamps += res.clamped;
+}
+
+static void kvmclock_publish(struct kvmclock *kc, struct kvmclock_vcpu *v)
+{
+	pvclock_publish(&v->writer, v->time_info, &kc->line, v->tsc_offset, kc->flags);
+	v->stats.publishes++;
+}
+
+static bool kvmclock_any_on(const struct kvmclock *kc)
+{
+	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
+		if (kc->vcpu[i].time_info)
+			return true;
+	return false;
+}
+
+/* SMP, with kc->lock held: stop the world, move the anchor, restart the world. */
+static void kvmclock_sync_update(struct kvmclock *kc, unsigned int id)
+{
+	kc->updating = true;
+	kc->ops.kick_others(kc->ops.opaque, id);
+	while (kc->inside)
+		pthread_cond_wait(&kc->cond, &kc->lock);
+	kvmclock_reanchor(kc, &kc->vcpu[id]);
+	kc->vcpu[id].stats.syncs++;
+	kc->updating = false;
+	pthread_cond_broadcast(&kc->cond);
+}
+
+static void kvmclock_before_run_smp(struct kvmclock *kc, unsigned int id)
+{
+	struct kvmclock_vcpu *v = &kc->vcpu[id];
+
+	pthread_mutex_lock(&kc->lock);
+	while (kc->updating)
+		pthread_cond_wait(&kc->cond, &kc->lock);
+	if (kvmclock_any_on(kc) &&
+	    (!kc->line.valid || kc->clk->read_tsc(kc->clk->ctx) - kc->line.tsc > kc->resync_ticks))
+		kvmclock_sync_update(kc, id);
+	if (v->time_info && kc->line.valid)
+		kvmclock_publish(kc, v);
+	kc->inside++;
+	pthread_mutex_unlock(&kc->lock);
+}
+
+void kvmclock_before_run(struct kvmclock *kc, unsigned int id)
+{
+	struct kvmclock_vcpu *v = &kc->vcpu[id];
+
+	if (kc->nr_vcpus > 1) {
+		kvmclock_before_run_smp(kc, id);
+	} else if (v->time_info) {
+		kvmclock_reanchor(kc, v);
+		kvmclock_publish(kc, v);
+	}
+	if (__atomic_load_n(&kc->probing, __ATOMIC_RELAXED))
+		v->entry_ns = kc->clk->read_mono_ns(kc->clk->ctx);
+}
+
+void kvmclock_after_run(struct kvmclock *kc, unsigned int id)
+{
+	if (kc->nr_vcpus == 1)
+		return;
+	pthread_mutex_lock(&kc->lock);
+	kc->inside--;
+	if (kc->updating && !kc->inside)
+		pthread_cond_broadcast(&kc->cond);
+	pthread_mutex_unlock(&kc->lock);
+}
+
+static enum msr_result kvmclock_write_system_time(void *opaque, unsigned int id, uint32_t msr,
+						  uint64_t value)
+{
+	struct kvmclock *kc = opaque;
+	struct kvmclock_vcpu *v = &kc->vcpu[id];
+	uint64_t gpa = value & ~KVM_SYSTEM_TIME_ENABLE;
+
+	v->stats.msr_writes++;
+	v->system_msr = value;
+	/* Like KVM: the WRMSR always succeeds; a refused address just leaves the clock off. */
+	v->time_info = NULL;
+	if (value & KVM_SYSTEM_TIME_ENABLE)
+		v->time_info = kvmclock_translate(kc, id, msr, value, gpa,
+						  sizeof(struct pvclock_vcpu_time_info));
+	if (v->time_info)
+		v->gpa = gpa;
+	return MSR_OK;
+}
+
+static enum msr_result kvmclock_read_system_time(void *opaque, unsigned int id, uint32_t msr,
+						 uint64_t *value)
+{
+	struct kvmclock *kc = opaque;
+
+	*value = kc->vcpu[id].system_msr;
+	return MSR_OK;
+}
+
+static enum msr_result kvmclock_write_wall_clock(void *opaque, unsigned int id, uint32_t msr,
+						 uint64_t value)
+{
+	struct kvmclock *kc = opaque;
+	void *ptr;
+	uint64_t tsc, real, guest_now;
+
+	kc->wall_msr = value;
+	ptr = kvmclock_translate(kc, id, msr, value, value, sizeof(struct pvclock_wall_clock));
+	if (!ptr)
+		return MSR_OK;
+	/* Written now, before the guest resumes: it reads the struct on its next instructions. */
+	pthread_mutex_lock(&kc->lock);
+	tsc = kc->clk->read_tsc(kc->clk->ctx);
+	real = kc->clk->read_real_ns(kc->clk->ctx);
+	guest_now = kc->line.valid ? pvclock_line_at(&kc->line, tsc)
+				   : kc->clk->read_mono_ns(kc->clk->ctx);
+	pvclock_publish_wall_clock(&kc->wall_writer, ptr, real - guest_now);
+	pthread_mutex_unlock(&kc->lock);
+	return MSR_OK;
+}
+
+static enum msr_result kvmclock_read_wall_clock(void *opaque, unsigned int id, uint32_t msr,
+						uint64_t *value)
+{
+	struct kvmclock *kc = opaque;
+
+	*value = kc->wall_msr;
+	return MSR_OK;
+}
+
+/* The STABLE bit promises cross-vCPU monotonicity: only true while all TSC offsets agree. */
+static void kvmclock_update_flags(struct kvmclock *kc)
+{
+	bool same = true;
+
+	for (unsigned int i = 1; i < kc->nr_vcpus; i++)
+		same &= kc->vcpu[i].tsc_offset == kc->vcpu[0].tsc_offset;
+	kc->flags = same ? PVCLOCK_TSC_STABLE_BIT : 0;
+}
+
+static enum msr_result kvmclock_write_tsc(void *opaque, unsigned int id, uint32_t msr,
+					  uint64_t value)
+{
+	struct kvmclock *kc = opaque;
+	uint64_t offset;
+
+	if (kc->ops.write_tsc_msr(kc->ops.opaque, id, msr, value, &offset))
+		return MSR_INJECT_GP;
+	pthread_mutex_lock(&kc->lock);
+	kc->vcpu[id].tsc_offset = offset;
+	kvmclock_update_flags(kc);
+	pthread_mutex_unlock(&kc->lock);
+	return MSR_OK;
+}
+
+static int kvmclock_probe_io(void *opaque, struct io_access *access)
+{
+	struct kvmclock *kc = opaque;
+	struct kvmclock_vcpu *v = &kc->vcpu[access->vcpu_id];
+	uint64_t mono = kc->clk->read_mono_ns(kc->clk->ctx);
+	uint64_t real = kc->clk->read_real_ns(kc->clk->ctx);
+	const struct clock_probe *src;
+	struct clock_probe p;
+	uint32_t gpa;
+
+	if (!access->write || access->size != 4) {
+		pr_err("vCPU %u: clock probe port takes a 32-bit OUT of a GPA", access->vcpu_id);
+		return VM_STOP_GUEST_ERROR;
+	}
+	memcpy(&gpa, access->data, sizeof(gpa));
+	src = guest_mem_ptr(kc->mem, gpa, sizeof(p));
+	if (!src) {
+		pr_err("vCPU %u: clock probe at GPA 0x%x lies outside guest RAM", access->vcpu_id,
+		       gpa);
+		return VM_STOP_GUEST_ERROR;
+	}
+	memcpy(&p, src, sizeof(p));
+	if (p.kind == CLOCK_PROBE_MONO) {
+		if (!__atomic_exchange_n(&kc->probing, true, __ATOMIC_RELAXED))
+			return VM_RUNNING;	/* no entry time recorded yet for this run */
+		v->stats.probes++;
+		if (p.value >= v->entry_ns && p.value <= mono)
+			return VM_RUNNING;
+		if (v->stats.probe_violations++ < KVMCLOCK_PROBE_LOG_MAX)
+			pr_err("vCPU %u: guest clock %" PRIu64 " outside the host's window [%" PRIu64
+			       ", %" PRIu64 "] (MONOTONIC at entry, at exit)", access->vcpu_id,
+			       p.value, v->entry_ns, mono);
+	} else if (p.kind == CLOCK_PROBE_WALL) {
+		uint64_t err = p.value > real ? p.value - real : real - p.value;
+
+		v->stats.probes++;
+		if (err > v->stats.max_wall_error_ns)
+			v->stats.max_wall_error_ns = err;
+		if (err <= CLOCK_PROBE_WALL_BOUND_NS)
+			return VM_RUNNING;
+		if (v->stats.probe_violations++ < KVMCLOCK_PROBE_LOG_MAX)
+			pr_err("vCPU %u: guest wall clock %" PRIu64 " is %" PRIu64 " ns from "
+			       "CLOCK_REALTIME %" PRIu64, access->vcpu_id, p.value, err, real);
+	} else {
+		pr_err("vCPU %u: clock probe of unknown kind %u", access->vcpu_id, p.kind);
+		return VM_STOP_GUEST_ERROR;
+	}
+	return VM_RUNNING;
+}
+
+int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct io_bus *pio)
+{
+	const struct msr_handler handlers[] = {
+		{ MSR_KVM_SYSTEM_TIME, "kvm-system-time", kvmclock_read_system_time,
+		  kvmclock_write_system_time, kc },
+		{ MSR_KVM_SYSTEM_TIME_NEW, "kvm-system-time-new", kvmclock_read_system_time,
+		  kvmclock_write_system_time, kc },
+		{ MSR_KVM_WALL_CLOCK, "kvm-wall-clock", kvmclock_read_wall_clock,
+		  kvmclock_write_wall_clock, kc },
+		{ MSR_KVM_WALL_CLOCK_NEW, "kvm-wall-clock-new", kvmclock_read_wall_clock,
+		  kvmclock_write_wall_clock, kc },
+		{ MSR_IA32_TSC, "ia32-tsc", NULL, kvmclock_write_tsc, kc },
+		{ MSR_IA32_TSC_ADJUST, "ia32-tsc-adjust", NULL, kvmclock_write_tsc, kc },
+	};
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < sizeof(handlers) / sizeof(handlers[0]); i++)
+		ret = msr_table_register(msrs, &handlers[i]);
+	if (!ret)
+		ret = io_bus_register(pio, PORT_CLOCK_PROBE, 4, "clock-probe", kvmclock_probe_io,
+				      kc);
+	return ret;
+}
+
+void kvmclock_total_stats(const struct kvmclock *kc, struct kvmclock_stats *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned int i = 0; i < kc->nr_vcpus; i++) {
+		const struct kvmclock_stats *s = &kc->vcpu[i].stats;
+
+		t->msr_writes += s->msr_writes;
+		t->publishes += s->publishes;
+		t->anchors += s->anchors;
+		t->clamps += s->clamps;
+		t->bad_addresses += s->bad_addresses;
+		t->wide_samples += s->wide_samples;
+		t->syncs += s->syncs;
+		t->probes += s->probes;
+		t->probe_violations += s->probe_violations;
+		if (s->max_wall_error_ns > t->max_wall_error_ns)
+			t->max_wall_error_ns = s->max_wall_error_ns;
+		if (s->best_sample_ns && (!t->best_sample_ns || s->best_sample_ns < t->best_sample_ns))
+			t->best_sample_ns = s->best_sample_ns;
+	}
+}

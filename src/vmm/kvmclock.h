@@ -1,0 +1,93 @@
+/* kvmclock host glue: the MSR handlers, per-vCPU clock state and the publish before KVM_RUN. */
+#ifndef VMM_KVMCLOCK_H
+#define VMM_KVMCLOCK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "guest_mem.h"
+#include "io_bus.h"
+#include "memmap.h"
+#include "msr_table.h"
+#include "pvclock_clock.h"
+#include "pvclock_line.h"
+#include "pvclock_publish.h"
+#include "pvclock_rate.h"
+
+struct kvmclock_stats {
+	unsigned long msr_writes;	/* writes to the system-time MSRs */
+	unsigned long publishes;	/* structs written before KVM_RUN */
+	unsigned long anchors;		/* new anchors (re-anchorings of the shared timeline) */
+	unsigned long clamps;		/* anchors held at the old line: MONOTONIC was behind */
+	unsigned long bad_addresses;	/* MSR writes whose struct address was refused */
+	unsigned long wide_samples;	/* samples wider than the bound: anchor kept */
+	unsigned long syncs;		/* anchor updates that stopped every vCPU (SMP) */
+	unsigned long probes;		/* clock probes checked */
+	unsigned long probe_violations;	/* probes outside the host's window */
+	uint64_t max_wall_error_ns;	/* largest |guest wall clock - CLOCK_REALTIME| probed */
+	uint64_t best_sample_ns;	/* narrowest (TSC, MONOTONIC) sample, in ns */
+};
+
+/* What the VMM does for kvmclock that needs KVM (set up by vm.c/vcpu.c). */
+struct kvmclock_ops {
+	/* Make every vCPU but @except leave KVM_RUN soon. */
+	void (*kick_others)(void *opaque, unsigned int except);
+	/* Carry out a guest WRMSR of IA32_TSC or TSC_ADJUST; return the vCPU's new TSC offset. */
+	int (*write_tsc_msr)(void *opaque, unsigned int vcpu, uint32_t msr, uint64_t value,
+			     uint64_t *tsc_offset);
+	void *opaque;
+};
+
+struct kvmclock_vcpu {
+	uint64_t system_msr;		/* last value written to a system-time MSR (RDMSR) */
+	uint64_t gpa;
+	void *time_info;		/* host pointer to the guest's struct; NULL: clock off */
+	struct pvclock_writer writer;
+	uint64_t tsc_offset;		/* guest TSC - host TSC */
+	uint64_t entry_ns;		/* MONOTONIC before the last KVM_RUN (while probing) */
+	bool warned_bad_address;
+	struct kvmclock_stats stats;
+};
+
+struct kvmclock {
+	const struct guest_mem *mem;
+	const struct pvclock_clock *clk;
+	struct kvmclock_ops ops;
+	unsigned int nr_vcpus;
+	uint64_t tsc_hz;		/* KVM_GET_TSC_KHZ * 1000 */
+	uint64_t max_sample_ticks;	/* samples wider than this are refused */
+	uint64_t resync_ticks;		/* SMP: re-anchor when the anchor is older than this */
+	uint64_t next_rate_tsc;		/* feed the rate estimate at most once per ms */
+
+	struct pvclock_line line;	/* the shared anchor every vCPU publishes */
+	struct pvclock_rate rate;
+	uint8_t flags;			/* PVCLOCK_TSC_STABLE_BIT while the TSCs agree */
+	bool probing;
+
+	uint64_t wall_msr;
+	struct pvclock_writer wall_writer;
+
+	pthread_mutex_t lock;		/* SMP only: anchor updates wait for all vCPUs outside */
+	pthread_cond_t cond;
+	unsigned int inside;		/* vCPUs in KVM_RUN */
+	bool updating;
+
+	struct kvmclock_vcpu vcpu[MEMMAP_MAX_VCPUS];
+};
+
+int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
+		  const struct pvclock_clock *clk, unsigned int nr_vcpus, uint64_t tsc_hz,
+		  const struct kvmclock_ops *ops) __must_check;
+void kvmclock_destroy(struct kvmclock *kc);
+/* Register the kvmclock and TSC MSR handlers and the clock probe port. */
+int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct io_bus *pio)
+	__must_check;
+
+/* Hot path: publish this vCPU's struct before KVM_RUN; account for it after. */
+void kvmclock_before_run(struct kvmclock *kc, unsigned int vcpu);
+void kvmclock_after_run(struct kvmclock *kc, unsigned int vcpu);
+
+void kvmclock_total_stats(const struct kvmclock *kc, struct kvmclock_stats *out);
+
+#endif

@@ -1,0 +1,96 @@
+/* A vCPU's TSC offset: pinned to 0 at creation, and moved only by the guest's TSC writes. */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvm_util.h"
+#include "pvclock_abi.h"
+#include "pvclock_clock.h"
+#include "vcpu.h"
+
+static int vcpu_tsc_offset_ioctl(struct vcpu *vcpu, unsigned long req, const char *name,
+				 uint64_t *offset)
+{
+	struct kvm_device_attr attr = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
+					.addr = (uintptr_t)offset };
+
+	return kvm_ioctl_named(vcpu->fd, req, name, &attr);
+}
+
+static int vcpu_get_msr(struct vcpu *vcpu, uint32_t index, uint64_t *value)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry entry;
+	} m = { .hdr.nmsrs = 1, .entry.index = index };
+	int ret = kvm_ioctl(vcpu->fd, KVM_GET_MSRS, &m);
+
+	if (ret != 1)
+		return ret < 0 ? ret : -EIO;
+	*value = m.entry.data;
+	return 0;
+}
+
+static int vcpu_set_msr(struct vcpu *vcpu, uint32_t index, uint64_t value)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry entry;
+	} m = { .hdr.nmsrs = 1, .entry = { .index = index, .data = value } };
+	int ret = kvm_ioctl(vcpu->fd, KVM_SET_MSRS, &m);
+
+	return ret == 1 ? 0 : ret < 0 ? ret : -EIO;
+}
+
+/*
+ * Guest TSC = host TSC + offset on every vCPU, so kvmclock's tsc_timestamp is host TSC + offset
+ * and equal offsets keep the vCPUs' TSCs in step (what the STABLE bit needs). Without
+ * KVM_VCPU_TSC_OFFSET (Linux < 5.16) the offset is measured through KVM_GET_MSRS instead.
+ */
+int vcpu_init_tsc(struct vcpu *vcpu)
+{
+	struct kvm_device_attr probe = { .group = KVM_VCPU_TSC_CTRL,
+					 .attr = KVM_VCPU_TSC_OFFSET };
+	uint64_t zero = 0, guest, t1, t2;
+	int ret;
+
+	if (ioctl(vcpu->fd, KVM_HAS_DEVICE_ATTR, &probe) == 0) {
+		ret = vcpu_tsc_offset_ioctl(vcpu, KVM_SET_DEVICE_ATTR, "KVM_SET_DEVICE_ATTR", &zero);
+		vcpu->tsc_offset = 0;
+		return ret < 0 ? ret : 0;
+	}
+	t1 = pvclock_clock_system.read_tsc(NULL);
+	ret = vcpu_get_msr(vcpu, MSR_IA32_TSC, &guest);
+	t2 = pvclock_clock_system.read_tsc(NULL);
+	if (ret)
+		return ret;
+	vcpu->tsc_offset = guest - (t1 + (t2 - t1) / 2);
+	pr_warn("vCPU %u: KVM_VCPU_TSC_OFFSET unsupported: TSC offset measured as %lld (+-%llu "
+		"ticks)", vcpu->id, (long long)vcpu->tsc_offset, (unsigned long long)(t2 - t1));
+	return 0;
+}
+
+int vcpu_write_tsc_msr(struct vcpu *vcpu, uint32_t msr, uint64_t value, uint64_t *tsc_offset)
+{
+	uint64_t adjust, delta, offset;
+	int ret;
+
+	ret = vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST, &adjust);
+	if (ret)
+		return ret;
+	/* As the SDM says: a write to either moves the TSC and TSC_ADJUST by the same delta. */
+	if (msr == MSR_IA32_TSC)
+		delta = value - (pvclock_clock_system.read_tsc(NULL) + vcpu->tsc_offset);
+	else
+		delta = value - adjust;
+	offset = vcpu->tsc_offset + delta;
+	ret = vcpu_tsc_offset_ioctl(vcpu, KVM_SET_DEVICE_ATTR, "KVM_SET_DEVICE_ATTR", &offset);
+	if (ret < 0)
+		return ret;
+	ret = vcpu_set_msr(vcpu, MSR_IA32_TSC_ADJUST, adjust + delta);
+	if (ret)
+		return ret;
+	vcpu->tsc_offset = offset;
+	*tsc_offset = offset;
+	return 0;
+}
