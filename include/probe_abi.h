@@ -8,9 +8,10 @@
 #define PORT_CLOCK_PROBE	0x0708
 
 enum clock_probe_kind {
-	/* value: kvmclock ns; the host checks MONOTONIC(entry) <= value <= MONOTONIC(exit). */
+	/* first, last: the run's first and last kvmclock readings; the host checks
+	 * MONOTONIC(entry) <= first <= last <= MONOTONIC(exit). */
 	CLOCK_PROBE_MONO = 1,
-	/* value: wall clock ns (UTC) from the wall-clock struct plus kvmclock; the host compares
+	/* last: wall clock ns (UTC) from the wall-clock struct plus kvmclock; the host compares
 	 * it with CLOCK_REALTIME at the exit. */
 	CLOCK_PROBE_WALL = 2,
 };
@@ -21,9 +22,10 @@ enum clock_probe_kind {
 struct clock_probe {
 	uint32_t kind;
 	uint32_t pad;
-	uint64_t value;
+	uint64_t first;
+	uint64_t last;
 };
 
-_Static_assert(sizeof(struct clock_probe) == 16, "clock_probe is 16 bytes");
+_Static_assert(sizeof(struct clock_probe) == 24, "clock_probe is 24 bytes");
 
 #endif

@@ -301,14 +301,14 @@ static int kvmclock_probe_io(void *opaque, struct io_access *access)
 		if (!__atomic_exchange_n(&kc->probing, true, __ATOMIC_RELAXED))
 			return VM_RUNNING;	/* no entry time recorded yet for this run */
 		v->stats.probes++;
-		if (p.value >= v->entry_ns && p.value <= mono)
+		if (p.first >= v->entry_ns && p.first <= p.last && p.last <= mono)
 			return VM_RUNNING;
 		if (v->stats.probe_violations++ < KVMCLOCK_PROBE_LOG_MAX)
-			pr_err("vCPU %u: guest clock %" PRIu64 " outside the host's window [%" PRIu64
-			       ", %" PRIu64 "] (MONOTONIC at entry, at exit)", access->vcpu_id,
-			       p.value, v->entry_ns, mono);
+			pr_err("vCPU %u: guest clock readings %" PRIu64 "..%" PRIu64 " outside the "
+			       "host's window %" PRIu64 "..%" PRIu64 " (MONOTONIC at entry, at exit)",
+			       access->vcpu_id, p.first, p.last, v->entry_ns, mono);
 	} else if (p.kind == CLOCK_PROBE_WALL) {
-		uint64_t err = p.value > real ? p.value - real : real - p.value;
+		uint64_t err = p.last > real ? p.last - real : real - p.last;
 
 		v->stats.probes++;
 		if (err > v->stats.max_wall_error_ns)
@@ -317,7 +317,7 @@ static int kvmclock_probe_io(void *opaque, struct io_access *access)
 			return VM_RUNNING;
 		if (v->stats.probe_violations++ < KVMCLOCK_PROBE_LOG_MAX)
 			pr_err("vCPU %u: guest wall clock %" PRIu64 " is %" PRIu64 " ns from "
-			       "CLOCK_REALTIME %" PRIu64, access->vcpu_id, p.value, err, real);
+			       "CLOCK_REALTIME %" PRIu64, access->vcpu_id, p.last, err, real);
 	} else {
 		pr_err("vCPU %u: clock probe of unknown kind %u", access->vcpu_id, p.kind);
 		return VM_STOP_GUEST_ERROR;

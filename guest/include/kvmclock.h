@@ -1,0 +1,30 @@
+/* Guest side of kvmclock: find it, enable it, read it (version loop), disable it, wall clock. */
+#ifndef GUEST_KVMCLOCK_H
+#define GUEST_KVMCLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "probe_abi.h"
+#include "pvclock_abi.h"
+
+/* True if CPUID has the KVM signature and the CLOCKSOURCE2 feature (@features gets EAX). */
+bool kvmclock_available(uint32_t *features);
+
+/* Ask the host to publish into @ti (any 4-byte aligned address) through @msr. */
+void kvmclock_enable(uint32_t msr, volatile struct pvclock_vcpu_time_info *ti);
+void kvmclock_disable(uint32_t msr);
+
+/*
+ * Read the clock: version, fenced RDTSC and fields, version again; retry while the version is
+ * odd or changed. @retries (optional) counts the retries.
+ */
+uint64_t kvmclock_read(const volatile struct pvclock_vcpu_time_info *ti, unsigned long *retries);
+
+/* Ask for the wall clock through @msr into @wc; ns (UTC) at which kvmclock read 0. */
+uint64_t kvmclock_wall_clock_base(uint32_t msr, volatile struct pvclock_wall_clock *wc);
+
+/* Hand the host readings to check (see probe_abi.h): one exit. */
+void kvmclock_probe(uint32_t kind, uint64_t first, uint64_t last);
+
+#endif

@@ -1,0 +1,71 @@
+/* Guest side of kvmclock. */
+#include "kvmclock.h"
+
+#include "guest.h"
+
+bool kvmclock_available(uint32_t *features)
+{
+	uint32_t a, b, c, d;
+	char sig[12];
+
+	cpuid(CPUID_KVM_SIGNATURE, &a, &b, &c, &d);
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	if (memcmp(sig, "KVMKVMKVM\0\0\0", 12) || a < CPUID_KVM_FEATURES)
+		return false;
+	cpuid(CPUID_KVM_FEATURES, &a, &b, &c, &d);
+	*features = a;
+	return a & (1u << KVM_FEATURE_CLOCKSOURCE2);
+}
+
+void kvmclock_enable(uint32_t msr, volatile struct pvclock_vcpu_time_info *ti)
+{
+	wrmsr(msr, (uint64_t)(uintptr_t)ti | KVM_SYSTEM_TIME_ENABLE);
+}
+
+void kvmclock_disable(uint32_t msr)
+{
+	wrmsr(msr, 0);
+}
+
+uint64_t kvmclock_read(const volatile struct pvclock_vcpu_time_info *ti, unsigned long *retries)
+{
+	uint32_t version;
+	uint64_t ns;
+
+	for (;;) {
+		version = ti->version;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		/* rdtsc_ordered: LFENCE keeps RDTSC after the version load. */
+		ns = ti->system_time + pvclock_scale_delta(rdtsc_ordered() - ti->tsc_timestamp,
+							   ti->tsc_to_system_mul, ti->tsc_shift);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!(version & 1) && version == ti->version)
+			return ns;
+		if (retries)
+			(*retries)++;
+	}
+}
+
+uint64_t kvmclock_wall_clock_base(uint32_t msr, volatile struct pvclock_wall_clock *wc)
+{
+	uint32_t version;
+	uint64_t ns;
+
+	wrmsr(msr, (uint64_t)(uintptr_t)wc);
+	do {
+		version = wc->version;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		ns = (uint64_t)wc->sec * 1000000000ull + wc->nsec;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((version & 1) || version != wc->version);
+	return ns;
+}
+
+void kvmclock_probe(uint32_t kind, uint64_t first, uint64_t last)
+{
+	struct clock_probe p = { .kind = kind, .first = first, .last = last };
+
+	outl(PORT_CLOCK_PROBE, (uint32_t)(uintptr_t)&p);
+}
