@@ -1,42 +1,7 @@
 /* Integration tests: the bundled guests run through the VMM library on /dev/kvm. */
 #include <time.h>
 
-#include "vmm.h"
-#include "test_util.h"
-
-static char *out_text;
-static size_t out_len;
-static FILE *out;
-static struct vmm_result res;
-
-static void setup(void)
-{
-	test_log_capture();
-	out = open_memstream(&out_text, &out_len);
-	memset(&res, 0, sizeof(res));
-}
-
-static void teardown(void)
-{
-	fclose(out);
-	free(out_text);
-	log_set_sink(NULL);
-}
-
-static void run_guest(const char *name, int argc, char **argv, unsigned int vcpus,
-		      uint64_t timeout_ns)
-{
-	char path[512];
-	char *default_argv[] = { path, NULL };
-	struct vmm_config cfg = {
-		.image_path = path, .nr_vcpus = vcpus, .timeout_ns = timeout_ns,
-		.argc = argc ? argc : 1, .argv = argc ? argv : default_argv, .console = out,
-	};
-
-	snprintf(path, sizeof(path), "%s/%s.elf", GUEST_DIR, name);
-	ck_assert_int_eq(vmm_run(&cfg, &res), 0);
-	fflush(out);
-}
+#include "guest_run.h"
 
 START_TEST(test_hello_prints_and_exits_zero)
 {
@@ -64,13 +29,15 @@ END_TEST
 
 START_TEST(test_args_reach_the_guest)
 {
-	char *argv[] = { "args.elf", "one", "two words", "", "4" };
+	char *argv[] = { NULL, "one", "two words", "", "4" };
 
 	run_guest("args", 5, argv, 1, 20000000000ull);
 	ck_assert_int_eq(res.stop, VM_STOP_DONE);
 	ck_assert_int_eq(res.guest_exit_code, 4);
-	ck_assert_str_eq(out_text, "argc=5\nargv[0]=args.elf\nargv[1]=one\nargv[2]=two words\n"
-				   "argv[3]=\nargv[4]=4\n");
+	ck_assert_ptr_nonnull(strstr(out_text, "/args.elf\nargv[1]=one"));
+	ck_assert_ptr_nonnull(strstr(out_text, "argc=5\nargv[0]="));
+	ck_assert_ptr_nonnull(strstr(out_text, "argv[1]=one\nargv[2]=two words\n"
+				   "argv[3]=\nargv[4]=4\n"));
 }
 END_TEST
 
@@ -122,7 +89,7 @@ static Suite *guests_suite(void)
 	Suite *s = suite_create("guests");
 	TCase *tc = tcase_create("run");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_hello_prints_and_exits_zero);
 	tcase_add_test(tc, test_assert_fail_aborts_with_values);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ static void usage(FILE *out)
 		"  -m, --mem SIZE       guest RAM, e.g. 64M or 1G (default 64M, 2M..3G)\n"
 		"  -c, --vcpus N        number of vCPUs, one thread each (default 1, at most %u)\n"
 		"  -t, --timeout SECS   stop the guest after SECS seconds (default: no limit)\n"
+		"  -s, --stats          print per-vCPU kvmclock counters when the guest ends\n"
 		"  -v, --verbose        more messages (repeat for debug)\n"
 		"  -q, --quiet          errors only\n"
 		"  -h, --help           this text\n"
@@ -70,12 +72,15 @@ static int parse_vcpus(const char *text, unsigned int *n)
 }
 
 /* Parse "run [options] IMAGE [--] ARGS"; returns 0, or the exit status to leave with. */
+static bool print_stats;
+
 static int parse_run(int argc, char **argv, struct vmm_config *cfg)
 {
 	static const struct option opts[] = {
 		{ "mem", required_argument, NULL, 'm' },
 		{ "vcpus", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "stats", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -85,11 +90,12 @@ static int parse_run(int argc, char **argv, struct vmm_config *cfg)
 	int c, bad = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+m:c:t:vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+m:c:t:svqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': bad |= guest_mem_parse_size(optarg, &cfg->mem_size); break;
 		case 'c': bad |= parse_vcpus(optarg, &cfg->nr_vcpus); break;
 		case 't': bad |= parse_timeout(optarg, &cfg->timeout_ns); break;
+		case 's': print_stats = true; break;
 		case 'v': level = level < LOG_DEBUG ? level + 1 : LOG_DEBUG; break;
 		case 'q': level = LOG_ERR; break;
 		case 'h': usage(stdout); return -1;
@@ -141,6 +147,8 @@ int main(int argc, char **argv)
 		return ret < 0 ? 0 : ret;
 	if (vmm_run(&cfg, &result))
 		return VMM_EXIT_VMM_ERROR;
+	if (print_stats)
+		vmm_print_stats(&result, stderr);
 	if (result.stop != VM_STOP_DONE)
 		pr_info("run ended: %s", vm_stop_name(result.stop));
 	return vmm_exit_status(&result);

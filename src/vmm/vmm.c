@@ -116,9 +116,14 @@ static void vmm_collect(struct vmm *v, struct vmm_result *result)
 	result->guest_exit_code = v->report.outcome.exit_code;
 	result->syncs = v->report.outcome.syncs;
 	result->last_sync = v->report.outcome.last_sync;
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		result->vcpu_exits[i] = vm->vcpus[i]->nr_exits;
 		result->nr_exits += vm->vcpus[i]->nr_exits;
+	}
 	kvmclock_total_stats(&vm->clock, &result->clock);
+	result->nr_vcpus = vm->nr_vcpus;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		result->vcpu_clock[i] = vm->clock.vcpu[i].stats;
 }
 
 int vmm_run(const struct vmm_config *cfg, struct vmm_result *result)
@@ -141,6 +146,22 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *result)
 		vmm_collect(&v, result);
 	vmm_teardown(&v);
 	return ret;
+}
+
+void vmm_print_stats(const struct vmm_result *r, FILE *out)
+{
+	fprintf(out, "vCPU  exits  msr-writes  publishes  anchors  clamps  bad-addr  wide  syncs"
+		     "  probes  violations  best-sample-ns\n");
+	for (unsigned int i = 0; i < r->nr_vcpus; i++) {
+		const struct kvmclock_stats *s = &r->vcpu_clock[i];
+
+		fprintf(out, "%4u  %5lu  %10lu  %9lu  %7lu  %6lu  %8lu  %4lu  %5lu  %6lu  %10lu  %14llu\n",
+			i, r->vcpu_exits[i], s->msr_writes, s->publishes, s->anchors, s->clamps,
+			s->bad_addresses, s->wide_samples, s->syncs, s->probes,
+			s->probe_violations, (unsigned long long)s->best_sample_ns);
+	}
+	fprintf(out, "total exits %lu; largest wall-clock error probed: %llu ns\n", r->nr_exits,
+		(unsigned long long)r->clock.max_wall_error_ns);
 }
 
 int vmm_exit_status(const struct vmm_result *result)

@@ -7,6 +7,7 @@
 
 #include "exit.h"
 #include "kvmclock.h"
+#include "memmap.h"
 #include "log.h"
 
 /* Process exit statuses; 0..63 are the guest's own exit code (GUEST_EXIT / main's return). */
@@ -38,10 +39,15 @@ struct vmm_result {
 	unsigned long syncs;		/* GUEST_SYNC reports */
 	uint64_t last_sync;
 	struct kvmclock_stats clock;	/* summed over vCPUs */
+	unsigned int nr_vcpus;
+	unsigned long vcpu_exits[MEMMAP_MAX_VCPUS];
+	struct kvmclock_stats vcpu_clock[MEMMAP_MAX_VCPUS];
 };
 
 /* Build the VM, run the guest until it stops, tear everything down. 0 or -errno (setup). */
 int vmm_run(const struct vmm_config *cfg, struct vmm_result *result) __must_check;
+/* Print the per-vCPU kvmclock counters (--stats). */
+void vmm_print_stats(const struct vmm_result *result, FILE *out);
 /* Map a result (or a setup error, result NULL) to the process exit status. */
 int vmm_exit_status(const struct vmm_result *result);
 

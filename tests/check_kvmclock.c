@@ -1,0 +1,82 @@
+/* Integration tests: kvmclock published by the VMM, checked by guests and the clock probe. */
+#include "guest_run.h"
+#include "probe_abi.h"
+
+static void expect_clock_check_passed(const char *msrs, unsigned long runs)
+{
+	ck_assert_msg(res.stop == VM_STOP_DONE && res.guest_exit_code == 0,
+		      "stop %s, exit %d; log:\n%s", vm_stop_name(res.stop), res.guest_exit_code,
+		      test_log);
+	ck_assert_ptr_nonnull(strstr(out_text, msrs));
+	/* (a) every run's readings lay between MONOTONIC at entry and at exit. */
+	ck_assert_uint_ge(res.clock.probes, runs);
+	ck_assert_uint_eq(res.clock.probe_violations, 0);
+	/* (c) one republish per entry: at least one per probe. */
+	ck_assert_uint_ge(res.clock.publishes, runs);
+	ck_assert_uint_ge(res.clock.anchors, runs);
+	/* Outside RAM, across a page, over the page tables: refused, logged once. */
+	ck_assert_uint_eq(res.clock.bad_addresses, 3);
+	ck_assert_logged("lies outside guest RAM; clock left off (logged once per vCPU)");
+	/* (e) the wall clock matched CLOCK_REALTIME at the exit. */
+	ck_assert_uint_lt(res.clock.max_wall_error_ns, CLOCK_PROBE_WALL_BOUND_NS);
+	printf("%s: %lu probes, %lu publishes, %lu clamps, best sample %llu ns, wall error %llu "
+	       "ns\n", msrs, res.clock.probes, res.clock.publishes, res.clock.clamps,
+	       (unsigned long long)res.clock.best_sample_ns,
+	       (unsigned long long)res.clock.max_wall_error_ns);
+}
+
+START_TEST(test_new_msrs)
+{
+	char *argv[] = { NULL, "new", "10000", NULL };
+
+	run_guest("clock_check", 3, argv, 1, GUEST_RUN_TIMEOUT_NS);
+	expect_clock_check_passed("clock_check: new MSRs passed", 10000);
+	ck_assert_ptr_nonnull(strstr(out_text, "20000 reads over 10000 republishes: 0 backward, "
+					       "0 retries"));
+}
+END_TEST
+
+START_TEST(test_legacy_msrs)
+{
+	char *argv[] = { NULL, "legacy", "2000", NULL };
+
+	run_guest("clock_check", 3, argv, 1, GUEST_RUN_TIMEOUT_NS);
+	expect_clock_check_passed("clock_check: legacy MSRs passed", 2000);
+}
+END_TEST
+
+START_TEST(test_two_vcpus_never_warp)
+{
+	char *argv[] = { NULL, "3000", NULL };
+
+	run_guest("clock_warp", 2, argv, 2, GUEST_RUN_TIMEOUT_NS);
+	ck_assert_msg(res.stop == VM_STOP_DONE, "stop %s; log:\n%s", vm_stop_name(res.stop),
+		      test_log);
+	ck_assert_ptr_nonnull(strstr(out_text, "2 vCPUs, 6000 reads: 0 warps"));
+	ck_assert_ptr_nonnull(strstr(out_text, "0 without STABLE"));
+	ck_assert_uint_ge(res.clock.syncs, 1);
+	ck_assert_uint_eq(res.clock.msr_writes, 2);
+	printf("clock_warp: %s", out_text);
+	printf("clock_warp: %lu syncs, %lu publishes\n", res.clock.syncs, res.clock.publishes);
+}
+END_TEST
+
+static Suite *kvmclock_suite(void)
+{
+	Suite *s = suite_create("kvmclock");
+	TCase *tc = tcase_create("guests");
+
+	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_new_msrs);
+	tcase_add_test(tc, test_legacy_msrs);
+	tcase_add_test(tc, test_two_vcpus_never_warp);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	test_require_kvm("check_kvmclock");
+	return test_run_suite(kvmclock_suite());
+}
