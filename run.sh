@@ -67,8 +67,15 @@ bench)
 	build "$BUILD_DIR"
 	"$BUILD_DIR/pvclock-bench" "$BUILD_DIR"
 	;;
+nested-bench)
+	PACKAGES+=(qemu-system-x86 busybox-static linux-image-amd64 cpio xz-utils)
+	install_deps
+	build "$BUILD_DIR"
+	KVMLAB_SMP=1 KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-1200} tools/kvmlab/run-in-vm.sh "$PWD" \
+		"$BUILD_DIR/pvclock-bench" "$BUILD_DIR"
+	;;
 *)
-	echo "usage: $0 demo|test|sanitize|nested-test|bench" >&2
+	echo "usage: $0 demo|test|sanitize|nested-test|bench|nested-bench" >&2
 	exit 2
 	;;
 esac

@@ -26,7 +26,7 @@ struct pvclock_reanchor {
 
 /* Converge a clamped line back to MONOTONIC over this long, slewing at most this much. */
 #define PVCLOCK_CONVERGE_NS 100000000ull	/* 100 ms */
-#define PVCLOCK_MAX_SLEW_PPM 500.0
+#define PVCLOCK_MAX_SLEW_PPM 500
 
 static inline uint64_t pvclock_line_at(const struct pvclock_line *l, uint64_t tsc)
 {
@@ -36,11 +36,13 @@ static inline uint64_t pvclock_line_at(const struct pvclock_line *l, uint64_t ts
 }
 
 /*
- * Move the anchor to the sample's TSC. The new line starts at MONOTONIC, unless that is behind
- * the old line at the same TSC: then it starts on the old line (never backwards) and runs slower
- * than MONOTONIC's measured rate until it meets it again. Returns 0 or -EINVAL (bad scale).
+ * Move the anchor to the sample's TSC, with @rate (MONOTONIC's measured ns per tick) as the
+ * slope. The new line starts at MONOTONIC, unless that is behind the old line at the same TSC:
+ * then it starts on the old line (never backwards) and runs slower than @rate until MONOTONIC
+ * catches up (in PVCLOCK_CONVERGE_NS, slewing at most PVCLOCK_MAX_SLEW_PPM). Integer-only:
+ * this runs before every KVM_RUN.
  */
-int pvclock_line_reanchor(struct pvclock_line *line, const struct pvclock_sample *s,
-			  const struct pvclock_rate *rate, struct pvclock_reanchor *out);
+void pvclock_line_reanchor(struct pvclock_line *line, const struct pvclock_sample *s,
+			   const struct pvclock_scale *rate, struct pvclock_reanchor *out);
 
 #endif

@@ -49,6 +49,10 @@ int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
 	kc->resync_ticks = ns_to_ticks(kc, KVMCLOCK_RESYNC_NS);
 	kc->flags = PVCLOCK_TSC_STABLE_BIT;
 	pvclock_rate_init(&kc->rate, tsc_hz, KVMCLOCK_RATE_MIN_SPAN_S, KVMCLOCK_RATE_HALF_LIFE_S);
+	if (pvclock_scale_from_hz(tsc_hz, &kc->rate_scale)) {
+		pr_err("kvmclock: no scale for a %" PRIu64 " Hz TSC", tsc_hz);
+		return -EINVAL;
+	}
 	ret = pthread_mutex_init(&kc->lock, NULL);
 	if (ret)
 		return -ret;
@@ -106,6 +110,9 @@ static int kvmclock_sample(struct kvmclock *kc, struct kvmclock_vcpu *v, struct 
 	if (s->tsc >= kc->next_rate_tsc) {
 		pvclock_rate_add(&kc->rate, s);
 		kc->next_rate_tsc = s->tsc + ns_to_ticks(kc, KVMCLOCK_RATE_PERIOD_NS);
+		if (pvclock_rate_scale(&kc->rate, 0, &kc->rate_scale))
+			pr_warn("kvmclock: rate estimate %Lg ns/tick has no scale; keeping the last",
+				pvclock_rate_ns_per_tick(&kc->rate));
 	}
 	return 0;
 }
@@ -117,8 +124,7 @@ static void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v)
 
 	if (kvmclock_sample(kc, v, &s))
 		return;	/* keep the current anchor: it is still a valid line */
-	if (pvclock_line_reanchor(&kc->line, &s, &kc->rate, &res))
-		return;
+	pvclock_line_reanchor(&kc->line, &s, &kc->rate_scale, &res);
 	v->stats.anchors++;
 	v->stats.clamps += res.clamped;
 }

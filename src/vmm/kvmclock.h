@@ -62,6 +62,7 @@ struct kvmclock {
 
 	struct pvclock_line line;	/* the shared anchor every vCPU publishes */
 	struct pvclock_rate rate;
+	struct pvclock_scale rate_scale;	/* the rate as a scale, redone when the rate is */
 	uint8_t flags;			/* PVCLOCK_TSC_STABLE_BIT while the TSCs agree */
 	bool probing;
 
