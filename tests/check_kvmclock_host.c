@@ -1,0 +1,297 @@
+/* Unit tests for the kvmclock glue (MSR handlers, publish before KVM_RUN) on a fake clock. */
+#include "exit.h"
+#include "kvmclock.h"
+#include "probe_abi.h"
+#include "test_util.h"
+
+#define MEM_SIZE 0x400000
+#define GPA 0x20010c		/* 4-byte aligned, not 32: as Linux guests do */
+#define REAL_OFFSET 1700000000000000000ull
+
+static uint64_t fake_tsc_now = 1000000;
+
+static uint64_t fake_tsc(void *ctx)
+{
+	return fake_tsc_now += 10;
+}
+
+/* 1 GHz TSC; MONOTONIC 5 ms ahead of it, read halfway to the next TSC read. */
+static uint64_t fake_mono(void *ctx)
+{
+	return fake_tsc_now + 5 + 5000000;
+}
+
+static uint64_t fake_real(void *ctx)
+{
+	return fake_mono(ctx) + REAL_OFFSET;
+}
+
+static const struct pvclock_clock fake = { fake_tsc, fake_mono, fake_real, NULL };
+static uint64_t next_offset;
+static unsigned int kicks;
+
+static void fake_kick(void *opaque, unsigned int except)
+{
+	kicks++;
+}
+
+static int fake_write_tsc(void *opaque, unsigned int vcpu, uint32_t msr, uint64_t value,
+			  uint64_t *offset)
+{
+	*offset = next_offset;
+	return 0;
+}
+
+static struct guest_mem mem;
+static struct kvmclock kc;
+static struct msr_table msrs;
+static struct io_bus pio;
+
+static void setup_n(unsigned int nr_vcpus)
+{
+	const struct kvmclock_ops ops = { fake_kick, fake_write_tsc, NULL };
+
+	test_log_capture();
+	memset(&msrs, 0, sizeof(msrs));
+	io_bus_init(&pio, "port", 0x10000);
+	ck_assert_int_eq(guest_mem_alloc(&mem, MEM_SIZE), 0);
+	ck_assert_int_eq(kvmclock_init(&kc, &mem, &fake, nr_vcpus, 1000000000, &ops), 0);
+	ck_assert_int_eq(kvmclock_register(&kc, &msrs, &pio), 0);
+	next_offset = 0;
+	kicks = 0;
+}
+
+static void setup(void)
+{
+	setup_n(1);
+}
+
+static void teardown(void)
+{
+	kvmclock_destroy(&kc);
+	guest_mem_free(&mem);
+	log_set_sink(NULL);
+}
+
+static enum msr_result wr(unsigned int vcpu, uint32_t msr, uint64_t value)
+{
+	const struct msr_handler *h = msr_table_find(&msrs, msr);
+
+	ck_assert_ptr_nonnull(h);
+	return h->write(h->opaque, vcpu, msr, value);
+}
+
+static uint64_t rd(unsigned int vcpu, uint32_t msr)
+{
+	const struct msr_handler *h = msr_table_find(&msrs, msr);
+	uint64_t v = 0;
+
+	ck_assert_int_eq(h->read(h->opaque, vcpu, msr, &v), MSR_OK);
+	return v;
+}
+
+static struct pvclock_vcpu_time_info at(uint64_t gpa)
+{
+	struct pvclock_vcpu_time_info t;
+
+	memcpy(&t, guest_mem_ptr(&mem, gpa, sizeof(t)), sizeof(t));
+	return t;
+}
+
+START_TEST(test_enable_publishes_before_run)
+{
+	struct pvclock_vcpu_time_info t;
+	uint64_t before;
+
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, GPA | 1), MSR_OK);
+	ck_assert_uint_eq(rd(0, MSR_KVM_SYSTEM_TIME_NEW), GPA | 1);
+	ck_assert_uint_eq(rd(0, MSR_KVM_SYSTEM_TIME), GPA | 1);	/* one state, two MSRs */
+	ck_assert_uint_eq(at(GPA).version, 0);	/* nothing until the next entry */
+	before = fake_tsc_now;
+	kvmclock_before_run(&kc, 0);
+	t = at(GPA);
+	ck_assert_uint_eq(t.version, 2);
+	ck_assert_uint_gt(t.tsc_timestamp, before);
+	ck_assert_uint_le(t.tsc_timestamp, fake_tsc_now);
+	ck_assert_uint_eq(t.system_time, t.tsc_timestamp + 5000000);	/* MONOTONIC there */
+	ck_assert_uint_eq(kc.vcpu[0].stats.best_sample_ns, 10);
+	ck_assert_uint_eq(t.tsc_to_system_mul, 1u << 31);	/* 1 ns per tick */
+	ck_assert_int_eq(t.tsc_shift, 1);
+	ck_assert_uint_eq(t.flags, PVCLOCK_TSC_STABLE_BIT);
+	kvmclock_before_run(&kc, 0);
+	ck_assert_uint_eq(at(GPA).version, 4);
+	ck_assert_uint_gt(at(GPA).tsc_timestamp, t.tsc_timestamp);
+	ck_assert_uint_eq(kc.vcpu[0].stats.publishes, 2);
+	ck_assert_uint_eq(kc.vcpu[0].stats.msr_writes, 1);
+}
+END_TEST
+
+START_TEST(test_disable_and_move)
+{
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME, GPA | 1), MSR_OK);
+	kvmclock_before_run(&kc, 0);
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME, GPA + 0x100 + 1), MSR_OK);
+	kvmclock_before_run(&kc, 0);
+	ck_assert_uint_eq(at(GPA).version, 2);	/* old address no longer written */
+	ck_assert_uint_eq(at(GPA + 0x100).version, 4);
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME, 0), MSR_OK);
+	kvmclock_before_run(&kc, 0);
+	ck_assert_uint_eq(at(GPA + 0x100).version, 4);
+	ck_assert_uint_eq(rd(0, MSR_KVM_SYSTEM_TIME), 0);
+	/* The enable bit clear with an address: also off. */
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME, GPA), MSR_OK);
+	kvmclock_before_run(&kc, 0);
+	ck_assert_uint_eq(at(GPA).version, 2);
+}
+END_TEST
+
+START_TEST(test_refused_addresses)
+{
+	const uint64_t bad[] = { MEM_SIZE - 16, 0x200ff0, 0x10000, 0xffffffffffff0000ull };
+
+	for (unsigned int i = 0; i < 4; i++) {
+		ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, bad[i] | 1), MSR_OK);
+		ck_assert_uint_eq(rd(0, MSR_KVM_SYSTEM_TIME_NEW), bad[i] | 1);
+		kvmclock_before_run(&kc, 0);
+		ck_assert_ptr_null(kc.vcpu[0].time_info);
+	}
+	ck_assert_uint_eq(kc.vcpu[0].stats.bad_addresses, 4);
+	ck_assert_uint_eq(kc.vcpu[0].stats.publishes, 0);
+	/* Logged once per vCPU, naming the MSR, value and reason. */
+	ck_assert_logged("vCPU 0: WRMSR 0x4b564d01 value 0x3ffff1: struct at GPA 0x3ffff0 (+32) "
+			 "lies outside guest RAM; clock left off");
+	ck_assert_ptr_null(strstr(test_log, "crosses a page boundary"));
+	ck_assert_uint_eq(at(0x200ff0).version, 0);
+}
+END_TEST
+
+START_TEST(test_refusal_reasons)
+{
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, 0x200ff0 | 1), MSR_OK);
+	ck_assert_logged("struct at GPA 0x200ff0 (+32) crosses a page boundary");
+	teardown();
+	setup();
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, 0x10000 | 1), MSR_OK);
+	ck_assert_logged("overlaps the VMM's page tables and boot data");
+}
+END_TEST
+
+START_TEST(test_wall_clock)
+{
+	struct pvclock_wall_clock wc;
+	uint64_t boot;
+
+	ck_assert_int_eq(wr(0, MSR_KVM_WALL_CLOCK_NEW, 0x300004), MSR_OK);
+	ck_assert_uint_eq(rd(0, MSR_KVM_WALL_CLOCK_NEW), 0x300004);
+	memcpy(&wc, guest_mem_ptr(&mem, 0x300004, sizeof(wc)), sizeof(wc));
+	boot = (uint64_t)wc.sec * 1000000000ull + wc.nsec;
+	ck_assert_uint_eq(wc.version, 2);
+	/* CLOCK_REALTIME at kvmclock 0: the fake's REALTIME - MONOTONIC. */
+	ck_assert_uint_eq(boot, REAL_OFFSET);
+	ck_assert_int_eq(wr(0, MSR_KVM_WALL_CLOCK, 0x300004), MSR_OK);
+	memcpy(&wc, guest_mem_ptr(&mem, 0x300004, sizeof(wc)), sizeof(wc));
+	ck_assert_uint_eq(wc.version, 4);
+	ck_assert_int_eq(wr(0, MSR_KVM_WALL_CLOCK, MEM_SIZE), MSR_OK);	/* refused, no #GP */
+	ck_assert_uint_eq(kc.vcpu[0].stats.bad_addresses, 1);
+}
+END_TEST
+
+START_TEST(test_tsc_write_moves_offset)
+{
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, GPA | 1), MSR_OK);
+	next_offset = 123456;
+	ck_assert_int_eq(wr(0, MSR_IA32_TSC_ADJUST, 123456), MSR_OK);
+	kvmclock_before_run(&kc, 0);
+	ck_assert_uint_eq(at(GPA).system_time, at(GPA).tsc_timestamp - 123456 + 5000000);
+	ck_assert_uint_eq(at(GPA).flags, PVCLOCK_TSC_STABLE_BIT);	/* one vCPU: still stable */
+}
+END_TEST
+
+START_TEST(test_smp_stable_only_while_offsets_agree)
+{
+	teardown();
+	setup_n(2);
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, GPA | 1), MSR_OK);
+	ck_assert_int_eq(wr(1, MSR_KVM_SYSTEM_TIME_NEW, (GPA + 0x40) | 1), MSR_OK);
+	kvmclock_before_run(&kc, 0);	/* no anchor yet: a sync (others kicked) */
+	kvmclock_before_run(&kc, 1);
+	ck_assert_uint_eq(kc.vcpu[0].stats.syncs, 1);
+	ck_assert_uint_eq(kicks, 1);
+	/* Both publish the one shared anchor. */
+	ck_assert_uint_eq(at(GPA).tsc_timestamp, at(GPA + 0x40).tsc_timestamp);
+	ck_assert_uint_eq(at(GPA).system_time, at(GPA + 0x40).system_time);
+	ck_assert_uint_eq(at(GPA).flags, PVCLOCK_TSC_STABLE_BIT);
+	kvmclock_after_run(&kc, 0);
+	kvmclock_after_run(&kc, 1);
+	next_offset = 99;
+	ck_assert_int_eq(wr(1, MSR_IA32_TSC, 0), MSR_OK);
+	kvmclock_before_run(&kc, 0);
+	kvmclock_before_run(&kc, 1);
+	ck_assert_uint_eq(at(GPA).flags, 0);
+	ck_assert_uint_eq(at(GPA + 0x40).flags, 0);
+	ck_assert_uint_eq(at(GPA + 0x40).tsc_timestamp, at(GPA).tsc_timestamp + 99);
+	kvmclock_after_run(&kc, 0);
+	kvmclock_after_run(&kc, 1);
+	/* A stale anchor is replaced only in a sync. */
+	fake_tsc_now += 200000000;	/* 200 ms */
+	kvmclock_before_run(&kc, 0);
+	ck_assert_uint_eq(kc.vcpu[0].stats.syncs, 2);
+	kvmclock_after_run(&kc, 0);
+}
+END_TEST
+
+static int probe(uint64_t first, uint64_t last, uint32_t kind)
+{
+	struct clock_probe p = { .kind = kind, .first = first, .last = last };
+	uint32_t gpa = 0x300100;
+	struct io_access a = { .addr = PORT_CLOCK_PROBE, .size = 4, .write = true,
+			       .data = (uint8_t *)&gpa };
+	const struct io_range *dev = io_bus_find(&pio, PORT_CLOCK_PROBE, 4);
+
+	memcpy(guest_mem_ptr(&mem, gpa, sizeof(p)), &p, sizeof(p));
+	return dev->handler(dev->opaque, &a);
+}
+
+START_TEST(test_probe_window)
+{
+	uint64_t entry;
+
+	ck_assert_int_eq(probe(0, 0, CLOCK_PROBE_MONO), VM_RUNNING);	/* arms the probe */
+	kvmclock_before_run(&kc, 0);
+	entry = kc.vcpu[0].entry_ns;
+	ck_assert_uint_gt(entry, 0);
+	fake_tsc_now += 100;	/* the guest ran for 100 ns */
+	ck_assert_int_eq(probe(entry, entry + 5, CLOCK_PROBE_MONO), VM_RUNNING);
+	ck_assert_uint_eq(kc.vcpu[0].stats.probe_violations, 0);
+	ck_assert_int_eq(probe(entry - 1, entry, CLOCK_PROBE_MONO), VM_RUNNING);
+	ck_assert_int_eq(probe(entry, entry + 1000000, CLOCK_PROBE_MONO), VM_RUNNING);
+	ck_assert_uint_eq(kc.vcpu[0].stats.probe_violations, 2);
+	ck_assert_logged("outside the host's window");
+	ck_assert_int_eq(probe(0, fake_real(NULL) + 2000, CLOCK_PROBE_WALL), VM_RUNNING);
+	ck_assert_uint_ge(kc.vcpu[0].stats.max_wall_error_ns, 1990);
+	ck_assert_int_eq(probe(0, 0, 99), VM_STOP_GUEST_ERROR);
+}
+END_TEST
+
+static Suite *kvmclock_host_suite(void)
+{
+	Suite *s = suite_create("kvmclock_host");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_enable_publishes_before_run);
+	tcase_add_test(tc, test_disable_and_move);
+	tcase_add_test(tc, test_refused_addresses);
+	tcase_add_test(tc, test_refusal_reasons);
+	tcase_add_test(tc, test_wall_clock);
+	tcase_add_test(tc, test_tsc_write_moves_offset);
+	tcase_add_test(tc, test_smp_stable_only_while_offsets_agree);
+	tcase_add_test(tc, test_probe_window);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return test_run_suite(kvmclock_host_suite());
+}
