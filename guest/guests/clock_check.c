@@ -55,6 +55,37 @@ static void check_reads(volatile struct pvclock_vcpu_time_info *ti, unsigned lon
 	GUEST_ASSERT_EQ(retries, 0);	/* one vCPU: the host never writes while it runs */
 }
 
+/*
+ * A guest TSC write moves the TSC, not the clock: the host re-reads the vCPU's TSC offset and
+ * publishes tsc_timestamp in the new TSC domain. Returns false where KVM ignored the write.
+ */
+static bool tsc_jump(volatile struct pvclock_vcpu_time_info *ti, uint32_t msr, uint64_t value,
+		     uint64_t jump)
+{
+	uint64_t tsc0 = rdtsc_ordered(), before = kvmclock_read(ti, NULL), after;
+
+	wrmsr(msr, value);
+	exit_once();
+	if (rdtsc_ordered() - tsc0 < jump) {
+		GUEST_PRINT("clock_check: this KVM did not move the TSC on a write of MSR 0x%x: "
+			    "TSC check skipped\n", msr);
+		return false;
+	}
+	after = kvmclock_read(ti, NULL);
+	GUEST_ASSERT(after >= before);
+	GUEST_ASSERT(after - before < 1000000000ull);	/* the clock did not jump with the TSC */
+	kvmclock_probe(CLOCK_PROBE_MONO, after, kvmclock_read(ti, NULL));
+	return true;
+}
+
+static void check_tsc_writes(volatile struct pvclock_vcpu_time_info *ti)
+{
+	const uint64_t jump = 1ull << 36;	/* tens of seconds of ticks */
+
+	if (tsc_jump(ti, MSR_IA32_TSC_ADJUST, rdmsr(MSR_IA32_TSC_ADJUST) + jump, jump))
+		tsc_jump(ti, MSR_IA32_TSC, rdtsc_ordered() + jump, jump);
+}
+
 /* (f): a move writes the new struct only; a disable stops all writes. */
 static void check_move_and_disable(volatile struct pvclock_vcpu_time_info *a)
 {
@@ -131,6 +162,7 @@ int main(int argc, char **argv)
 
 	check_reads(a, runs);
 	check_wall_clock(a);
+	check_tsc_writes(a);
 	check_move_and_disable(a);
 	check_refused_addresses();
 	GUEST_PRINT("clock_check: %s MSRs passed\n", legacy ? "legacy" : "new");
