@@ -7,6 +7,8 @@ cd "$(dirname "$0")"
 BUILD_DIR=${BUILD_DIR:-build}
 BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 PACKAGES=(cmake make gcc libc6-dev pkg-config check libelf-dev linux-libc-dev)
+# tools/kvmlab: an emulated KVM host for machines without /dev/kvm.
+LAB_PACKAGES=(qemu-system-x86 busybox-static linux-image-amd64 cpio xz-utils)
 
 install_deps() {
 	local missing=() p
@@ -40,9 +42,20 @@ build() {
 cmd=${1:-}
 case $cmd in
 demo)
-	install_deps
-	build "$BUILD_DIR"
-	"$BUILD_DIR/pvclock-vmm" run --timeout 60 "$BUILD_DIR/guest/hello.elf"
+	demo=("$BUILD_DIR/pvclock-vmm" run --timeout 60)
+	script='"$@" "$B/guest/hello.elf" && "$@" --stats "$B/guest/clock_demo.elf"'
+	if [ -e /dev/kvm ]; then
+		install_deps
+		build "$BUILD_DIR"
+		B=$BUILD_DIR bash -c "$script" demo "${demo[@]}"
+	else
+		echo "run.sh: this machine has no /dev/kvm: running the demo inside tools/kvmlab"
+		PACKAGES+=("${LAB_PACKAGES[@]}")
+		install_deps
+		build "$BUILD_DIR"
+		KVMLAB_SMP=1 KVMLAB_TIMEOUT=600 tools/kvmlab/run-in-vm.sh "$PWD" \
+			env B="$BUILD_DIR" bash -c "$script" demo "${demo[@]}"
+	fi
 	;;
 test)
 	install_deps
@@ -56,11 +69,15 @@ sanitize)
 	;;
 nested-test)
 	# Integration tests on a machine without /dev/kvm: inside kvmlab's emulated KVM host.
-	PACKAGES+=(qemu-system-x86 busybox-static linux-image-amd64 cpio xz-utils)
+	PACKAGES+=("${LAB_PACKAGES[@]}")
 	install_deps
 	build "$BUILD_DIR"
+	# The sanitizer build too, when ./run.sh sanitize has made one.
+	dirs=("$BUILD_DIR")
+	[ -f "${BUILD_DIR}-sanitize/CTestTestfile.cmake" ] && dirs+=("${BUILD_DIR}-sanitize")
+	script='for d; do ctest --test-dir "$d" -L integration --output-on-failure || exit; done'
 	KVMLAB_SMP=1 KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-1200} tools/kvmlab/run-in-vm.sh "$PWD" \
-		ctest --test-dir "$BUILD_DIR" -L integration --output-on-failure
+		bash -c "$script" nested "${dirs[@]}"
 	;;
 bench)
 	install_deps
@@ -68,7 +85,7 @@ bench)
 	"$BUILD_DIR/pvclock-bench" "$BUILD_DIR"
 	;;
 nested-bench)
-	PACKAGES+=(qemu-system-x86 busybox-static linux-image-amd64 cpio xz-utils)
+	PACKAGES+=("${LAB_PACKAGES[@]}")
 	install_deps
 	build "$BUILD_DIR"
 	KVMLAB_SMP=1 KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-1200} tools/kvmlab/run-in-vm.sh "$PWD" \

@@ -160,8 +160,11 @@ void vmm_print_stats(const struct vmm_result *r, FILE *out)
 			s->bad_addresses, s->wide_samples, s->syncs, s->probes,
 			s->probe_violations, (unsigned long long)s->best_sample_ns);
 	}
-	fprintf(out, "total exits %lu; largest wall-clock error probed: %llu ns\n", r->nr_exits,
-		(unsigned long long)r->clock.max_wall_error_ns);
+	fprintf(out, "total exits %lu", r->nr_exits);
+	if (r->clock.max_wall_error_ns)
+		fprintf(out, "; largest wall-clock error probed: %llu ns",
+			(unsigned long long)r->clock.max_wall_error_ns);
+	fputc('\n', out);
 }
 
 int vmm_exit_status(const struct vmm_result *result)
