@@ -180,14 +180,18 @@ static void *vcpu_thread(void *arg)
 		vcpu_dump_regs(vcpu);
 	if (stop != VM_RUNNING)
 		vm_request_stop(vm, stop, vcpu->id);
+	vm_vcpu_thread_leave(vm);
 	return NULL;
 }
 
 int vcpu_start(struct vcpu *vcpu)
 {
-	int ret = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+	int ret;
 
+	vm_vcpu_thread_enter(vcpu->vm);
+	ret = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
 	if (ret) {
+		vm_vcpu_thread_leave(vcpu->vm);
 		pr_err("vCPU %u: pthread_create: %s", vcpu->id, strerror(ret));
 		return -ret;
 	}

@@ -292,3 +292,26 @@ enum vm_stop vm_wait_stop(struct vm *vm, uint64_t timeout_ns)
 		vm_request_stop(vm, VM_STOP_TIMEOUT, 0);
 	return vm->stop;
 }
+
+void vm_vcpu_thread_enter(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->stop_lock);
+	vm->running++;
+	pthread_mutex_unlock(&vm->stop_lock);
+}
+
+void vm_vcpu_thread_leave(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->stop_lock);
+	vm->running--;
+	pthread_cond_broadcast(&vm->stop_cond);
+	pthread_mutex_unlock(&vm->stop_lock);
+}
+
+void vm_wait_threads_done(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->stop_lock);
+	while (vm->running)
+		pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
+	pthread_mutex_unlock(&vm->stop_lock);
+}

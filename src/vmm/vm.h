@@ -31,6 +31,7 @@ struct vm {
 	pthread_cond_t stop_cond;
 	int stop;			/* enum vm_stop; set once, read without the lock */
 	unsigned int stop_vcpu;		/* which vCPU stopped the run */
+	unsigned int running;		/* vCPU threads still in their run loop (stop_lock) */
 };
 
 /* Allocate the VM object and @mem_size bytes of RAM (no KVM yet, so images load first). */
@@ -54,5 +55,12 @@ static inline int vm_stopping(const struct vm *vm)
 }
 /* Wait until the run stops or @timeout_ns passes (0: no limit); returns the stop reason. */
 enum vm_stop vm_wait_stop(struct vm *vm, uint64_t timeout_ns);
+/*
+ * vCPU threads count themselves in and out of their run loop; joining waits for all to be out,
+ * because a running vCPU may still kick (pthread_kill) another, which must not be joined yet.
+ */
+void vm_vcpu_thread_enter(struct vm *vm);
+void vm_vcpu_thread_leave(struct vm *vm);
+void vm_wait_threads_done(struct vm *vm);
 
 #endif

@@ -140,6 +140,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *result)
 	else if (!ret && vm_wait_stop(v.vm, cfg->timeout_ns) == VM_STOP_TIMEOUT)
 		pr_err("guest still running after the %.3f s timeout: stopped",
 		       cfg->timeout_ns / 1e9);
+	if (v.vm)
+		vm_wait_threads_done(v.vm);
 	for (unsigned int i = 0; i < started; i++)
 		vcpu_join(v.vm->vcpus[i]);
 	if (!ret)
