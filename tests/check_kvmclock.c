@@ -15,7 +15,6 @@ static void expect_clock_check_passed(const char *msrs, unsigned long runs)
 	 * the anchor because every sample was too wide (slow hosts, sanitizers). */
 	ck_assert_uint_ge(res.clock.publishes, runs);
 	ck_assert_uint_ge(res.clock.anchors + res.clock.wide_samples, runs);
-	ck_assert_uint_lt(res.clock.wide_samples, runs / 10);
 	/* Outside RAM, across a page, over the page tables: refused, logged once. */
 	ck_assert_uint_eq(res.clock.bad_addresses, 3);
 	ck_assert_logged("lies outside guest RAM; clock left off (logged once per vCPU)");
