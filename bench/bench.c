@@ -155,8 +155,10 @@ static int bench_publish(uint64_t hz)
 	const struct kvmclock_ops ops = { noop_kick, no_tsc_write, NULL };
 	struct guest_mem mem = { 0 };
 	struct kvmclock *kc = calloc(1, sizeof(*kc));
+	struct clock_policy policy;
 
-	if (!kc || kvmclock_init(kc, &mem, &pvclock_clock_system, 1, hz, &ops))
+	if (!kc || clock_policy_parse("every-entry", &policy) ||
+	    kvmclock_init(kc, &mem, &pvclock_clock_system, 1, hz, &ops, &policy))
 		return -1;
 	kc->vcpu[0].time_info = guest_struct + 4;
 	for (int i = 0; i < N / BATCH; i++) {

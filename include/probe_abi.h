@@ -14,6 +14,12 @@ enum clock_probe_kind {
 	/* last: wall clock ns (UTC) from the wall-clock struct plus kvmclock; the host compares
 	 * it with CLOCK_REALTIME at the exit. */
 	CLOCK_PROBE_WALL = 2,
+	/* A measurement sample: first = kvmclock ns, last = the guest TSC it was computed from,
+	 * extra = TSC cycles of the guest's previous exit round trip, retries = version-loop
+	 * retries. The host judges it against MONOTONIC at that TSC (pvclock-vmm demo). */
+	CLOCK_PROBE_SAMPLE = 3,
+	/* Read cost: first = TSC cycles spent in last = N back-to-back clock reads. */
+	CLOCK_PROBE_READ_COST = 4,
 };
 
 /* Largest wall-clock difference the host accepts: generous for emulated exits. */
@@ -21,11 +27,12 @@ enum clock_probe_kind {
 
 struct clock_probe {
 	uint32_t kind;
-	uint32_t pad;
+	uint32_t retries;
 	uint64_t first;
 	uint64_t last;
+	uint64_t extra;
 };
 
-_Static_assert(sizeof(struct clock_probe) == 24, "clock_probe is 24 bytes");
+_Static_assert(sizeof(struct clock_probe) == 32, "clock_probe is 32 bytes");
 
 #endif

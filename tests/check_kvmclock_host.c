@@ -50,12 +50,14 @@ static struct io_bus pio;
 static void setup_n(unsigned int nr_vcpus)
 {
 	const struct kvmclock_ops ops = { fake_kick, fake_write_tsc, NULL };
+	struct clock_policy policy;
 
 	test_log_capture();
+	ck_assert_int_eq(clock_policy_parse("every-entry", &policy), 0);
 	memset(&msrs, 0, sizeof(msrs));
 	io_bus_init(&pio, "port", 0x10000);
 	ck_assert_int_eq(guest_mem_alloc(&mem, MEM_SIZE), 0);
-	ck_assert_int_eq(kvmclock_init(&kc, &mem, &fake, nr_vcpus, 1000000000, &ops), 0);
+	ck_assert_int_eq(kvmclock_init(&kc, &mem, &fake, nr_vcpus, 1000000000, &ops, &policy), 0);
 	ck_assert_int_eq(kvmclock_register(&kc, &msrs, &pio), 0);
 	next_offset = 0;
 	kicks = 0;

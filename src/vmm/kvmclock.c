@@ -5,21 +5,26 @@
  * the vCPU that finds the anchor stale kicks the others out and re-anchors once all are out
  * (KVM's "master clock" update does the same). A vCPU still running on an old anchor could
  * otherwise read a later time than another vCPU that already has the new, slower line.
+ *
+ * When a new anchor is taken is the policy's choice (policy.h). A sampler thread measures
+ * MONOTONIC's rate against the TSC once per millisecond; anchors take their slope from it.
  */
 #include "kvmclock.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 #include "exit.h"
 #include "probe_abi.h"
 #include "pvclock_sample.h"
+#include <math.h>
 
 #define KVMCLOCK_SAMPLE_TRIES 3
 #define KVMCLOCK_SAMPLE_MAX_NS 250	/* refuse (TSC, MONOTONIC) pairs wider than this */
 #define KVMCLOCK_RESYNC_NS 100000000ull	/* SMP: re-anchor every 100 ms */
-#define KVMCLOCK_RATE_PERIOD_NS 1000000ull	/* feed the rate estimate at most every 1 ms */
+#define KVMCLOCK_SAMPLER_PERIOD_NS 1000000ull	/* the sampler thread's period: 1 ms */
 #define KVMCLOCK_RATE_MIN_SPAN_S 0.05
 #define KVMCLOCK_RATE_HALF_LIFE_S 60.0
 #define KVMCLOCK_PROBE_LOG_MAX 5
@@ -29,10 +34,26 @@ static uint64_t ns_to_ticks(const struct kvmclock *kc, uint64_t ns)
 	return (uint64_t)((unsigned __int128)ns * kc->tsc_hz / 1000000000u);
 }
 
+uint64_t kvmclock_ticks_to_ns(const struct kvmclock *kc, uint64_t ticks)
+{
+	return (uint64_t)((unsigned __int128)ticks * 1000000000u / kc->tsc_hz);
+}
+
+static uint64_t pack_scale(struct pvclock_scale sc)
+{
+	return sc.mul | (uint64_t)(uint8_t)sc.shift << 32;
+}
+
+static struct pvclock_scale unpack_scale(uint64_t v)
+{
+	return (struct pvclock_scale){ (uint32_t)v, (int8_t)(uint8_t)(v >> 32) };
+}
+
 int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
 		  const struct pvclock_clock *clk, unsigned int nr_vcpus, uint64_t tsc_hz,
-		  const struct kvmclock_ops *ops)
+		  const struct kvmclock_ops *ops, const struct clock_policy *policy)
 {
+	struct pvclock_scale nominal;
 	int ret;
 
 	memset(kc, 0, sizeof(*kc));
@@ -43,31 +64,142 @@ int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
 	kc->mem = mem;
 	kc->clk = clk;
 	kc->ops = *ops;
+	kc->policy = *policy;
 	kc->nr_vcpus = nr_vcpus;
 	kc->tsc_hz = tsc_hz;
 	kc->max_sample_ticks = ns_to_ticks(kc, KVMCLOCK_SAMPLE_MAX_NS);
 	kc->resync_ticks = ns_to_ticks(kc, KVMCLOCK_RESYNC_NS);
-	kc->flags = PVCLOCK_TSC_STABLE_BIT;
+	/* A live publisher moves the line while other vCPUs run: no cross-vCPU promise then. */
+	kc->flags = policy->ops->live && nr_vcpus > 1 ? 0 : PVCLOCK_TSC_STABLE_BIT;
 	pvclock_rate_init(&kc->rate, tsc_hz, KVMCLOCK_RATE_MIN_SPAN_S, KVMCLOCK_RATE_HALF_LIFE_S);
-	if (pvclock_scale_from_hz(tsc_hz, &kc->rate_scale)) {
+	if (pvclock_scale_from_hz(tsc_hz, &nominal)) {
 		pr_err("kvmclock: no scale for a %" PRIu64 " Hz TSC", tsc_hz);
 		return -EINVAL;
 	}
+	kc->rate_scale = pack_scale(nominal);
+	kc->start_ns = clk->read_mono_ns(clk->ctx);
 	ret = pthread_mutex_init(&kc->lock, NULL);
-	if (ret)
-		return -ret;
-	ret = pthread_cond_init(&kc->cond, NULL);
-	if (ret) {
-		pthread_mutex_destroy(&kc->lock);
-		return -ret;
-	}
-	return 0;
+	if (!ret)
+		ret = pthread_mutex_init(&kc->model_lock, NULL);
+	if (!ret)
+		ret = pthread_cond_init(&kc->cond, NULL);
+	return -ret;
 }
 
 void kvmclock_destroy(struct kvmclock *kc)
 {
+	kvmclock_stop(kc);
 	pthread_cond_destroy(&kc->cond);
+	pthread_mutex_destroy(&kc->model_lock);
 	pthread_mutex_destroy(&kc->lock);
+}
+
+void kvmclock_sampler_step(struct kvmclock *kc)
+{
+	struct pvclock_scale scale;
+	struct pvclock_sample s;
+
+	if (pvclock_sample_take(kc->clk, KVMCLOCK_SAMPLE_TRIES, kc->max_sample_ticks, &s))
+		return;
+	pvclock_rate_add(&kc->rate, &s);
+	if (pvclock_rate_settled(&kc->rate) && !kc->settled_ns)
+		__atomic_store_n(&kc->settled_ns, s.mono_ns, __ATOMIC_RELEASE);
+	if (!pvclock_rate_scale(&kc->rate, 0, &scale))
+		__atomic_store_n(&kc->rate_scale, pack_scale(scale), __ATOMIC_RELAXED);
+	pthread_mutex_lock(&kc->model_lock);
+	kc->model = (struct kvmclock_model){ s.tsc, s.mono_ns,
+					     pvclock_rate_ns_per_tick(&kc->rate), true };
+	pthread_mutex_unlock(&kc->model_lock);
+}
+
+long double kvmclock_model_ns(const struct kvmclock *kc, uint64_t tsc)
+{
+	pthread_mutex_t *lock = (pthread_mutex_t *)&kc->model_lock;
+	struct kvmclock_model m;
+
+	pthread_mutex_lock(lock);
+	m = kc->model;
+	pthread_mutex_unlock(lock);
+	if (!m.valid)
+		return -1;
+	return (long double)m.ns + ((long double)tsc - (long double)m.tsc) * m.ns_per_tick;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec t = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+
+	nanosleep(&t, NULL);
+}
+
+static bool threads_stopping(struct kvmclock *kc)
+{
+	return __atomic_load_n(&kc->stop_threads, __ATOMIC_ACQUIRE);
+}
+
+static void *kvmclock_sampler_thread(void *arg)
+{
+	struct kvmclock *kc = arg;
+
+	while (!threads_stopping(kc)) {
+		kvmclock_sampler_step(kc);
+		sleep_ns(KVMCLOCK_SAMPLER_PERIOD_NS);
+	}
+	return NULL;
+}
+
+static void kvmclock_live_publish(struct kvmclock *kc);
+
+static void *kvmclock_live_thread(void *arg)
+{
+	struct kvmclock *kc = arg;
+
+	while (!threads_stopping(kc)) {
+		sleep_ns(kc->policy.param_ns);
+		kvmclock_live_publish(kc);
+	}
+	return NULL;
+}
+
+int kvmclock_start(struct kvmclock *kc)
+{
+	int ret = pthread_create(&kc->sampler, NULL, kvmclock_sampler_thread, kc);
+
+	if (ret) {
+		pr_err("kvmclock: cannot start the sampler thread: %s", strerror(ret));
+		return -ret;
+	}
+	kc->sampler_started = true;
+	if (!kc->policy.ops->live)
+		return 0;
+	ret = pthread_create(&kc->live, NULL, kvmclock_live_thread, kc);
+	if (ret) {
+		pr_err("kvmclock: cannot start the live publisher thread: %s", strerror(ret));
+		return -ret;
+	}
+	kc->live_started = true;
+	return 0;
+}
+
+void kvmclock_stop(struct kvmclock *kc)
+{
+	__atomic_store_n(&kc->stop_threads, 1, __ATOMIC_RELEASE);
+	if (kc->sampler_started)
+		pthread_join(kc->sampler, NULL);
+	if (kc->live_started)
+		pthread_join(kc->live, NULL);
+	kc->sampler_started = kc->live_started = false;
+}
+
+uint64_t kvmclock_calibrate(struct kvmclock *kc, uint64_t max_ns)
+{
+	uint64_t t0 = kc->clk->read_mono_ns(kc->clk->ctx), now = t0;
+
+	while (!__atomic_load_n(&kc->settled_ns, __ATOMIC_ACQUIRE) && now - t0 < max_ns) {
+		sleep_ns(KVMCLOCK_SAMPLER_PERIOD_NS);
+		now = kc->clk->read_mono_ns(kc->clk->ctx);
+	}
+	return now - t0;
 }
 
 /* A guest-chosen struct address: in RAM, within one page, clear of the VMM's structures. */
@@ -95,24 +227,17 @@ static void *kvmclock_translate(struct kvmclock *kc, unsigned int vcpu, uint32_t
 	return NULL;
 }
 
-/* Take a sample for a new anchor and feed the rate estimate; -EAGAIN if too wide. */
+/* Take a sample for a new anchor; -EAGAIN if too wide (the first anchor takes it anyway). */
 static int kvmclock_sample(struct kvmclock *kc, struct kvmclock_vcpu *v, struct pvclock_sample *s)
 {
 	int ret = pvclock_sample_take(kc->clk, KVMCLOCK_SAMPLE_TRIES, kc->max_sample_ticks, s);
-	uint64_t width_ns = s->width * 1000000000u / kc->tsc_hz;
+	uint64_t width_ns = kvmclock_ticks_to_ns(kc, s->width);
 
 	if (!v->stats.best_sample_ns || width_ns < v->stats.best_sample_ns)
 		v->stats.best_sample_ns = width_ns;
 	if (ret && kc->line.valid) {
 		v->stats.wide_samples++;
 		return ret;
-	}
-	if (s->tsc >= kc->next_rate_tsc) {
-		pvclock_rate_add(&kc->rate, s);
-		kc->next_rate_tsc = s->tsc + ns_to_ticks(kc, KVMCLOCK_RATE_PERIOD_NS);
-		if (pvclock_rate_scale(&kc->rate, 0, &kc->rate_scale))
-			pr_warn("kvmclock: rate estimate %Lg ns/tick has no scale; keeping the last",
-				pvclock_rate_ns_per_tick(&kc->rate));
 	}
 	return 0;
 }
@@ -122,9 +247,13 @@ static void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v)
 	struct pvclock_reanchor res;
 	struct pvclock_sample s;
 
+	struct pvclock_scale rate;
+
 	if (kvmclock_sample(kc, v, &s))
 		return;	/* keep the current anchor: it is still a valid line */
-	pvclock_line_reanchor(&kc->line, &s, &kc->rate_scale, &res);
+	rate = unpack_scale(__atomic_load_n(&kc->rate_scale, __ATOMIC_RELAXED));
+	pvclock_line_reanchor(&kc->line, &s, &rate, &res);
+	kc->gen++;
 	v->stats.anchors++;
 	v->stats.clamps += res.clamped;
 }
@@ -132,7 +261,20 @@ static void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v)
 static void kvmclock_publish(struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
 	pvclock_publish(&v->writer, v->time_info, &kc->line, v->tsc_offset, kc->flags);
+	v->published_gen = kc->gen;
 	v->stats.publishes++;
+}
+
+/* Publish if this vCPU's struct does not hold the current anchor yet. */
+static void kvmclock_publish_current(struct kvmclock *kc, struct kvmclock_vcpu *v)
+{
+	if (v->time_info && kc->line.valid && v->published_gen != kc->gen)
+		kvmclock_publish(kc, v);
+}
+
+static bool kvmclock_reanchor_due(const struct kvmclock *kc)
+{
+	return !kc->line.valid || kc->policy.ops->reanchor_due(&kc->policy, kc);
 }
 
 static bool kvmclock_any_on(const struct kvmclock *kc)
@@ -156,34 +298,64 @@ static void kvmclock_sync_update(struct kvmclock *kc, unsigned int id)
 	pthread_cond_broadcast(&kc->cond);
 }
 
+/* SMP: anchors move in a stop-the-world sync, so at most once per resync interval. */
+static bool kvmclock_sync_due(const struct kvmclock *kc)
+{
+	if (!kvmclock_any_on(kc) || kc->policy.ops->live)
+		return false;
+	if (!kc->line.valid)
+		return true;
+	return kc->clk->read_tsc(kc->clk->ctx) - kc->line.tsc > kc->resync_ticks &&
+	       kc->policy.ops->reanchor_due(&kc->policy, kc);
+}
+
 static void kvmclock_before_run_smp(struct kvmclock *kc, unsigned int id)
 {
-	struct kvmclock_vcpu *v = &kc->vcpu[id];
-
 	pthread_mutex_lock(&kc->lock);
 	while (kc->updating)
 		pthread_cond_wait(&kc->cond, &kc->lock);
-	if (kvmclock_any_on(kc) &&
-	    (!kc->line.valid || kc->clk->read_tsc(kc->clk->ctx) - kc->line.tsc > kc->resync_ticks))
+	if (kvmclock_sync_due(kc))
 		kvmclock_sync_update(kc, id);
-	if (v->time_info && kc->line.valid)
-		kvmclock_publish(kc, v);
+	if (!kc->policy.ops->live)
+		kvmclock_publish_current(kc, &kc->vcpu[id]);
 	kc->inside++;
 	pthread_mutex_unlock(&kc->lock);
+}
+
+static void kvmclock_before_run_up(struct kvmclock *kc, struct kvmclock_vcpu *v)
+{
+	if (kvmclock_reanchor_due(kc))
+		kvmclock_reanchor(kc, v);
+	kvmclock_publish_current(kc, v);
 }
 
 void kvmclock_before_run(struct kvmclock *kc, unsigned int id)
 {
 	struct kvmclock_vcpu *v = &kc->vcpu[id];
+	uint64_t t0 = 0;
 
-	if (kc->nr_vcpus > 1) {
+	if (kc->measure && v->time_info)
+		t0 = kc->clk->read_tsc(kc->clk->ctx);
+	if (kc->nr_vcpus > 1)
 		kvmclock_before_run_smp(kc, id);
-	} else if (v->time_info) {
-		kvmclock_reanchor(kc, v);
-		kvmclock_publish(kc, v);
-	}
+	else if (v->time_info && !kc->policy.ops->live)
+		kvmclock_before_run_up(kc, v);
+	if (t0)
+		clock_measure_add_publish(kc->measure, kc->clk->read_tsc(kc->clk->ctx) - t0);
 	if (__atomic_load_n(&kc->probing, __ATOMIC_RELAXED))
 		v->entry_ns = kc->clk->read_mono_ns(kc->clk->ctx);
+}
+
+/* The live policy's thread: a new anchor, written into every struct while the vCPUs run. */
+static void kvmclock_live_publish(struct kvmclock *kc)
+{
+	pthread_mutex_lock(&kc->lock);
+	if (kvmclock_any_on(kc)) {
+		kvmclock_reanchor(kc, &kc->vcpu[0]);
+		for (unsigned int i = 0; i < kc->nr_vcpus; i++)
+			kvmclock_publish_current(kc, &kc->vcpu[i]);
+	}
+	pthread_mutex_unlock(&kc->lock);
 }
 
 void kvmclock_after_run(struct kvmclock *kc, unsigned int id)
@@ -204,15 +376,20 @@ static enum msr_result kvmclock_write_system_time(void *opaque, unsigned int id,
 	struct kvmclock_vcpu *v = &kc->vcpu[id];
 	uint64_t gpa = value & ~KVM_SYSTEM_TIME_ENABLE;
 
+	void *ptr = NULL;
+
 	v->stats.msr_writes++;
 	v->system_msr = value;
 	/* Like KVM: the WRMSR always succeeds; a refused address just leaves the clock off. */
-	v->time_info = NULL;
 	if (value & KVM_SYSTEM_TIME_ENABLE)
-		v->time_info = kvmclock_translate(kc, id, msr, value, gpa,
-						  sizeof(struct pvclock_vcpu_time_info));
-	if (v->time_info)
-		v->gpa = gpa;
+		ptr = kvmclock_translate(kc, id, msr, value, gpa,
+					 sizeof(struct pvclock_vcpu_time_info));
+	/* The lock keeps a live publisher from writing to an address the guest just gave up. */
+	pthread_mutex_lock(&kc->lock);
+	v->time_info = ptr;
+	v->gpa = ptr ? gpa : 0;
+	v->published_gen = UINT64_MAX;	/* a new struct gets the current anchor at once */
+	pthread_mutex_unlock(&kc->lock);
 	return MSR_OK;
 }
 
@@ -263,7 +440,14 @@ static void kvmclock_update_flags(struct kvmclock *kc)
 
 	for (unsigned int i = 1; i < kc->nr_vcpus; i++)
 		same &= kc->vcpu[i].tsc_offset == kc->vcpu[0].tsc_offset;
-	kc->flags = same ? PVCLOCK_TSC_STABLE_BIT : 0;
+	uint8_t flags = same && !(kc->policy.ops->live && kc->nr_vcpus > 1) ? PVCLOCK_TSC_STABLE_BIT
+									      : 0;
+
+	if (flags == kc->flags)
+		return;
+	kc->flags = flags;
+	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
+		kc->vcpu[i].published_gen = UINT64_MAX;	/* every struct gets the new flags */
 }
 
 static enum msr_result kvmclock_write_tsc(void *opaque, unsigned int id, uint32_t msr,
@@ -276,9 +460,34 @@ static enum msr_result kvmclock_write_tsc(void *opaque, unsigned int id, uint32_
 		return MSR_INJECT_GP;
 	pthread_mutex_lock(&kc->lock);
 	kc->vcpu[id].tsc_offset = offset;
+	kc->vcpu[id].published_gen = UINT64_MAX;	/* republish in the new TSC domain */
 	kvmclock_update_flags(kc);
 	pthread_mutex_unlock(&kc->lock);
 	return MSR_OK;
+}
+
+/*
+ * A measurement sample: the guest's reading against MONOTONIC at the guest's TSC, from a fresh
+ * tight sample taken now and the host's rate, back to the moment of the read (microseconds).
+ */
+static void kvmclock_judge_sample(struct kvmclock *kc, unsigned int id, const struct clock_probe *p)
+{
+	struct kvmclock_vcpu *v = &kc->vcpu[id];
+	uint64_t host_tsc = p->last - v->tsc_offset;
+	struct pvclock_sample s;
+	long double ns_per_tick, mono;
+
+	if (!kc->measure)
+		return;
+	(void)pvclock_sample_take(kc->clk, KVMCLOCK_SAMPLE_TRIES, kc->max_sample_ticks, &s);
+	pthread_mutex_lock(&kc->model_lock);
+	ns_per_tick = kc->model.valid ? kc->model.ns_per_tick : 1e9L / kc->tsc_hz;
+	pthread_mutex_unlock(&kc->model_lock);
+	mono = (long double)s.mono_ns - ((long double)s.tsc - (long double)host_tsc) * ns_per_tick;
+	clock_measure_add(kc->measure, &(struct clock_sample){
+		.host_ns = s.mono_ns, .error_ns = (int64_t)llroundl((long double)p->first - mono),
+		.guest_ns = p->first, .vcpu = id, .retries = p->retries, .exit_cycles = p->extra,
+	});
 }
 
 static int kvmclock_probe_io(void *opaque, struct io_access *access)
@@ -324,6 +533,11 @@ static int kvmclock_probe_io(void *opaque, struct io_access *access)
 		if (v->stats.probe_violations++ < KVMCLOCK_PROBE_LOG_MAX)
 			pr_err("vCPU %u: guest wall clock %" PRIu64 " is %" PRIu64 " ns from "
 			       "CLOCK_REALTIME %" PRIu64, access->vcpu_id, p.last, err, real);
+	} else if (p.kind == CLOCK_PROBE_SAMPLE) {
+		kvmclock_judge_sample(kc, access->vcpu_id, &p);
+	} else if (p.kind == CLOCK_PROBE_READ_COST) {
+		if (kc->measure)
+			clock_measure_add_reads(kc->measure, p.first, p.last);
 	} else {
 		pr_err("vCPU %u: clock probe of unknown kind %u", access->vcpu_id, p.kind);
 		return VM_STOP_GUEST_ERROR;
@@ -347,7 +561,9 @@ int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct io_bus
 	};
 	int ret = 0;
 
-	for (size_t i = 0; !ret && i < sizeof(handlers) / sizeof(handlers[0]); i++)
+	/* The kernel policy traps nothing: KVM's own kvmclock answers the guest. */
+	for (size_t i = 0; !kc->policy.ops->in_kernel && !ret && i < sizeof(handlers) /
+	     sizeof(handlers[0]); i++)
 		ret = msr_table_register(msrs, &handlers[i]);
 	if (!ret)
 		ret = io_bus_register(pio, PORT_CLOCK_PROBE, 4, "clock-probe", kvmclock_probe_io,

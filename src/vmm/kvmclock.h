@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clock_measure.h"
 #include "guest_mem.h"
 #include "io_bus.h"
 #include "memmap.h"
@@ -14,6 +15,7 @@
 #include "pvclock_line.h"
 #include "pvclock_publish.h"
 #include "pvclock_rate.h"
+#include "policy.h"
 
 struct kvmclock_stats {
 	unsigned long msr_writes;	/* writes to the system-time MSRs */
@@ -46,32 +48,52 @@ struct kvmclock_vcpu {
 	struct pvclock_writer writer;
 	uint64_t tsc_offset;		/* guest TSC - host TSC */
 	uint64_t entry_ns;		/* MONOTONIC before the last KVM_RUN (while probing) */
+	uint64_t published_gen;		/* anchor generation last written here */
 	bool warned_bad_address;
 	struct kvmclock_stats stats;
+};
+
+/* The host's model of MONOTONIC: the sampler's latest sample, extended at the fitted rate. */
+struct kvmclock_model {
+	uint64_t tsc;
+	uint64_t ns;
+	long double ns_per_tick;
+	bool valid;
 };
 
 struct kvmclock {
 	const struct guest_mem *mem;
 	const struct pvclock_clock *clk;
 	struct kvmclock_ops ops;
+	struct clock_policy policy;
 	unsigned int nr_vcpus;
 	uint64_t tsc_hz;		/* KVM_GET_TSC_KHZ * 1000 */
 	uint64_t max_sample_ticks;	/* samples wider than this are refused */
-	uint64_t resync_ticks;		/* SMP: re-anchor when the anchor is older than this */
-	uint64_t next_rate_tsc;		/* feed the rate estimate at most once per ms */
+	uint64_t resync_ticks;		/* SMP: anchors move at most this often */
 
 	struct pvclock_line line;	/* the shared anchor every vCPU publishes */
-	struct pvclock_rate rate;
-	struct pvclock_scale rate_scale;	/* the rate as a scale, redone when the rate is */
-	uint8_t flags;			/* PVCLOCK_TSC_STABLE_BIT while the TSCs agree */
+	uint64_t gen;			/* bumped with every new anchor */
+	uint64_t rate_scale;		/* the rate as a scale, mul | shift << 32 (atomic) */
+	uint8_t flags;			/* PVCLOCK_TSC_STABLE_BIT while it is honest */
 	bool probing;
 
 	uint64_t wall_msr;
 	struct pvclock_writer wall_writer;
 
-	pthread_mutex_t lock;		/* SMP only: anchor updates wait for all vCPUs outside */
+	/* The sampler thread owns the rate estimate; the model is what it shares. */
+	struct pvclock_rate rate;
+	pthread_mutex_t model_lock;
+	struct kvmclock_model model;
+	uint64_t start_ns, settled_ns;	/* MONOTONIC at start, and when the rate settled */
+	pthread_t sampler, live;
+	bool sampler_started, live_started;
+	int stop_threads;
+
+	struct clock_measure *measure;	/* demo/bench: where samples go, NULL otherwise */
+
+	pthread_mutex_t lock;		/* SMP and live: anchor and struct writes */
 	pthread_cond_t cond;
-	unsigned int inside;		/* vCPUs in KVM_RUN */
+	unsigned int inside;		/* vCPUs in KVM_RUN (SMP) */
 	bool updating;
 
 	struct kvmclock_vcpu vcpu[MEMMAP_MAX_VCPUS];
@@ -79,8 +101,18 @@ struct kvmclock {
 
 int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
 		  const struct pvclock_clock *clk, unsigned int nr_vcpus, uint64_t tsc_hz,
-		  const struct kvmclock_ops *ops) __must_check;
+		  const struct kvmclock_ops *ops, const struct clock_policy *policy) __must_check;
 void kvmclock_destroy(struct kvmclock *kc);
+/* Start the sampler (and, for live policies, the publisher) thread; stop joins them. */
+int kvmclock_start(struct kvmclock *kc) __must_check;
+void kvmclock_stop(struct kvmclock *kc);
+/* Wait until the rate estimate has settled, at most @max_ns; returns the ns waited. */
+uint64_t kvmclock_calibrate(struct kvmclock *kc, uint64_t max_ns);
+/* One round of the sampler thread's work (tests call it directly). */
+void kvmclock_sampler_step(struct kvmclock *kc);
+uint64_t kvmclock_ticks_to_ns(const struct kvmclock *kc, uint64_t ticks);
+/* MONOTONIC at host TSC @tsc by the host's model, or -1 before the first sample. */
+long double kvmclock_model_ns(const struct kvmclock *kc, uint64_t tsc);
 /* Register the kvmclock and TSC MSR handlers and the clock probe port. */
 int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct io_bus *pio)
 	__must_check;

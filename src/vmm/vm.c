@@ -219,7 +219,7 @@ static int vm_clock_write_tsc_msr(void *opaque, unsigned int id, uint32_t msr, u
 	return vcpu_write_tsc_msr(vm->vcpus[id], msr, value, tsc_offset);
 }
 
-int vm_setup_kvmclock(struct vm *vm)
+int vm_setup_kvmclock(struct vm *vm, const struct clock_policy *policy)
 {
 	const struct kvmclock_ops ops = { vm_clock_kick_others, vm_clock_write_tsc_msr, vm };
 	int khz, ret;
@@ -228,12 +228,14 @@ int vm_setup_kvmclock(struct vm *vm)
 	if (khz <= 0)
 		return khz < 0 ? khz : -EINVAL;
 	ret = kvmclock_init(&vm->clock, &vm->mem, &pvclock_clock_system, vm->nr_vcpus,
-			    (uint64_t)khz * 1000, &ops);
+			    (uint64_t)khz * 1000, &ops, policy);
 	if (ret)
 		return ret;
 	vm->clock_ready = true;
 	ret = kvmclock_register(&vm->clock, &vm->msrs, &vm->pio);
-	return ret ? ret : vm_enable_user_msrs(vm);
+	if (!ret && vm->msrs.nr)
+		ret = vm_enable_user_msrs(vm);
+	return ret;
 }
 
 void vm_destroy(struct vm *vm)

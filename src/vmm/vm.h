@@ -44,7 +44,7 @@ void vm_destroy(struct vm *vm);
  * Start the kvmclock host once every vCPU exists: TSC frequency, MSR handlers, and the KVM MSR
  * filter that sends exactly the MSRs in vm->msrs to userspace.
  */
-int vm_setup_kvmclock(struct vm *vm) __must_check;
+int vm_setup_kvmclock(struct vm *vm, const struct clock_policy *policy) __must_check;
 void vm_kick_others(struct vm *vm, unsigned int except);
 
 /* End the run (the first reason wins) and kick every vCPU out of KVM_RUN. */

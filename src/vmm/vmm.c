@@ -10,10 +10,13 @@
 #include "ports.h"
 #include "report.h"
 #include "vcpu.h"
+#include "policy.h"
 #include "vm.h"
 
 struct vmm {
 	struct vm *vm;
+	struct clock_policy policy;
+	uint64_t calibrated_ns;
 	struct console console;
 	struct report_dev report;
 	bool console_ready, report_ready;
@@ -74,8 +77,10 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 		pr_err("%u vCPUs requested, at most %u are supported", nr_vcpus, MEMMAP_MAX_VCPUS);
 		return -EINVAL;
 	}
-	/* Image and boot data first: a bad image is reported even where KVM is missing. */
-	ret = vm_alloc(&v->vm, cfg->mem_size ? cfg->mem_size : GUEST_MEM_DEFAULT);
+	/* Policy, image and boot data first: bad input is reported even where KVM is missing. */
+	ret = clock_policy_parse(cfg->policy ? cfg->policy : "every-entry", &v->policy);
+	if (!ret)
+		ret = vm_alloc(&v->vm, cfg->mem_size ? cfg->mem_size : GUEST_MEM_DEFAULT);
 	if (!ret)
 		ret = vmm_load_image(v, cfg, &entry);
 	if (!ret)
@@ -92,7 +97,13 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 			v->vm->nr_vcpus++;
 	}
 	if (!ret)
-		ret = vm_setup_kvmclock(v->vm);
+		ret = vm_setup_kvmclock(v->vm, &v->policy);
+	if (!ret) {
+		v->vm->clock.measure = cfg->measure;
+		ret = kvmclock_start(&v->vm->clock);
+	}
+	if (!ret && cfg->calibrate_ns)
+		v->calibrated_ns = kvmclock_calibrate(&v->vm->clock, cfg->calibrate_ns);
 	return ret;
 }
 
@@ -121,6 +132,9 @@ static void vmm_collect(struct vmm *v, struct vmm_result *result)
 		result->nr_exits += vm->vcpus[i]->nr_exits;
 	}
 	kvmclock_total_stats(&vm->clock, &result->clock);
+	result->calibrated_ns = v->calibrated_ns;
+	if (vm->clock.settled_ns)
+		result->settle_ns = vm->clock.settled_ns - vm->clock.start_ns;
 	result->nr_vcpus = vm->nr_vcpus;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		result->vcpu_clock[i] = vm->clock.vcpu[i].stats;
@@ -140,8 +154,11 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *result)
 	else if (!ret && vm_wait_stop(v.vm, cfg->timeout_ns) == VM_STOP_TIMEOUT)
 		pr_err("guest still running after the %.3f s timeout: stopped",
 		       cfg->timeout_ns / 1e9);
-	if (v.vm)
+	if (v.vm) {
 		vm_wait_threads_done(v.vm);
+		if (v.vm->clock_ready)
+			kvmclock_stop(&v.vm->clock);
+	}
 	for (unsigned int i = 0; i < started; i++)
 		vcpu_join(v.vm->vcpus[i]);
 	if (!ret)

@@ -30,6 +30,9 @@ struct vmm_config {
 	int argc;			/* guest arguments; argv[0] is by convention the image name */
 	char *const *argv;
 	FILE *console;			/* guest text output; NULL: stdout */
+	const char *policy;		/* --policy; NULL: every-entry */
+	uint64_t calibrate_ns;		/* wait up to this for the rate estimate before starting */
+	struct clock_measure *measure;	/* where clock samples go (demo), or NULL */
 };
 
 struct vmm_result {
@@ -39,6 +42,8 @@ struct vmm_result {
 	unsigned long syncs;		/* GUEST_SYNC reports */
 	uint64_t last_sync;
 	struct kvmclock_stats clock;	/* summed over vCPUs */
+	uint64_t calibrated_ns;		/* how long the start-up calibration took */
+	uint64_t settle_ns;		/* VM set-up to settled rate estimate; 0: never settled */
 	unsigned int nr_vcpus;
 	unsigned long vcpu_exits[MEMMAP_MAX_VCPUS];
 	struct kvmclock_stats vcpu_clock[MEMMAP_MAX_VCPUS];
