@@ -77,6 +77,13 @@ int strcmp(const char *a, const char *b);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * Continue in ring 3 (CS BOOT_SEL_USER_CS, SS BOOT_SEL_USER_DS) on the same stack, with
+ * RFLAGS.IOPL = 3 so port I/O (reports, probes) still reaches the host. Privileged set-up
+ * (WRMSR) must come first. Where ring-0 code is emulated, ring 3 runs natively.
+ */
+void guest_enter_user_mode(void);
+
 /* Raw text on the debug console port. */
 void guest_puts(const char *s);
 

@@ -20,11 +20,15 @@ void kvmclock_disable(uint32_t msr);
  * odd or changed. @retries (optional) counts the retries.
  */
 uint64_t kvmclock_read(const volatile struct pvclock_vcpu_time_info *ti, unsigned long *retries);
+/* The same, also giving the TSC value the reading was computed from. */
+uint64_t kvmclock_read_at(const volatile struct pvclock_vcpu_time_info *ti, uint64_t *tsc,
+			  unsigned long *retries);
 
 /* Ask for the wall clock through @msr into @wc; ns (UTC) at which kvmclock read 0. */
 uint64_t kvmclock_wall_clock_base(uint32_t msr, volatile struct pvclock_wall_clock *wc);
 
 /* Hand the host readings to check (see probe_abi.h): one exit. */
 void kvmclock_probe(uint32_t kind, uint64_t first, uint64_t last);
+void kvmclock_probe_full(const struct clock_probe *p);
 
 #endif

@@ -29,23 +29,33 @@ void kvmclock_disable(uint32_t msr)
 	wrmsr(msr, 0);
 }
 
-uint64_t kvmclock_read(const volatile struct pvclock_vcpu_time_info *ti, unsigned long *retries)
+uint64_t kvmclock_read_at(const volatile struct pvclock_vcpu_time_info *ti, uint64_t *tsc,
+			  unsigned long *retries)
 {
 	uint32_t version;
-	uint64_t ns;
+	uint64_t ns, now;
 
 	for (;;) {
 		version = ti->version;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		/* rdtsc_ordered: LFENCE keeps RDTSC after the version load. */
-		ns = ti->system_time + pvclock_scale_delta(rdtsc_ordered() - ti->tsc_timestamp,
+		now = rdtsc_ordered();
+		ns = ti->system_time + pvclock_scale_delta(now - ti->tsc_timestamp,
 							   ti->tsc_to_system_mul, ti->tsc_shift);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (!(version & 1) && version == ti->version)
-			return ns;
+			break;
 		if (retries)
 			(*retries)++;
 	}
+	if (tsc)
+		*tsc = now;
+	return ns;
+}
+
+uint64_t kvmclock_read(const volatile struct pvclock_vcpu_time_info *ti, unsigned long *retries)
+{
+	return kvmclock_read_at(ti, NULL, retries);
 }
 
 uint64_t kvmclock_wall_clock_base(uint32_t msr, volatile struct pvclock_wall_clock *wc)
@@ -63,9 +73,14 @@ uint64_t kvmclock_wall_clock_base(uint32_t msr, volatile struct pvclock_wall_clo
 	return ns;
 }
 
+void kvmclock_probe_full(const struct clock_probe *p)
+{
+	outl(PORT_CLOCK_PROBE, (uint32_t)(uintptr_t)p);
+}
+
 void kvmclock_probe(uint32_t kind, uint64_t first, uint64_t last)
 {
 	struct clock_probe p = { .kind = kind, .first = first, .last = last };
 
-	outl(PORT_CLOCK_PROBE, (uint32_t)(uintptr_t)&p);
+	kvmclock_probe_full(&p);
 }

@@ -97,6 +97,22 @@ void guest_exit(int code)
 		__asm__ volatile("cli; hlt");
 }
 
+void guest_enter_user_mode(void)
+{
+	__asm__ volatile("mov %%rsp, %%rax\n\t"
+			 "pushq %[ss]\n\t"
+			 "pushq %%rax\n\t"
+			 "pushfq\n\t"
+			 "orq $0x3000, (%%rsp)\n\t"	/* IOPL 3 */
+			 "pushq %[cs]\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "iretq\n"
+			 "1:"
+			 : : [ss] "i"(BOOT_SEL_USER_DS), [cs] "i"(BOOT_SEL_USER_CS)
+			 : "rax", "memory");
+}
+
 __attribute__((weak)) void guest_ap_main(unsigned int vcpu_id)
 {
 	(void)vcpu_id;

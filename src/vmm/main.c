@@ -9,6 +9,8 @@
 
 #include "guest_mem.h"
 #include "memmap.h"
+#include "demo.h"
+#include "policy.h"
 #include "vmm.h"
 
 #ifndef PVCLOCK_VMM_VERSION
@@ -17,8 +19,12 @@
 
 static void usage(FILE *out)
 {
+	char policies[1024];
+
+	clock_policy_list(policies, sizeof(policies));
 	fprintf(out,
 		"usage: pvclock-vmm run [options] IMAGE [--] [GUEST-ARGS...]\n"
+		"       pvclock-vmm demo [options]   (see pvclock-vmm demo --help)\n"
 		"       pvclock-vmm --help | --version\n"
 		"\n"
 		"Run a 64-bit ELF guest on /dev/kvm. The guest's arguments follow the image.\n"
@@ -28,6 +34,8 @@ static void usage(FILE *out)
 		"  -c, --vcpus N        number of vCPUs, one thread each (default 1, at most %u)\n"
 		"  -t, --timeout SECS   stop the guest after SECS seconds (default: no limit)\n"
 		"  -s, --stats          print per-vCPU kvmclock counters when the guest ends\n"
+		"  -p, --policy SPEC    when the host re-anchors the clock (default every-entry):\n"
+		"%s"
 		"  -v, --verbose        more messages (repeat for debug)\n"
 		"  -q, --quiet          errors only\n"
 		"  -h, --help           this text\n"
@@ -36,7 +44,7 @@ static void usage(FILE *out)
 		"exit status: the guest's exit code (0-63) when it reports DONE;\n"
 		"  64 usage error, 65 guest assertion failed, 66 guest protocol error,\n"
 		"  67 guest crash (triple fault), 68 timeout, 70 VMM or setup error.\n",
-		MEMMAP_MAX_VCPUS);
+		MEMMAP_MAX_VCPUS, policies);
 }
 
 static int parse_timeout(const char *text, uint64_t *ns)
@@ -81,21 +89,24 @@ static int parse_run(int argc, char **argv, struct vmm_config *cfg)
 		{ "vcpus", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "policy", required_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum log_level level = LOG_WARN;
+	struct clock_policy policy;
 	int c, bad = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+m:c:t:svqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+m:c:t:sp:vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': bad |= guest_mem_parse_size(optarg, &cfg->mem_size); break;
 		case 'c': bad |= parse_vcpus(optarg, &cfg->nr_vcpus); break;
 		case 't': bad |= parse_timeout(optarg, &cfg->timeout_ns); break;
 		case 's': print_stats = true; break;
+		case 'p': bad |= !!clock_policy_parse(optarg, &policy); cfg->policy = optarg; break;
 		case 'v': level = level < LOG_DEBUG ? level + 1 : LOG_DEBUG; break;
 		case 'q': level = LOG_ERR; break;
 		case 'h': usage(stdout); return -1;
@@ -138,6 +149,8 @@ int main(int argc, char **argv)
 		printf("pvclock-vmm %s\n", PVCLOCK_VMM_VERSION);
 		return 0;
 	}
+	if (!strcmp(argv[1], "demo"))
+		return demo_main(argc - 1, argv + 1, argv[0]);
 	if (strcmp(argv[1], "run")) {
 		fprintf(stderr, "pvclock-vmm: unknown command '%s' (try --help)\n", argv[1]);
 		return VMM_EXIT_USAGE;

@@ -133,6 +133,7 @@ static void vmm_collect(struct vmm *v, struct vmm_result *result)
 	}
 	kvmclock_total_stats(&vm->clock, &result->clock);
 	result->calibrated_ns = v->calibrated_ns;
+	result->tsc_hz = vm->clock.tsc_hz;
 	if (vm->clock.settled_ns)
 		result->settle_ns = vm->clock.settled_ns - vm->clock.start_ns;
 	result->nr_vcpus = vm->nr_vcpus;

@@ -43,6 +43,7 @@ struct vmm_result {
 	uint64_t last_sync;
 	struct kvmclock_stats clock;	/* summed over vCPUs */
 	uint64_t calibrated_ns;		/* how long the start-up calibration took */
+	uint64_t tsc_hz;		/* the TSC frequency KVM reported */
 	uint64_t settle_ns;		/* VM set-up to settled rate estimate; 0: never settled */
 	unsigned int nr_vcpus;
 	unsigned long vcpu_exits[MEMMAP_MAX_VCPUS];
