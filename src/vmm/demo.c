@@ -367,7 +367,7 @@ static int demo_plot(const char *dir, const struct demo_row *rows, unsigned int 
 	if (!f)
 		return -errno;
 	fprintf(f, "set datafile separator ','\nset key outside right\nset grid\n"
-		   "set terminal png size 1100,600\nset logscale y\n"
+		   "set terminal png size 1100,600 noenhanced\nset logscale y\n"
 		   "set output '%s/error-over-time.png'\nset title 'Guest clock error against "
 		   "host CLOCK_MONOTONIC at the guest TSC'\nset xlabel 'time (s)'\n"
 		   "set ylabel '|error| + 1 (ns)'\nplot", dir);
@@ -377,7 +377,7 @@ static int demo_plot(const char *dir, const struct demo_row *rows, unsigned int 
 		if (!rows[i].ran)
 			continue;
 		policy_file_name(name, sizeof(name), rows[i].policy);
-		fprintf(f, "%s '%s/samples-%s.csv' skip 1 using 1:(abs($2)+1) with lines title '%s'",
+		fprintf(f, "%s '%s/samples-%s.csv' skip 1 using 1:(abs($2)+1) with points pointtype 7 pointsize 0.35 title '%s'",
 			first ? "" : ",", dir, name, rows[i].policy);
 		first = 0;
 	}
