@@ -36,6 +36,11 @@ errors)
 	expect 64 "invalid memory size '12Q'" -- run --mem 12Q "$guests/hello.elf"
 	expect 64 "invalid --vcpus '0'" -- run --vcpus 0 "$guests/hello.elf"
 	expect 64 "unrecognized option '--frobnicate'" -- run --frobnicate "$guests/hello.elf"
+	expect 64 "unknown policy 'sometimes'" -- run --policy sometimes "$guests/hello.elf"
+	expect 64 "invalid policy 'periodic': expected periodic:<interval>" -- run --policy periodic "$guests/hello.elf"
+	expect 64 "invalid --duration '0'" -- demo --duration 0
+	expect 64 "demo: unexpected argument 'extra'" -- demo extra
+	expect 0 "threshold:<ns>" -- demo --help
 	expect 70 "cannot open guest image $tmp/none.elf: No such file or directory" -- run "$tmp/none.elf"
 	expect 70 "ELF $tmp/junk: not an ELF file (bad magic)" -- run "$tmp/junk"
 	expect 70 "truncated: 40 bytes, the ELF header needs 64" -- run "$tmp/short.elf"
@@ -54,6 +59,16 @@ guests)
 	expect 1 "argv[1]=--mem" -- run "$guests/args.elf" --mem
 	expect 68 "guest still running after the 0.200 s timeout" -- run --timeout 0.2 "$guests/spin.elf"
 	expect 67 "guest triple fault" -- run "$guests/triple_fault.elf"
+	expect 0 "msr-writes  publishes" -- run --stats --policy periodic:1ms "$guests/clock_demo.elf"
+	# The demo: every policy in the table, the CSV and the JSON.
+	expect 0 "against the in-kernel clock" -- demo --duration 200 --calibrate 100 \
+		--guest "$guests/clock_measure.elf" --csv "$tmp/demo.csv" --json "$tmp/demo.json"
+	for p in every-entry periodic:10ms once threshold:100 live:1ms kernel; do
+		if ! grep -q "^$p,1," "$tmp/demo.csv" || ! grep -q "\"policy\": \"$p\", \"ran\": true" "$tmp/demo.json"; then
+			echo "FAIL: demo CSV/JSON lack a run of $p"
+			fails=$((fails + 1))
+		fi
+	done
 	;;
 *)
 	echo "usage: $0 VMM GUEST_DIR errors|guests" >&2
