@@ -43,7 +43,10 @@ cmd=${1:-}
 case $cmd in
 demo)
 	demo=("$BUILD_DIR/pvclock-vmm" run --timeout 60)
-	script='"$@" "$B/guest/hello.elf" && "$@" --stats "$B/guest/clock_demo.elf"'
+	# hello, the kvmclock example, then every policy compared (table, CSV, JSON, plots).
+	script='"$@" "$B/guest/hello.elf" && "$@" --stats "$B/guest/clock_demo.elf" &&
+		"$B/pvclock-vmm" demo --csv results/demo.csv --json results/demo.json --plot results'
+	mkdir -p results
 	if [ -e /dev/kvm ]; then
 		install_deps
 		build "$BUILD_DIR"

@@ -149,7 +149,7 @@ void demo_verdict(struct demo_row *r)
 			 s->drift_ppm, fabs(s->drift_ppm) * 3600);
 	else
 		snprintf(r->verdict, sizeof(r->verdict),
-			 "tracks MONOTONIC: %.0f ns p99 with %.0f anchors/s", s->err_p99_ns,
+			 "tracks MONOTONIC: %.0f ns p99 with %.1f anchors/s", s->err_p99_ns,
 			 s->duration_s > 0 ? r->anchors / s->duration_s : 0);
 }
 
@@ -259,7 +259,7 @@ void demo_print_table(FILE *out, const struct demo_row *rows, unsigned int n)
 			fprintf(out, "%-15s  (did not run)\n", r->policy);
 			continue;
 		}
-		fprintf(out, "%-15s %7zu %6.0f ns %6.0f ns %7.0f ns %+10.4f %4lu %7lu %8.0f %5.0f ns "
+		fprintf(out, "%-15s %7zu %6.0f ns %6.0f ns %7.0f ns %+10.4f %4lu %7lu %8.1f %5.0f ns "
 			     "%4.0f ns %5.1f us\n", r->policy, s->samples, s->err_median_ns,
 			s->err_p99_ns, s->err_max_ns, s->drift_ppm, s->backward, s->retries,
 			s->duration_s > 0 ? r->anchors / s->duration_s : 0, s->publish_ns_median,
