@@ -10,7 +10,8 @@ static void expect_clock_check_passed(const char *msrs, unsigned long runs)
 	ck_assert_ptr_nonnull(strstr(out_text, msrs));
 	/* (a) every run's readings lay between MONOTONIC at entry and at exit. */
 	ck_assert_uint_ge(res.clock.probes, runs);
-	ck_assert_uint_eq(res.clock.probe_violations, 0);
+	ck_assert_msg(res.clock.probe_violations == 0, "%lu probe violations; log:\n%s",
+		      res.clock.probe_violations, test_log);
 	/* (c) a new anchor and publish per entry: each entry re-anchored, or kept the anchor
 	 * because every sample was too wide (slow hosts, sanitizers). */
 	ck_assert_uint_ge(res.clock.anchors + res.clock.wide_samples, runs);

@@ -26,7 +26,7 @@ static uint64_t fake_real(void *ctx)
 	return fake_mono(ctx) + REAL_OFFSET;
 }
 
-static const struct pvclock_clock fake = { fake_tsc, fake_mono, fake_real, NULL };
+static const struct pvclock_clock fake = { fake_tsc, fake_tsc, fake_mono, fake_real, NULL };
 static uint64_t next_offset;
 static unsigned int kicks;
 

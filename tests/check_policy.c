@@ -19,7 +19,7 @@ static uint64_t fake_mono(void *ctx)
 	return fake_tsc_now + 5;
 }
 
-static const struct pvclock_clock fake = { fake_tsc, fake_mono, fake_mono, NULL };
+static const struct pvclock_clock fake = { fake_tsc, fake_tsc, fake_mono, fake_mono, NULL };
 
 static void noop_kick(void *opaque, unsigned int except)
 {
@@ -137,9 +137,13 @@ START_TEST(test_threshold_follows_predicted_error)
 	setup_policy("threshold:1000");
 	run_entries(1, 1000);	/* first anchor */
 	/* The model says MONOTONIC runs 100 ppm slower than the published line. */
-	pthread_mutex_lock(&kc.model_lock);
-	kc.model = (struct kvmclock_model){ fake_tsc_now, fake_tsc_now + 5, 0.9999L, true };
-	pthread_mutex_unlock(&kc.model_lock);
+	{
+		struct pvclock_scale slow;
+
+		ck_assert_int_eq(pvclock_scale_from_ratio(9999, 10000, &slow), 0);
+		kvmclock_set_model(&kc, &(struct pvclock_line){ fake_tsc_now, fake_tsc_now + 5,
+								slow, true }, 0.9999L);
+	}
 	run_entries(9, 1000000);	/* 9 ms: predicted error 900 ns, under the bound */
 	ck_assert_uint_eq(kc.vcpu[0].stats.anchors, 1);
 	run_entries(2, 1000000);	/* 11 ms: 1100 ns, over it */
@@ -176,6 +180,8 @@ START_TEST(test_sampler_feeds_the_model)
 	}
 	ck_assert(fabsl(kvmclock_model_ns(&kc, fake_tsc_now) - (long double)(fake_tsc_now + 5)) < 20);
 	ck_assert_uint_gt(kc.settled_ns, 0);
+	/* Narrow samples (10 ticks here) keep the refusal bound at its 250 ns floor. */
+	ck_assert_uint_eq(kc.max_sample_ticks, 250);
 	teardown_policy();
 }
 END_TEST

@@ -116,7 +116,7 @@ static uint64_t fake_real(void *ctx)
 }
 
 static struct fake_clock fc;
-static struct pvclock_clock fake = { fake_tsc, fake_mono, fake_real, &fc };
+static struct pvclock_clock fake = { fake_tsc, fake_tsc, fake_mono, fake_real, &fc };
 
 static void fake_reset(uint64_t hz, double ppm)
 {

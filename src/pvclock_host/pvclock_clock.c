@@ -12,6 +12,18 @@ static uint64_t system_read_tsc(void *ctx)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/*
+ * An anchor needs no fence: the TSC it takes only has to be earlier than any guest read, and
+ * the VM entry that follows orders that.
+ */
+static uint64_t system_read_tsc_fast(void *ctx)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
 static uint64_t read_clock(clockid_t id)
 {
 	struct timespec t;
@@ -32,6 +44,7 @@ static uint64_t system_read_real(void *ctx)
 
 const struct pvclock_clock pvclock_clock_system = {
 	.read_tsc = system_read_tsc,
+	.read_tsc_fast = system_read_tsc_fast,
 	.read_mono_ns = system_read_mono,
 	.read_real_ns = system_read_real,
 	.ctx = 0,

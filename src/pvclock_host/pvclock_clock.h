@@ -5,13 +5,14 @@
 #include <stdint.h>
 
 struct pvclock_clock {
-	uint64_t (*read_tsc)(void *ctx);
+	uint64_t (*read_tsc)(void *ctx);		/* fenced: for bracketing another read */
+	uint64_t (*read_tsc_fast)(void *ctx);		/* unfenced: for anchors and ages */
 	uint64_t (*read_mono_ns)(void *ctx);	/* CLOCK_MONOTONIC */
 	uint64_t (*read_real_ns)(void *ctx);	/* CLOCK_REALTIME */
 	void *ctx;
 };
 
-/* The real thing: RDTSC (ordered by LFENCE) and clock_gettime. */
+/* The real thing: RDTSC (fenced by LFENCE where it brackets a clock read) and clock_gettime. */
 extern const struct pvclock_clock pvclock_clock_system;
 
 #endif

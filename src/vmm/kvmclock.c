@@ -22,7 +22,12 @@
 #include <math.h>
 
 #define KVMCLOCK_SAMPLE_TRIES 3
-#define KVMCLOCK_SAMPLE_MAX_NS 250	/* refuse (TSC, MONOTONIC) pairs wider than this */
+/*
+ * Refuse (TSC, MONOTONIC) pairs wider than 250 ns, or than 4x this host's typical width where
+ * that is larger (slow or emulated hosts), so a preempted sample never becomes an anchor.
+ */
+#define KVMCLOCK_SAMPLE_MAX_NS 250
+#define KVMCLOCK_WIDTH_FACTOR 4
 #define KVMCLOCK_RESYNC_NS 100000000ull	/* SMP: re-anchor every 100 ms */
 #define KVMCLOCK_SAMPLER_PERIOD_NS 1000000ull	/* the sampler thread's period: 1 ms */
 #define KVMCLOCK_RATE_MIN_SPAN_S 0.05
@@ -67,7 +72,8 @@ int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
 	kc->policy = *policy;
 	kc->nr_vcpus = nr_vcpus;
 	kc->tsc_hz = tsc_hz;
-	kc->max_sample_ticks = ns_to_ticks(kc, KVMCLOCK_SAMPLE_MAX_NS);
+	kc->min_bound_ticks = ns_to_ticks(kc, KVMCLOCK_SAMPLE_MAX_NS);
+	kc->max_sample_ticks = kc->min_bound_ticks;
 	kc->resync_ticks = ns_to_ticks(kc, KVMCLOCK_RESYNC_NS);
 	/* A live publisher moves the line while other vCPUs run: no cross-vCPU promise then. */
 	kc->flags = policy->ops->live && nr_vcpus > 1 ? 0 : PVCLOCK_TSC_STABLE_BIT;
@@ -80,8 +86,6 @@ int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
 	kc->start_ns = clk->read_mono_ns(clk->ctx);
 	ret = pthread_mutex_init(&kc->lock, NULL);
 	if (!ret)
-		ret = pthread_mutex_init(&kc->model_lock, NULL);
-	if (!ret)
 		ret = pthread_cond_init(&kc->cond, NULL);
 	return -ret;
 }
@@ -90,39 +94,83 @@ void kvmclock_destroy(struct kvmclock *kc)
 {
 	kvmclock_stop(kc);
 	pthread_cond_destroy(&kc->cond);
-	pthread_mutex_destroy(&kc->model_lock);
 	pthread_mutex_destroy(&kc->lock);
+}
+
+static uint64_t sample_bound(const struct kvmclock *kc)
+{
+	return __atomic_load_n(&kc->max_sample_ticks, __ATOMIC_RELAXED);
+}
+
+/* Track the host's typical sample width (mean over ~16 samples) and derive the bound. */
+static void kvmclock_track_width(struct kvmclock *kc, uint64_t width)
+{
+	uint64_t bound;
+
+	if (width == UINT64_MAX)
+		return;	/* no usable pair at all this round */
+	kc->typical_width = kc->typical_width ? (kc->typical_width * 15 + width) / 16 : width;
+	bound = kc->typical_width * KVMCLOCK_WIDTH_FACTOR;
+	if (bound < kc->min_bound_ticks)
+		bound = kc->min_bound_ticks;
+	__atomic_store_n(&kc->max_sample_ticks, bound, __ATOMIC_RELAXED);
 }
 
 void kvmclock_sampler_step(struct kvmclock *kc)
 {
 	struct pvclock_scale scale;
 	struct pvclock_sample s;
+	int ret = pvclock_sample_take(kc->clk, KVMCLOCK_SAMPLE_TRIES, sample_bound(kc), &s);
 
-	if (pvclock_sample_take(kc->clk, KVMCLOCK_SAMPLE_TRIES, kc->max_sample_ticks, &s))
+	kvmclock_track_width(kc, s.width);
+	if (ret)
 		return;
 	pvclock_rate_add(&kc->rate, &s);
 	if (pvclock_rate_settled(&kc->rate) && !kc->settled_ns)
 		__atomic_store_n(&kc->settled_ns, s.mono_ns, __ATOMIC_RELEASE);
-	if (!pvclock_rate_scale(&kc->rate, 0, &scale))
-		__atomic_store_n(&kc->rate_scale, pack_scale(scale), __ATOMIC_RELAXED);
-	pthread_mutex_lock(&kc->model_lock);
-	kc->model = (struct kvmclock_model){ s.tsc, s.mono_ns,
-					     pvclock_rate_ns_per_tick(&kc->rate), true };
-	pthread_mutex_unlock(&kc->model_lock);
+	if (pvclock_rate_scale(&kc->rate, 0, &scale))
+		return;
+	__atomic_store_n(&kc->rate_scale, pack_scale(scale), __ATOMIC_RELAXED);
+	kvmclock_set_model(kc, &(struct pvclock_line){ s.tsc, s.mono_ns, scale, true },
+			   pvclock_rate_ns_per_tick(&kc->rate));
+}
+
+/* The model is a seqlock: odd seq while the (single) writer is in the middle of an update. */
+void kvmclock_set_model(struct kvmclock *kc, const struct pvclock_line *line,
+			long double ns_per_tick)
+{
+	uint32_t seq = __atomic_load_n(&kc->model.seq, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&kc->model.seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	kc->model.line = *line;
+	kc->model.ns_per_tick = ns_per_tick;
+	__atomic_store_n(&kc->model.seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+bool kvmclock_get_model(const struct kvmclock *kc, struct pvclock_line *line,
+			long double *ns_per_tick)
+{
+	uint32_t seq;
+
+	do {
+		seq = __atomic_load_n(&kc->model.seq, __ATOMIC_ACQUIRE);
+		*line = kc->model.line;
+		if (ns_per_tick)	/* x87 copies are slow: only for those who ask */
+			*ns_per_tick = kc->model.ns_per_tick;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((seq & 1) || seq != __atomic_load_n(&kc->model.seq, __ATOMIC_RELAXED));
+	return line->valid;
 }
 
 long double kvmclock_model_ns(const struct kvmclock *kc, uint64_t tsc)
 {
-	pthread_mutex_t *lock = (pthread_mutex_t *)&kc->model_lock;
-	struct kvmclock_model m;
+	struct pvclock_line m;
+	long double ns_per_tick;
 
-	pthread_mutex_lock(lock);
-	m = kc->model;
-	pthread_mutex_unlock(lock);
-	if (!m.valid)
+	if (!kvmclock_get_model(kc, &m, &ns_per_tick))
 		return -1;
-	return (long double)m.ns + ((long double)tsc - (long double)m.tsc) * m.ns_per_tick;
+	return (long double)m.ns + ((long double)tsc - (long double)m.tsc) * ns_per_tick;
 }
 
 static void sleep_ns(uint64_t ns)
@@ -230,7 +278,7 @@ static void *kvmclock_translate(struct kvmclock *kc, unsigned int vcpu, uint32_t
 /* Take a sample for a new anchor; -EAGAIN if too wide (the first anchor takes it anyway). */
 static int kvmclock_sample(struct kvmclock *kc, struct kvmclock_vcpu *v, struct pvclock_sample *s)
 {
-	int ret = pvclock_sample_take(kc->clk, KVMCLOCK_SAMPLE_TRIES, kc->max_sample_ticks, s);
+	int ret = pvclock_sample_take(kc->clk, KVMCLOCK_SAMPLE_TRIES, sample_bound(kc), s);
 	uint64_t width_ns = kvmclock_ticks_to_ns(kc, s->width);
 
 	if (!v->stats.best_sample_ns || width_ns < v->stats.best_sample_ns)
@@ -305,7 +353,7 @@ static bool kvmclock_sync_due(const struct kvmclock *kc)
 		return false;
 	if (!kc->line.valid)
 		return true;
-	return kc->clk->read_tsc(kc->clk->ctx) - kc->line.tsc > kc->resync_ticks &&
+	return kc->clk->read_tsc_fast(kc->clk->ctx) - kc->line.tsc > kc->resync_ticks &&
 	       kc->policy.ops->reanchor_due(&kc->policy, kc);
 }
 
@@ -475,14 +523,15 @@ static void kvmclock_judge_sample(struct kvmclock *kc, unsigned int id, const st
 	struct kvmclock_vcpu *v = &kc->vcpu[id];
 	uint64_t host_tsc = p->last - v->tsc_offset;
 	struct pvclock_sample s;
+	struct pvclock_line model;
 	long double ns_per_tick, mono;
 
 	if (!kc->measure)
 		return;
-	(void)pvclock_sample_take(kc->clk, KVMCLOCK_SAMPLE_TRIES, kc->max_sample_ticks, &s);
-	pthread_mutex_lock(&kc->model_lock);
-	ns_per_tick = kc->model.valid ? kc->model.ns_per_tick : 1e9L / kc->tsc_hz;
-	pthread_mutex_unlock(&kc->model_lock);
+	/* The narrowest of five, no early stop: the first clock read after an exit can be slow. */
+	(void)pvclock_sample_take(kc->clk, 5, 0, &s);
+	if (!kvmclock_get_model(kc, &model, &ns_per_tick))
+		ns_per_tick = 1e9L / kc->tsc_hz;
 	mono = (long double)s.mono_ns - ((long double)s.tsc - (long double)host_tsc) * ns_per_tick;
 	clock_measure_add(kc->measure, &(struct clock_sample){
 		.host_ns = s.mono_ns, .error_ns = (int64_t)llroundl((long double)p->first - mono),

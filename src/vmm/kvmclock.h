@@ -53,12 +53,14 @@ struct kvmclock_vcpu {
 	struct kvmclock_stats stats;
 };
 
-/* The host's model of MONOTONIC: the sampler's latest sample, extended at the fitted rate. */
+/*
+ * The host's model of MONOTONIC: the sampler's latest tight sample as a line with the fitted
+ * rate as its slope. vCPUs read it lock-free (a seqlock; the sampler is the only writer).
+ */
 struct kvmclock_model {
-	uint64_t tsc;
-	uint64_t ns;
+	uint32_t seq;
+	struct pvclock_line line;
 	long double ns_per_tick;
-	bool valid;
 };
 
 struct kvmclock {
@@ -68,7 +70,9 @@ struct kvmclock {
 	struct clock_policy policy;
 	unsigned int nr_vcpus;
 	uint64_t tsc_hz;		/* KVM_GET_TSC_KHZ * 1000 */
-	uint64_t max_sample_ticks;	/* samples wider than this are refused */
+	uint64_t min_bound_ticks;	/* KVMCLOCK_SAMPLE_MAX_NS in ticks */
+	uint64_t max_sample_ticks;	/* samples wider than this are refused (atomic) */
+	uint64_t typical_width;		/* sampler: running mean of sample widths, ticks */
 	uint64_t resync_ticks;		/* SMP: anchors move at most this often */
 
 	struct pvclock_line line;	/* the shared anchor every vCPU publishes */
@@ -82,7 +86,6 @@ struct kvmclock {
 
 	/* The sampler thread owns the rate estimate; the model is what it shares. */
 	struct pvclock_rate rate;
-	pthread_mutex_t model_lock;
 	struct kvmclock_model model;
 	uint64_t start_ns, settled_ns;	/* MONOTONIC at start, and when the rate settled */
 	pthread_t sampler, live;
@@ -113,6 +116,11 @@ void kvmclock_sampler_step(struct kvmclock *kc);
 uint64_t kvmclock_ticks_to_ns(const struct kvmclock *kc, uint64_t ticks);
 /* MONOTONIC at host TSC @tsc by the host's model, or -1 before the first sample. */
 long double kvmclock_model_ns(const struct kvmclock *kc, uint64_t tsc);
+/* Publish a new model (the sampler; tests) / read a consistent copy (false: none yet). */
+void kvmclock_set_model(struct kvmclock *kc, const struct pvclock_line *line,
+			long double ns_per_tick);
+bool kvmclock_get_model(const struct kvmclock *kc, struct pvclock_line *line,
+			long double *ns_per_tick);
 /* Register the kvmclock and TSC MSR handlers and the clock probe port. */
 int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct io_bus *pio)
 	__must_check;

@@ -3,7 +3,7 @@
 
 static bool periodic_due(const struct clock_policy *p, const struct kvmclock *kc)
 {
-	uint64_t age = kc->clk->read_tsc(kc->clk->ctx) - kc->line.tsc;
+	uint64_t age = kc->clk->read_tsc_fast(kc->clk->ctx) - kc->line.tsc;
 
 	return !kc->line.valid || kvmclock_ticks_to_ns(kc, age) >= p->param_ns;
 }

@@ -9,7 +9,7 @@
 
 static bool threshold_due(const struct clock_policy *p, const struct kvmclock *kc)
 {
-	uint64_t tsc = kc->clk->read_tsc(kc->clk->ctx);
+	uint64_t tsc = kc->clk->read_tsc_fast(kc->clk->ctx);
 	long double model, err;
 
 	if (!kc->line.valid)
