@@ -1,8 +1,13 @@
-/* triple_fault: raises #UD with no IDT installed, which escalates to a triple fault. */
+/* triple_fault: drops the IDT, then raises #UD: with no handler that escalates to a triple fault. */
 #include "guest.h"
 
 int main(int argc, char **argv)
 {
-	__asm__ volatile("ud2");
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) none = { 0, 0 };
+
+	__asm__ volatile("lidt %0; ud2" : : "m"(none));
 	return 0;
 }

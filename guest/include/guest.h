@@ -84,6 +84,15 @@ int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format
  */
 void guest_enter_user_mode(void);
 
+/*
+ * Exceptions: the runtime installs an IDT before main() on vCPU 0; an unexpected ring-0
+ * exception ends the run as an ABORT naming the vector and RIP (instead of a triple fault).
+ * rdmsr_safe/wrmsr_safe return -1, or the vector the access raised (13 for #GP).
+ */
+void guest_idt_install(void);
+int rdmsr_safe(uint32_t msr, uint64_t *value);
+int wrmsr_safe(uint32_t msr, uint64_t value);
+
 /* Raw text on the debug console port. */
 void guest_puts(const char *s);
 

@@ -125,11 +125,13 @@ void guest_start(const struct boot_info *bi, uint64_t vcpu_id);
 void guest_start(const struct boot_info *bi, uint64_t vcpu_id)
 {
 	if (vcpu_id != 0) {
+		guest_idt_install();	/* the same table: identical bytes, then this CPU's IDTR */
 		guest_ap_main((unsigned int)vcpu_id);
 		for (;;)
 			cpu_relax();
 	}
 	boot_info = bi;
+	guest_idt_install();
 	if (bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION) {
 		guest_puts("guest: boot_info has a bad magic or version\n");
 		guest_exit(REPORT_EXIT_CODE_MAX);

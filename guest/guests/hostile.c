@@ -1,0 +1,216 @@
+/*
+ * hostile CASE: one misbehaving guest per case, for tests/check_hostile.c, which knows the
+ * outcome each must have (README, "Bad input"). A case that the VMM must tolerate ends DONE 0
+ * after checking what it can see from inside; the others end however the VMM stops them.
+ */
+#include "guest.h"
+#include "kvmclock.h"
+
+static uint8_t page[2][4096] __attribute__((aligned(4096)));
+static struct pvclock_vcpu_time_info shared_ti __attribute__((aligned(64)));
+
+static void exit_once(void)
+{
+	outb(PORT_NULL, 0);
+}
+
+/* The VMM must accept the WRMSR, keep the value for RDMSR and write nothing anywhere. */
+static int refused_clock(uint64_t gpa)
+{
+	uint64_t value = gpa | KVM_SYSTEM_TIME_ENABLE;
+
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, value);
+	exit_once();
+	exit_once();
+	GUEST_ASSERT_EQ(rdmsr(MSR_KVM_SYSTEM_TIME_NEW), value);
+	return 0;
+}
+
+static uint64_t ram_end(void)
+{
+	return guest_boot_info()->mem_size;
+}
+
+static int msr_garbage(void)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (int i = 0; i < 200; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift64 */
+		wrmsr(i & 1 ? MSR_KVM_SYSTEM_TIME : MSR_KVM_SYSTEM_TIME_NEW, x);
+		wrmsr(i & 1 ? MSR_KVM_WALL_CLOCK : MSR_KVM_WALL_CLOCK_NEW, x >> (i % 64));
+		exit_once();
+	}
+	return 0;
+}
+
+static int msr_toggle(void)
+{
+	volatile struct pvclock_vcpu_time_info *a = (volatile void *)&page[0][0x10];
+	volatile struct pvclock_vcpu_time_info *b = (volatile void *)&page[1][0x20];
+	uint64_t last = 0;
+
+	for (int i = 0; i < 300; i++) {
+		volatile struct pvclock_vcpu_time_info *ti = i & 1 ? b : a;
+		uint64_t t;
+
+		kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, ti);
+		exit_once();
+		t = kvmclock_read(ti, NULL);
+		GUEST_ASSERT(t >= last);
+		last = t;
+		if (i % 3 == 0)
+			kvmclock_disable(MSR_KVM_SYSTEM_TIME_NEW);
+	}
+	return 0;
+}
+
+static int unknown_msr(bool write)
+{
+	uint64_t v;
+	int vector = write ? wrmsr_safe(0x4b564dff, 1) : rdmsr_safe(0xc0dec0de, &v);
+
+	GUEST_ASSERT_EQ(vector, 13);	/* #GP, injected by KVM: nothing claims these MSRs */
+	return 0;
+}
+
+static int string_io_console(void)
+{
+	static const char text[] = "rep outsb reaches the console\n";
+
+	__asm__ volatile("rep outsb" : : "S"(text), "c"(sizeof(text) - 1), "d"(PORT_DEBUG_CONSOLE)
+			 : "memory");
+	return 0;
+}
+
+static int string_io_in(void)
+{
+	uint8_t buf[8];
+
+	__asm__ volatile("rep insb" : : "D"(buf), "c"(sizeof(buf)), "d"(PORT_DEBUG_CONSOLE)
+			 : "memory");
+	return 0;
+}
+
+/* A report struct the guest fills wrong, handed to the host as is. */
+static int bad_report(const char *how)
+{
+	struct guest_report r;
+
+	memset(&r, 0, sizeof(r));
+	r.magic = REPORT_MAGIC;
+	r.cmd = REPORT_PRINT;
+	if (!strcmp(how, "unterminated"))
+		memset(r.msg, 'A', sizeof(r.msg));
+	else if (!strcmp(how, "oversized"))
+		r.nr_values = 99;
+	else if (!strcmp(how, "half-written"))
+		r.cmd = 0;	/* as if the guest stopped after writing the magic */
+	outl(PORT_REPORT, (uint32_t)(uintptr_t)&r);
+	return 0;
+}
+
+static int same_gpa_primary(void)
+{
+	uint64_t last = 0;
+
+	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, &shared_ti);
+	exit_once();
+	for (int i = 0; i < 2000; i++) {
+		uint64_t t = kvmclock_read(&shared_ti, NULL);
+
+		GUEST_ASSERT(t >= last);
+		last = t;
+		if (i % 50 == 0)
+			exit_once();
+	}
+	return 0;
+}
+
+void guest_ap_main(unsigned int id)
+{
+	/* same-gpa: the second vCPU registers the very same struct. */
+	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, &shared_ti);
+	for (;;) {
+		outb(PORT_NULL, 0);
+		cpu_relax();
+	}
+}
+
+static int scribble(void)
+{
+	volatile struct pvclock_vcpu_time_info *ti = (volatile void *)&page[0][0x40];
+
+	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, ti);
+	for (int i = 0; i < 20000; i++) {
+		ti->version = (uint32_t)i * 7;
+		ti->tsc_shift = (int8_t)i;
+		ti->system_time = ~0ull;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *c = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(c, "gpa-outside-ram"))
+		return refused_clock(ram_end() + 0x1000);
+	if (!strcmp(c, "gpa-ram-end"))
+		return refused_clock(ram_end() - 16);
+	if (!strcmp(c, "gpa-straddle-page"))
+		return refused_clock((uint64_t)(uintptr_t)&page[0][4096 - 12]);
+	if (!strcmp(c, "gpa-page-tables"))
+		return refused_clock(MEMMAP_PML4 + 0x40);
+	if (!strcmp(c, "gpa-boot-info"))
+		return refused_clock(MEMMAP_BOOT_INFO);
+	if (!strcmp(c, "gpa-stack"))	/* where this guest's reports live */
+		return refused_clock(MEMMAP_STACKS + 0x100);
+	if (!strcmp(c, "gpa-mmio-hole"))
+		return refused_clock(GUEST_MMIO_BASE + 0x10000000);
+	if (!strcmp(c, "gpa-high-bits"))
+		return refused_clock(0xfff0000000100000ull);
+	if (!strcmp(c, "wall-outside-ram")) {
+		wrmsr(MSR_KVM_WALL_CLOCK_NEW, ram_end() - 4);
+		GUEST_ASSERT_EQ(rdmsr(MSR_KVM_WALL_CLOCK_NEW), ram_end() - 4);
+		return 0;
+	}
+	if (!strcmp(c, "msr-garbage"))
+		return msr_garbage();
+	if (!strcmp(c, "msr-toggle"))
+		return msr_toggle();
+	if (!strcmp(c, "unknown-msr-read"))
+		return unknown_msr(false);
+	if (!strcmp(c, "unknown-msr-write"))
+		return unknown_msr(true);
+	if (!strcmp(c, "unknown-port-out"))
+		outb(0x80, 0x42);
+	if (!strcmp(c, "unknown-port-in"))
+		(void)inb(0x61);
+	if (!strcmp(c, "string-io-out"))
+		return string_io_console();
+	if (!strcmp(c, "string-io-in"))
+		return string_io_in();
+	if (!strcmp(c, "report-outside-ram"))
+		outl(PORT_REPORT, 0xfffff000u);
+	if (!strcmp(c, "report-unterminated") || !strcmp(c, "report-oversized") ||
+	    !strcmp(c, "report-half-written"))
+		return bad_report(c + 7);
+	if (!strcmp(c, "exit-code-range"))
+		return 99;
+	if (!strcmp(c, "exception"))
+		__asm__ volatile("ud2");
+	if (!strcmp(c, "infinite-loop"))
+		for (;;)
+			cpu_relax();
+	if (!strcmp(c, "hlt-cli"))
+		__asm__ volatile("cli; hlt");
+	if (!strcmp(c, "never-enables"))
+		return 0;
+	if (!strcmp(c, "same-gpa"))
+		return same_gpa_primary();
+	if (!strcmp(c, "scribble"))
+		return scribble();
+	GUEST_PRINT("hostile: unknown case '%s'\n", c);
+	return 1;
+}
