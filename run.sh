@@ -70,6 +70,29 @@ sanitize)
 	BUILD_TYPE=Debug build "${BUILD_DIR}-sanitize" -DPVCLOCK_SANITIZE=ON
 	ctest --test-dir "${BUILD_DIR}-sanitize" --output-on-failure
 	;;
+fuzz)
+	# libFuzzer with ASan + UBSan: the seed corpus first (regression inputs), then
+	# FUZZ_SECONDS (default 60) of fuzzing per harness. Crashes land in results/fuzz-crashes/.
+	PACKAGES+=(clang libclang-rt-14-dev)
+	install_deps
+	dir="${BUILD_DIR}-fuzz"
+	cmake -S . -B "$dir" -DCMAKE_C_COMPILER=clang -DPVCLOCK_FUZZ=ON \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build "$dir" -j"$(nproc)"
+	mkdir -p results/fuzz-crashes
+	for t in elf_load report kvmclock; do
+		work=$(mktemp -d)
+		"$dir/tests/fuzz/fuzz_$t" -runs=0 tests/fuzz/corpus/$t >/dev/null 2>&1 ||
+			{ echo "fuzz_$t: a corpus input fails"; exit 1; }
+		"$dir/tests/fuzz/fuzz_$t" -max_total_time="${FUZZ_SECONDS:-60}" -print_final_stats=1 \
+			-artifact_prefix=results/fuzz-crashes/$t- "$work" tests/fuzz/corpus/$t \
+			2>&1 | grep -E "^stat::number_of_executed_units|ERROR|SUMMARY" |
+			sed "s/^/fuzz_$t: /"
+		status=${PIPESTATUS[0]}
+		rm -rf "$work"
+		[ "$status" -eq 0 ] || { echo "fuzz_$t found a crash: see results/fuzz-crashes"; exit 1; }
+	done
+	;;
 nested-test)
 	# Integration tests on a machine without /dev/kvm: inside kvmlab's emulated KVM host.
 	PACKAGES+=("${LAB_PACKAGES[@]}")
@@ -95,7 +118,7 @@ nested-bench)
 		"$BUILD_DIR/pvclock-bench" "$BUILD_DIR"
 	;;
 *)
-	echo "usage: $0 demo|test|sanitize|nested-test|bench|nested-bench" >&2
+	echo "usage: $0 demo|test|sanitize|fuzz|nested-test|bench|nested-bench" >&2
 	exit 2
 	;;
 esac

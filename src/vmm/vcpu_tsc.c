@@ -17,28 +17,33 @@ static int vcpu_tsc_offset_ioctl(struct vcpu *vcpu, unsigned long req, const cha
 	return kvm_ioctl_named(vcpu->fd, req, name, &attr);
 }
 
+/* struct kvm_msrs with room for one entry. */
+union one_msr {
+	struct kvm_msrs msrs;
+	char bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+};
+
 static int vcpu_get_msr(struct vcpu *vcpu, uint32_t index, uint64_t *value)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry entry;
-	} m = { .hdr.nmsrs = 1, .entry.index = index };
-	int ret = kvm_ioctl(vcpu->fd, KVM_GET_MSRS, &m);
+	union one_msr m = { .msrs.nmsrs = 1 };
+	int ret;
 
+	m.msrs.entries[0].index = index;
+	ret = kvm_ioctl(vcpu->fd, KVM_GET_MSRS, &m);
 	if (ret != 1)
 		return ret < 0 ? ret : -EIO;
-	*value = m.entry.data;
+	*value = m.msrs.entries[0].data;
 	return 0;
 }
 
 static int vcpu_set_msr(struct vcpu *vcpu, uint32_t index, uint64_t value)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry entry;
-	} m = { .hdr.nmsrs = 1, .entry = { .index = index, .data = value } };
-	int ret = kvm_ioctl(vcpu->fd, KVM_SET_MSRS, &m);
+	union one_msr m = { .msrs.nmsrs = 1 };
+	int ret;
 
+	m.msrs.entries[0].index = index;
+	m.msrs.entries[0].data = value;
+	ret = kvm_ioctl(vcpu->fd, KVM_SET_MSRS, &m);
 	return ret == 1 ? 0 : ret < 0 ? ret : -EIO;
 }
 
