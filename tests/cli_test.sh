@@ -45,6 +45,8 @@ errors)
 	expect 70 "ELF $tmp/junk: not an ELF file (bad magic)" -- run "$tmp/junk"
 	expect 70 "truncated: 40 bytes, the ELF header needs 64" -- run "$tmp/short.elf"
 	expect 70 "is not a regular file" -- run "$tmp"
+	PVCLOCK_KVM_DEVICE=$tmp/kvm expect 70 "$tmp/kvm does not exist: this kernel has no KVM" -- run "$guests/hello.elf"
+	PVCLOCK_KVM_DEVICE=/dev/null expect 70 "/dev/null is not a KVM device" -- run "$guests/hello.elf"
 	;;
 guests)
 	if [ ! -e /dev/kvm ]; then
