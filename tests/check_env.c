@@ -73,6 +73,11 @@ START_TEST(test_guest_ram_cannot_be_allocated)
 	struct rlimit lim = { 256ull << 20, 256ull << 20 };	/* this test runs in its own process */
 	struct guest_mem mem;
 
+#ifdef __SANITIZE_ADDRESS__
+	/* ASan reserves terabytes of shadow at start: an address-space limit breaks ASan itself. */
+	printf("guest RAM allocation failure: checked in the build without ASan\n");
+	return;
+#endif
 	ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
 	ck_assert_int_eq(guest_mem_alloc(&mem, 1ull << 30), -ENOMEM);
 	ck_assert_logged("cannot allocate 1073741824 bytes of guest memory: Cannot allocate memory");
