@@ -24,7 +24,7 @@ void pvclock_line_reanchor(struct pvclock_line *line, const struct pvclock_sampl
 			/* Hold at the old line; run slower so MONOTONIC catches up. */
 			next.ns = old;
 			next.scale.mul -= (uint32_t)((uint64_t)rate->mul * lead / PVCLOCK_CONVERGE_NS);
-			out->ppm_adjust = -(double)lead * 1e6 / PVCLOCK_CONVERGE_NS;
+			out->slew_ns = lead;
 			out->clamped = true;
 		}
 	} else if (line->valid) {

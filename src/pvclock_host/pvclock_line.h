@@ -21,7 +21,8 @@ struct pvclock_line {
 struct pvclock_reanchor {
 	bool clamped;			/* MONOTONIC lay behind the old line: held at the old line */
 	int64_t lead_ns;		/* old line minus MONOTONIC at the new TSC (before clamping) */
-	double ppm_adjust;		/* slope correction applied to converge back to MONOTONIC */
+	uint64_t slew_ns;		/* lead being slewed away over PVCLOCK_CONVERGE_NS (capped):
+					 * the slope is lowered by slew_ns / PVCLOCK_CONVERGE_NS */
 };
 
 /* Converge a clamped line back to MONOTONIC over this long, slewing at most this much. */

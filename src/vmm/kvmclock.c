@@ -290,16 +290,28 @@ static int kvmclock_sample(struct kvmclock *kc, struct kvmclock_vcpu *v, struct 
 	return 0;
 }
 
+/*
+ * A new anchor at the TSC now. Its MONOTONIC comes from the sampler's model (a tight sample at
+ * most ~1 ms old, extended at the fitted rate), not from a clock_gettime right after KVM_RUN
+ * returned, which is slow and biased on some hosts; before the model exists, from a direct
+ * sample.
+ */
 static void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
 	struct pvclock_reanchor res;
 	struct pvclock_sample s;
-
+	struct pvclock_line model;
 	struct pvclock_scale rate;
 
-	if (kvmclock_sample(kc, v, &s))
+	if (kvmclock_get_model(kc, &model, NULL)) {
+		s.tsc = kc->clk->read_tsc_fast(kc->clk->ctx);
+		s.mono_ns = pvclock_line_at(&model, s.tsc);
+		rate = model.scale;
+	} else if (kvmclock_sample(kc, v, &s)) {
 		return;	/* keep the current anchor: it is still a valid line */
-	rate = unpack_scale(__atomic_load_n(&kc->rate_scale, __ATOMIC_RELAXED));
+	} else {
+		rate = unpack_scale(__atomic_load_n(&kc->rate_scale, __ATOMIC_RELAXED));
+	}
 	pvclock_line_reanchor(&kc->line, &s, &rate, &res);
 	kc->gen++;
 	v->stats.anchors++;

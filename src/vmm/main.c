@@ -79,9 +79,9 @@ static int parse_vcpus(const char *text, unsigned int *n)
 	return 0;
 }
 
-/* Parse "run [options] IMAGE [--] ARGS"; returns 0, or the exit status to leave with. */
 static bool print_stats;
 
+/* Parse "run [options] IMAGE [--] ARGS"; returns 0, or the exit status to leave with. */
 static int parse_run(int argc, char **argv, struct vmm_config *cfg)
 {
 	static const struct option opts[] = {
