@@ -61,6 +61,7 @@ guests)
 	expect 1 "argv[1]=--mem" -- run "$guests/args.elf" --mem
 	expect 68 "guest still running after the 0.200 s timeout" -- run --timeout 0.2 "$guests/spin.elf"
 	expect 67 "guest triple fault" -- run "$guests/triple_fault.elf"
+	expect 11 "hello over the UART" -- run "$guests/uart_exit.elf" 5
 	expect 0 "msr-writes  publishes" -- run --stats --policy periodic:1ms "$guests/clock_demo.elf"
 	# The demo: every policy in the table, the CSV and the JSON.
 	expect 0 "against the in-kernel clock" -- demo --duration 200 --calibrate 100 \

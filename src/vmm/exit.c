@@ -45,6 +45,7 @@ const char *vm_stop_name(enum vm_stop stop)
 		[VM_STOP_CRASH] = "guest crashed",
 		[VM_STOP_TIMEOUT] = "timeout",
 		[VM_STOP_VMM_ERROR] = "VMM error",
+		[VM_STOP_DEBUG_EXIT] = "debug exit",
 	};
 
 	if ((unsigned int)stop < sizeof(names) / sizeof(names[0]))

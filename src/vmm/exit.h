@@ -17,6 +17,7 @@ enum vm_stop {
 	VM_STOP_CRASH,		/* triple fault, KVM internal error, unexpected exit */
 	VM_STOP_TIMEOUT,	/* the watchdog fired */
 	VM_STOP_VMM_ERROR,	/* a host-side failure */
+	VM_STOP_DEBUG_EXIT,	/* the guest wrote the isa-debug-exit port */
 };
 
 struct exit_ctx {

@@ -9,12 +9,15 @@
 #include "elf_load.h"
 #include "ports.h"
 #include "report.h"
+#include "uart.h"
 #include "vcpu.h"
 #include "policy.h"
 #include "vm.h"
 
 struct vmm {
 	struct vm *vm;
+	struct uart uart;
+	struct debug_exit debug_exit;
 	struct clock_policy policy;
 	uint64_t calibrated_ns;
 	struct console console;
@@ -46,6 +49,13 @@ static int vmm_add_devices(struct vmm *v, FILE *out)
 				      &v->report);
 	if (!ret)
 		ret = io_bus_register(&v->vm->pio, PORT_NULL, 4, "null", null_io, NULL);
+	uart_init(&v->uart, &v->console);
+	if (!ret)
+		ret = io_bus_register(&v->vm->pio, UART_COM1_BASE, UART_NR_PORTS, "uart-16550",
+				      uart_io, &v->uart);
+	if (!ret)
+		ret = io_bus_register(&v->vm->pio, DEBUG_EXIT_PORT, 4, "isa-debug-exit",
+				      debug_exit_io, &v->debug_exit);
 	return ret;
 }
 
@@ -124,7 +134,8 @@ static void vmm_collect(struct vmm *v, struct vmm_result *result)
 
 	memset(result, 0, sizeof(*result));
 	result->stop = vm->stop;
-	result->guest_exit_code = v->report.outcome.exit_code;
+	result->guest_exit_code = vm->stop == VM_STOP_DEBUG_EXIT ? v->debug_exit.status
+								   : v->report.outcome.exit_code;
 	result->syncs = v->report.outcome.syncs;
 	result->last_sync = v->report.outcome.last_sync;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
@@ -193,6 +204,7 @@ int vmm_exit_status(const struct vmm_result *result)
 		return VMM_EXIT_VMM_ERROR;
 	switch (result->stop) {
 	case VM_STOP_DONE:
+	case VM_STOP_DEBUG_EXIT:
 		return result->guest_exit_code;
 	case VM_STOP_ABORT:
 		return VMM_EXIT_ABORT;
