@@ -65,7 +65,8 @@ static void setup(void)
 	ck_assert_int_eq(io_bus_register(&pio, 0x3f8, 8, "uart", record_io, &rec), 0);
 	ck_assert_int_eq(io_bus_register(&mmio, 0xfee00000, 0x1000, "apic", record_io, &rec), 0);
 	ck_assert_int_eq(msr_table_register(&msrs, &h), 0);
-	ctx = (struct exit_ctx){ &pio, &mmio, &msrs, 3, RUN_SIZE };
+	ctx = (struct exit_ctx){ .pio = &pio, .mmio = &mmio, .msrs = &msrs, .vcpu_id = 3,
+				 .run_size = RUN_SIZE };
 	msr_value = 0;
 }
 
@@ -143,6 +144,20 @@ START_TEST(test_unclaimed_in_is_guest_error)
 	fake_io(0x61, 0, 2, 1);
 	ck_assert_int_eq(exit_dispatch(&ctx, run), VM_STOP_GUEST_ERROR);
 	ck_assert_logged("guest port read (size 2) from 0x61: no device there");
+}
+END_TEST
+
+START_TEST(test_unclaimed_ports_can_be_ignored)
+{
+	ctx.ignore_unclaimed_ports = true;
+	fake_io(0x61, 0, 2, 3);
+	ck_assert_int_eq(exit_dispatch(&ctx, run), VM_RUNNING);
+	for (int i = 0; i < 6; i++)
+		ck_assert_uint_eq(page.bytes[DATA_OFF + i], 0xff);
+	fake_io(0x80, 1, 1, 1);
+	ck_assert_int_eq(exit_dispatch(&ctx, run), VM_RUNNING);
+	ck_assert_int_eq(rec.calls, 0);
+	ck_assert_str_eq(test_log, "");
 }
 END_TEST
 
@@ -301,6 +316,7 @@ static Suite *exit_suite(void)
 	tcase_add_test(tc, test_device_stop_ends_string_io);
 	tcase_add_test(tc, test_unclaimed_out_is_guest_error);
 	tcase_add_test(tc, test_unclaimed_in_is_guest_error);
+	tcase_add_test(tc, test_unclaimed_ports_can_be_ignored);
 	tcase_add_test(tc, test_access_straddling_device_end_is_unclaimed);
 	tcase_add_test(tc, test_malformed_io_exit);
 	tcase_add_test(tc, test_mmio_read_and_write);

@@ -62,6 +62,8 @@ guests)
 	expect 68 "guest still running after the 0.200 s timeout" -- run --timeout 0.2 "$guests/spin.elf"
 	expect 67 "guest triple fault" -- run "$guests/triple_fault.elf"
 	expect 11 "hello over the UART" -- run "$guests/uart_exit.elf" 5
+	expect 66 "guest port write of 0x42 (size 1) to 0x80" -- run "$guests/hostile.elf" unknown-port-out
+	expect 1 "hostile: unknown case" -- run --ignore-unclaimed-ports "$guests/hostile.elf" unknown-port-out
 	expect 0 "msr-writes  publishes" -- run --stats --policy periodic:1ms "$guests/clock_demo.elf"
 	# The demo: every policy in the table, the CSV and the JSON.
 	expect 0 "against the in-kernel clock" -- demo --duration 200 --calibrate 100 \

@@ -90,6 +90,12 @@ static int exit_io(const struct exit_ctx *ctx, struct kvm_run *run)
 	}
 	data = (uint8_t *)run + offset;
 	dev = io_bus_find(ctx->pio, run->io.port, size);
+	if (!dev && ctx->ignore_unclaimed_ports) {
+		/* What a probing guest sees on real hardware with nothing there: a floating bus. */
+		if (!write)
+			memset(data, 0xff, (size_t)size * count);
+		return VM_RUNNING;
+	}
 	if (!dev)
 		return exit_unclaimed(ctx->pio, ctx, run->io.port, size, write, data);
 	for (uint32_t i = 0; i < count; i++, data += size) {

@@ -2,6 +2,7 @@
 #ifndef VMM_EXIT_H
 #define VMM_EXIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/kvm.h>
 
@@ -26,6 +27,7 @@ struct exit_ctx {
 	const struct msr_table *msrs;
 	unsigned int vcpu_id;
 	size_t run_size;	/* bytes mapped for struct kvm_run, bounds the PIO data area */
+	bool ignore_unclaimed_ports;	/* unclaimed port: reads all-ones, writes dropped */
 };
 
 /* Handle the exit in @run; returns VM_RUNNING to re-enter or the reason to stop. */

@@ -36,6 +36,9 @@ static void usage(FILE *out)
 		"  -s, --stats          print per-vCPU kvmclock counters when the guest ends\n"
 		"  -p, --policy SPEC    when the host re-anchors the clock (default every-entry):\n"
 		"%s"
+		"      --ignore-unclaimed-ports\n"
+		"                       ports with no device read as all-ones and ignore writes\n"
+		"                       (for guests that probe hardware; default: an error, 66)\n"
 		"  -v, --verbose        more messages (repeat for debug)\n"
 		"  -q, --quiet          errors only\n"
 		"  -h, --help           this text\n"
@@ -90,6 +93,7 @@ static int parse_run(int argc, char **argv, struct vmm_config *cfg)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "policy", required_argument, NULL, 'p' },
+		{ "ignore-unclaimed-ports", no_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -106,6 +110,7 @@ static int parse_run(int argc, char **argv, struct vmm_config *cfg)
 		case 'c': bad |= parse_vcpus(optarg, &cfg->nr_vcpus); break;
 		case 't': bad |= parse_timeout(optarg, &cfg->timeout_ns); break;
 		case 's': print_stats = true; break;
+		case 'I': cfg->ignore_unclaimed_ports = true; break;
 		case 'p': bad |= !!clock_policy_parse(optarg, &policy); cfg->policy = optarg; break;
 		case 'v': level = level < LOG_DEBUG ? level + 1 : LOG_DEBUG; break;
 		case 'q': level = LOG_ERR; break;

@@ -103,8 +103,10 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 		ret = vm_open_kvm(v->vm);
 	for (unsigned int i = 0; !ret && i < nr_vcpus; i++) {
 		ret = vcpu_create(v->vm, i, entry, &v->vm->vcpus[i]);
-		if (!ret)
+		if (!ret) {
+			v->vm->vcpus[i]->exit_ctx.ignore_unclaimed_ports = cfg->ignore_unclaimed_ports;
 			v->vm->nr_vcpus++;
+		}
 	}
 	if (!ret)
 		ret = vm_setup_kvmclock(v->vm, &v->policy);

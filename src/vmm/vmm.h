@@ -33,6 +33,7 @@ struct vmm_config {
 	const char *policy;		/* --policy; NULL: every-entry */
 	uint64_t calibrate_ns;		/* wait up to this for the rate estimate before starting */
 	struct clock_measure *measure;	/* where clock samples go (demo), or NULL */
+	bool ignore_unclaimed_ports;	/* --ignore-unclaimed-ports */
 };
 
 struct vmm_result {
