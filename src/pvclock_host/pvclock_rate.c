@@ -72,10 +72,9 @@ long double pvclock_rate_ns_per_tick(const struct pvclock_rate *r)
 	return 1e9L / (long double)r->nominal_hz;
 }
 
-int pvclock_rate_scale(const struct pvclock_rate *r, double ppm_adjust, struct pvclock_scale *out)
+int pvclock_rate_scale(const struct pvclock_rate *r, struct pvclock_scale *out)
 {
-	long double ns_per_tick = pvclock_rate_ns_per_tick(r) * (1.0L + ppm_adjust * 1e-6L);
-	long double ns = ldexpl(ns_per_tick, RATE_FRAC_BITS);
+	long double ns = ldexpl(pvclock_rate_ns_per_tick(r), RATE_FRAC_BITS);
 
 	if (!(ns >= 1.0L) || ns > 1.8e19L)
 		return -1;

@@ -210,6 +210,8 @@ static int demo_run_one(const struct demo_options *o, const char *policy, struct
 	cfg.measure = &m;
 	ret = vmm_run(&cfg, &res);
 	if (!ret && res.stop == VM_STOP_DONE && res.guest_exit_code == 0) {
+		fprintf(stderr, "demo:        measured rate in use %.0f ms after set-up; start-up "
+			"calibration waited %.0f ms\n", res.settle_ns / 1e6, res.calibrated_ns / 1e6);
 		m.tsc_hz = res.tsc_hz;
 		clock_measure_summarize(&m, !strcmp(policy, "kernel"), &row->sum);
 		row->ran = m.nr > 0;

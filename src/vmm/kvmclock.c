@@ -128,7 +128,7 @@ void kvmclock_sampler_step(struct kvmclock *kc)
 	pvclock_rate_add(&kc->rate, &s);
 	if (pvclock_rate_settled(&kc->rate) && !kc->settled_ns)
 		__atomic_store_n(&kc->settled_ns, s.mono_ns, __ATOMIC_RELEASE);
-	if (pvclock_rate_scale(&kc->rate, 0, &scale))
+	if (pvclock_rate_scale(&kc->rate, &scale))
 		return;
 	__atomic_store_n(&kc->rate_scale, pack_scale(scale), __ATOMIC_RELAXED);
 	kvmclock_set_model(kc, &(struct pvclock_line){ s.tsc, s.mono_ns, scale, true },
@@ -239,11 +239,12 @@ void kvmclock_stop(struct kvmclock *kc)
 	kc->sampler_started = kc->live_started = false;
 }
 
-uint64_t kvmclock_calibrate(struct kvmclock *kc, uint64_t max_ns)
+uint64_t kvmclock_calibrate(struct kvmclock *kc, uint64_t ns)
 {
 	uint64_t t0 = kc->clk->read_mono_ns(kc->clk->ctx), now = t0;
 
-	while (!__atomic_load_n(&kc->settled_ns, __ATOMIC_ACQUIRE) && now - t0 < max_ns) {
+	/* The whole time, not just until the fit is in use: its error keeps falling with span. */
+	while (now - t0 < ns) {
 		sleep_ns(KVMCLOCK_SAMPLER_PERIOD_NS);
 		now = kc->clk->read_mono_ns(kc->clk->ctx);
 	}

@@ -109,8 +109,8 @@ void kvmclock_destroy(struct kvmclock *kc);
 /* Start the sampler (and, for live policies, the publisher) thread; stop joins them. */
 int kvmclock_start(struct kvmclock *kc) __must_check;
 void kvmclock_stop(struct kvmclock *kc);
-/* Wait until the rate estimate has settled, at most @max_ns; returns the ns waited. */
-uint64_t kvmclock_calibrate(struct kvmclock *kc, uint64_t max_ns);
+/* Let the sampler measure the rate for @ns before the guest starts; returns the ns waited. */
+uint64_t kvmclock_calibrate(struct kvmclock *kc, uint64_t ns);
 /* One round of the sampler thread's work (tests call it directly). */
 void kvmclock_sampler_step(struct kvmclock *kc);
 uint64_t kvmclock_ticks_to_ns(const struct kvmclock *kc, uint64_t ticks);

@@ -261,7 +261,6 @@ void vm_request_stop(struct vm *vm, enum vm_stop reason, unsigned int vcpu_id)
 {
 	pthread_mutex_lock(&vm->stop_lock);
 	if (vm->stop == VM_RUNNING) {
-		vm->stop_vcpu = vcpu_id;
 		__atomic_store_n(&vm->stop, reason, __ATOMIC_SEQ_CST);
 		pthread_cond_broadcast(&vm->stop_cond);
 	}

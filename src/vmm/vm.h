@@ -30,7 +30,6 @@ struct vm {
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
 	int stop;			/* enum vm_stop; set once, read without the lock */
-	unsigned int stop_vcpu;		/* which vCPU stopped the run */
 	unsigned int running;		/* vCPU threads still in their run loop (stop_lock) */
 };
 
