@@ -1,4 +1,4 @@
-/* ELF64 loader: validate the whole image against guest RAM first, then copy the segments. */
+/* ELF loader (ELF64 x86-64, ELF32 i386): validate the whole image first, then copy segments. */
 #include "elf_load.h"
 
 #include <errno.h>
@@ -30,34 +30,45 @@ struct elf_plan {
 		-ENOEXEC;                                        \
 	})
 
+static size_t elf_ehdr_size(int class)
+{
+	return class == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+}
+
 static int elf_check_ident(const unsigned char *bytes, size_t size, const char *name)
 {
 	if (size < EI_NIDENT || memcmp(bytes, ELFMAG, SELFMAG))
 		return elf_reject(name, "not an ELF file (bad magic)");
-	if (bytes[EI_CLASS] != ELFCLASS64)
-		return elf_reject(name, "wrong class %u (need ELFCLASS64)", bytes[EI_CLASS]);
+	if (bytes[EI_CLASS] != ELFCLASS64 && bytes[EI_CLASS] != ELFCLASS32)
+		return elf_reject(name, "wrong class %u (need ELFCLASS64 or ELFCLASS32)",
+				  bytes[EI_CLASS]);
 	if (bytes[EI_DATA] != ELFDATA2LSB)
 		return elf_reject(name, "wrong data encoding %u (need ELFDATA2LSB, little-endian)",
 				  bytes[EI_DATA]);
-	if (size < sizeof(Elf64_Ehdr))
+	if (size < elf_ehdr_size(bytes[EI_CLASS]))
 		return elf_reject(name, "truncated: %zu bytes, the ELF header needs %zu", size,
-				  sizeof(Elf64_Ehdr));
+				  elf_ehdr_size(bytes[EI_CLASS]));
 	return 0;
 }
 
-static int elf_check_header(const GElf_Ehdr *eh, size_t size, const char *name)
+static int elf_check_header(const GElf_Ehdr *eh, int class, size_t size, const char *name)
 {
-	if (eh->e_machine != EM_X86_64)
+	size_t phentsize = class == ELFCLASS64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+
+	if (class == ELFCLASS64 && eh->e_machine != EM_X86_64)
 		return elf_reject(name, "wrong machine %u (need EM_X86_64)", eh->e_machine);
+	if (class == ELFCLASS32 && eh->e_machine != EM_386)
+		return elf_reject(name, "wrong machine %u (an ELF32 image needs EM_386)",
+				  eh->e_machine);
 	if (eh->e_type != ET_EXEC)
 		return elf_reject(name, "wrong type %u (need ET_EXEC; PIE and shared objects are "
 				  "not supported)", eh->e_type);
 	if (eh->e_phnum == 0)
 		return elf_reject(name, "no program headers, so no loadable segment");
-	if (eh->e_phentsize != sizeof(Elf64_Phdr))
+	if (eh->e_phentsize != phentsize)
 		return elf_reject(name, "program header size %u (need %zu)", eh->e_phentsize,
-				  sizeof(Elf64_Phdr));
-	if (eh->e_phoff > size || (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > size - eh->e_phoff)
+				  phentsize);
+	if (eh->e_phoff > size || (uint64_t)eh->e_phnum * phentsize > size - eh->e_phoff)
 		return elf_reject(name, "truncated: %u program headers at offset 0x%llx exceed the "
 				  "%zu-byte file", eh->e_phnum, (unsigned long long)eh->e_phoff,
 				  size);
@@ -190,7 +201,7 @@ int elf_load(struct guest_mem *mem, const void *image, size_t size, const char *
 		ret = elf_reject(name, "libelf cannot parse it: %s", elf_errmsg(-1));
 		goto out;
 	}
-	ret = elf_check_header(&eh, size, name);
+	ret = elf_check_header(&eh, gelf_getclass(elf), size, name);
 	if (!ret)
 		ret = elf_plan_segments(elf, &eh, size, mem, name, &plan);
 	if (!ret)
@@ -198,6 +209,7 @@ int elf_load(struct guest_mem *mem, const void *image, size_t size, const char *
 	if (!ret) {
 		elf_copy_segments(mem, image, &plan, info);
 		info->entry = eh.e_entry;
+		info->elf_class = gelf_getclass(elf) == ELFCLASS64 ? 64 : 32;
 	}
 out:
 	if (elf)
@@ -206,7 +218,7 @@ out:
 	return ret;
 }
 
-static int elf_read_file(const char *path, void **data, size_t *size)
+int elf_read_file(const char *path, void **data, size_t *size)
 {
 	struct stat st;
 	ssize_t got = 0;

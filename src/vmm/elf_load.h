@@ -1,4 +1,4 @@
-/* ELF64 x86-64 guest image loader (libelf, from memory or from a file). */
+/* ELF guest image loader, ELF64 x86-64 or ELF32 i386 (libelf, from memory or a file). */
 #ifndef VMM_ELF_LOAD_H
 #define VMM_ELF_LOAD_H
 
@@ -14,6 +14,7 @@ struct elf_image_info {
 	uint64_t low;		/* lowest loaded GPA */
 	uint64_t high;		/* one past the highest loaded GPA */
 	unsigned int nr_segments;
+	unsigned int elf_class;	/* 64 or 32 */
 };
 
 /*
@@ -23,6 +24,8 @@ struct elf_image_info {
  */
 int elf_load(struct guest_mem *mem, const void *image, size_t size, const char *name,
 	     struct elf_image_info *info) __must_check;
+/* Read a whole guest file (image or module) into a malloc'd buffer; messages name @path. */
+int elf_read_file(const char *path, void **data, size_t *size) __must_check;
 int elf_load_file(struct guest_mem *mem, const char *path, struct elf_image_info *info)
 	__must_check;
 

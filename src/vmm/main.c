@@ -10,6 +10,7 @@
 #include "guest_mem.h"
 #include "memmap.h"
 #include "demo.h"
+#include "multiboot.h"
 #include "policy.h"
 #include "vmm.h"
 
@@ -27,7 +28,10 @@ static void usage(FILE *out)
 		"       pvclock-vmm demo [options]   (see pvclock-vmm demo --help)\n"
 		"       pvclock-vmm --help | --version\n"
 		"\n"
-		"Run a 64-bit ELF guest on /dev/kvm. The guest's arguments follow the image.\n"
+		"Run a guest on /dev/kvm: a native ELF64 image, or a multiboot v1 image (ELF32,\n"
+		"as QEMU's -kernel takes) on a PC machine with in-kernel interrupt controllers and\n"
+		"INIT/SIPI bring-up. The kind is detected. The guest's arguments follow the image\n"
+		"(a multiboot guest gets them as its command line, the image name first).\n"
 		"\n"
 		"options:\n"
 		"  -m, --mem SIZE       guest RAM, e.g. 64M or 1G (default 64M, 2M..3G)\n"
@@ -36,6 +40,8 @@ static void usage(FILE *out)
 		"  -s, --stats          print per-vCPU kvmclock counters when the guest ends\n"
 		"  -p, --policy SPEC    when the host re-anchors the clock (default every-entry):\n"
 		"%s"
+		"      --module 'PATH [ARGS]'\n"
+		"                       a multiboot module (repeatable, like QEMU's -initrd)\n"
 		"      --ignore-unclaimed-ports\n"
 		"                       ports with no device read as all-ones and ignore writes\n"
 		"                       (for guests that probe hardware; default: an error, 66)\n"
@@ -44,7 +50,11 @@ static void usage(FILE *out)
 		"  -h, --help           this text\n"
 		"  -V, --version        print the version\n"
 		"\n"
+		"devices: 16550 UART at 0x3f8, isa-debug-exit at 0xf4, fw_cfg at 0x510/0x511,\n"
+		"  port 0x80 (no-op), debug console 0xe9, report 0x700, null 0x704, probe 0x708.\n"
+		"\n"
 		"exit status: the guest's exit code (0-63) when it reports DONE;\n"
+		"  (v << 1) | 1 when it writes v to isa-debug-exit, as under QEMU;\n"
 		"  64 usage error, 65 guest assertion failed, 66 guest protocol error,\n"
 		"  67 guest crash (triple fault), 68 timeout, 70 VMM or setup error.\n",
 		MEMMAP_MAX_VCPUS, policies);
@@ -83,6 +93,24 @@ static int parse_vcpus(const char *text, unsigned int *n)
 }
 
 static bool print_stats;
+static const char *modules[MULTIBOOT_MAX_MODULES];
+
+static int add_module(struct vmm_config *cfg, const char *spec)
+{
+	if (cfg->nr_modules == MULTIBOOT_MAX_MODULES) {
+		fprintf(stderr, "pvclock-vmm: too many --module options (at most %d), at '%s'\n",
+			MULTIBOOT_MAX_MODULES, spec);
+		return 1;
+	}
+	if (!spec[0] || spec[0] == ' ') {
+		fprintf(stderr, "pvclock-vmm: invalid --module '%s' (expected 'PATH [ARGS]')\n",
+			spec);
+		return 1;
+	}
+	modules[cfg->nr_modules++] = spec;
+	cfg->modules = modules;
+	return 0;
+}
 
 /* Parse "run [options] IMAGE [--] ARGS"; returns 0, or the exit status to leave with. */
 static int parse_run(int argc, char **argv, struct vmm_config *cfg)
@@ -94,6 +122,7 @@ static int parse_run(int argc, char **argv, struct vmm_config *cfg)
 		{ "stats", no_argument, NULL, 's' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "ignore-unclaimed-ports", no_argument, NULL, 'I' },
+		{ "module", required_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -111,6 +140,7 @@ static int parse_run(int argc, char **argv, struct vmm_config *cfg)
 		case 't': bad |= parse_timeout(optarg, &cfg->timeout_ns); break;
 		case 's': print_stats = true; break;
 		case 'I': cfg->ignore_unclaimed_ports = true; break;
+		case 'M': bad |= add_module(cfg, optarg); break;
 		case 'p': bad |= !!clock_policy_parse(optarg, &policy); cfg->policy = optarg; break;
 		case 'v': level = level < LOG_DEBUG ? level + 1 : LOG_DEBUG; break;
 		case 'q': level = LOG_ERR; break;

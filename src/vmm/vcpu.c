@@ -11,6 +11,7 @@
 
 #include "boot.h"
 #include "kvm_util.h"
+#include "multiboot.h"
 #include "vm.h"
 
 #define SIG_VCPU_KICK SIGUSR1
@@ -34,20 +35,53 @@ int vcpu_install_kick_handler(void)
 	return 0;
 }
 
-static int vcpu_set_boot_state(struct vcpu *vcpu, uint64_t entry)
+/* The VM's CPUID with this vCPU's APIC ID in it (leaf 1 EBX[31:24], leaves 0xb/0x1f EDX). */
+static int vcpu_set_cpuid(struct vcpu *vcpu)
+{
+	const struct kvm_cpuid2 *shared = vcpu->vm->cpuid;
+	size_t size = sizeof(*shared) + shared->nent * sizeof(shared->entries[0]);
+	struct kvm_cpuid2 *cpuid = malloc(size);
+	int ret;
+
+	if (!cpuid)
+		return -ENOMEM;
+	memcpy(cpuid, shared, size);
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		if (e->function == 1)
+			e->ebx = (e->ebx & 0x00ffffffu) | (vcpu->id << 24);
+		else if (e->function == 0xb || e->function == 0x1f)
+			e->edx = vcpu->id;
+	}
+	ret = kvm_ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
+	free(cpuid);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Registers at the image's entry. A multiboot image is a PC: only vCPU 0 starts; the others
+ * keep KVM's reset state, parked by the in-kernel LAPIC until the guest sends INIT/SIPI.
+ */
+static int vcpu_set_boot_state(struct vcpu *vcpu, const struct guest_image *image)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	int ret;
 
 	/* CPUID first: KVM checks EFER.LME against the guest's CPUID when sregs are set. */
-	ret = kvm_ioctl(vcpu->fd, KVM_SET_CPUID2, vcpu->vm->cpuid);
+	ret = vcpu_set_cpuid(vcpu);
 	if (ret < 0)
 		return ret;
+	if (image->kind == IMAGE_MULTIBOOT && vcpu->id != 0)
+		return vcpu_init_tsc(vcpu);
 	ret = kvm_ioctl(vcpu->fd, KVM_GET_SREGS, &sregs);
 	if (ret < 0)
 		return ret;
-	boot_vcpu_state(vcpu->id, entry, &regs, &sregs);
+	if (image->kind == IMAGE_MULTIBOOT)
+		multiboot_vcpu_state(image->info.entry, &regs, &sregs);
+	else
+		boot_vcpu_state(vcpu->id, image->info.entry, &regs, &sregs);
 	ret = kvm_ioctl(vcpu->fd, KVM_SET_SREGS, &sregs);
 	if (ret < 0)
 		return ret;
@@ -76,7 +110,8 @@ static int vcpu_map_run(struct vcpu *vcpu)
 	return 0;
 }
 
-int vcpu_create(struct vm *vm, unsigned int id, uint64_t entry, struct vcpu **out)
+int vcpu_create(struct vm *vm, unsigned int id, const struct guest_image *image,
+		struct vcpu **out)
 {
 	struct vcpu *vcpu;
 	int ret;
@@ -90,7 +125,7 @@ int vcpu_create(struct vm *vm, unsigned int id, uint64_t entry, struct vcpu **ou
 	vcpu->fd = kvm_ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	ret = vcpu->fd < 0 ? vcpu->fd : vcpu_map_run(vcpu);
 	if (!ret)
-		ret = vcpu_set_boot_state(vcpu, entry);
+		ret = vcpu_set_boot_state(vcpu, image);
 	if (ret) {
 		vcpu_destroy(vcpu);
 		return ret;

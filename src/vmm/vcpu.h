@@ -7,6 +7,7 @@
 #include <linux/kvm.h>
 
 #include "exit.h"
+#include "image.h"
 
 struct vm;
 
@@ -23,8 +24,9 @@ struct vcpu {
 	uint64_t tsc_offset;		/* guest TSC - host TSC, as set in KVM */
 };
 
-/* Create vCPU @id in @vm with CPUID set and registers at the long-mode entry @entry. */
-int vcpu_create(struct vm *vm, unsigned int id, uint64_t entry, struct vcpu **out) __must_check;
+/* Create vCPU @id in @vm with its CPUID and the registers @image's kind starts with. */
+int vcpu_create(struct vm *vm, unsigned int id, const struct guest_image *image,
+		struct vcpu **out) __must_check;
 void vcpu_destroy(struct vcpu *vcpu);
 int vcpu_start(struct vcpu *vcpu) __must_check;
 void vcpu_join(struct vcpu *vcpu);

@@ -174,6 +174,26 @@ int vm_open_kvm(struct vm *vm)
 	return ret;
 }
 
+int vm_create_irqchip(struct vm *vm)
+{
+	/* The speaker port (0x61) stays in the kernel too, as a dummy beside the PIT. */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	int ret;
+
+	if (!kvm_has_cap(vm->kvm_fd, KVM_CAP_IRQCHIP) || !kvm_has_cap(vm->kvm_fd, KVM_CAP_PIT2)) {
+		pr_err("this KVM lacks KVM_CAP_IRQCHIP or KVM_CAP_PIT2 (both since 2.6.31), which "
+		       "the PC machine of multiboot guests needs");
+		return -ENOTSUP;
+	}
+	ret = kvm_ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
+	if (ret >= 0)
+		ret = kvm_ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit);
+	if (ret < 0)
+		return ret;
+	vm->irqchip = true;
+	return 0;
+}
+
 static int vm_enable_user_msrs(struct vm *vm)
 {
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,

@@ -22,6 +22,7 @@ struct vm {
 	struct io_bus pio;
 	struct io_bus mmio;
 	struct msr_table msrs;
+	bool irqchip;			/* in-kernel LAPICs, IOAPIC, PIC and PIT */
 	unsigned int nr_vcpus;
 	struct vcpu *vcpus[MEMMAP_MAX_VCPUS];
 	struct kvmclock clock;
@@ -38,6 +39,11 @@ int vm_alloc(struct vm **out, uint64_t mem_size) __must_check;
 /* Open /dev/kvm, create the KVM VM and hand it the RAM at GPA 0. */
 int vm_open_kvm(struct vm *vm) __must_check;
 void vm_destroy(struct vm *vm);
+/*
+ * The PC machine's interrupt controllers in the kernel, before any vCPU exists: then vCPU 0
+ * starts at its entry and the others wait for INIT/SIPI from the guest, as on hardware.
+ */
+int vm_create_irqchip(struct vm *vm) __must_check;
 
 /*
  * Start the kvmclock host once every vCPU exists: TSC frequency, MSR handlers, and the KVM MSR

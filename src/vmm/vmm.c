@@ -2,11 +2,16 @@
 #include "vmm.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "boot.h"
 #include "console.h"
 #include "elf_load.h"
+#include "fw_cfg.h"
+#include "image.h"
+#include "multiboot.h"
 #include "ports.h"
 #include "report.h"
 #include "uart.h"
@@ -22,15 +27,20 @@ struct vmm {
 	uint64_t calibrated_ns;
 	struct console console;
 	struct report_dev report;
-	bool console_ready, report_ready;
+	struct fw_cfg fw_cfg;
+	struct guest_image image;
+	bool console_ready, report_ready, fw_cfg_ready;
 };
+
+/* Port 0x80 (POST codes, the classic I/O delay) is a no-op on a PC, as under QEMU. */
+#define PORT_IO_DELAY 0x80
 
 static int null_io(void *opaque, struct io_access *access)
 {
 	return VM_RUNNING;
 }
 
-static int vmm_add_devices(struct vmm *v, FILE *out)
+static int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus)
 {
 	int ret;
 
@@ -56,31 +66,102 @@ static int vmm_add_devices(struct vmm *v, FILE *out)
 	if (!ret)
 		ret = io_bus_register(&v->vm->pio, DEBUG_EXIT_PORT, 4, "isa-debug-exit",
 				      debug_exit_io, &v->debug_exit);
+	if (!ret)
+		ret = io_bus_register(&v->vm->pio, PORT_IO_DELAY, 1, "io-delay", null_io, NULL);
+	if (!ret)
+		ret = fw_cfg_init(&v->fw_cfg, nr_vcpus, v->vm->mem.size);
+	if (!ret) {
+		v->fw_cfg_ready = true;
+		ret = io_bus_register(&v->vm->pio, FW_CFG_PORT_SELECTOR, FW_CFG_NR_PORTS, "fw_cfg",
+				      fw_cfg_io, &v->fw_cfg);
+	}
 	return ret;
 }
 
-static int vmm_load_image(struct vmm *v, const struct vmm_config *cfg, uint64_t *entry)
+static int vmm_load_image(struct vmm *v, const struct vmm_config *cfg)
 {
-	struct elf_image_info info;
-	int ret;
+	struct elf_image_info *info = &v->image.info;
+	void *data = NULL;
+	size_t size = cfg->image_size;
+	int ret = 0;
 
 	if (cfg->image_path)
-		ret = elf_load_file(&v->vm->mem, cfg->image_path, &info);
-	else
-		ret = elf_load(&v->vm->mem, cfg->image, cfg->image_size, "(memory)", &info);
+		ret = elf_read_file(cfg->image_path, &data, &size);
+	if (!ret)
+		ret = image_load(&v->vm->mem, cfg->image_path ? data : cfg->image, size,
+				 cfg->image_path ? cfg->image_path : "(memory)", &v->image);
+	free(data);
 	if (ret)
 		return ret;
-	pr_info("loaded %u segments at 0x%llx-0x%llx, entry 0x%llx", info.nr_segments,
-		(unsigned long long)info.low, (unsigned long long)info.high,
-		(unsigned long long)info.entry);
-	*entry = info.entry;
+	pr_info("loaded %s image: %u segments at 0x%llx-0x%llx, entry 0x%llx",
+		image_kind_name(v->image.kind), info->nr_segments, (unsigned long long)info->low,
+		(unsigned long long)info->high, (unsigned long long)info->entry);
 	return 0;
+}
+
+/* Read the module files and write the multiboot information (modules after the image). */
+static int vmm_write_multiboot_info(struct vmm *v, const struct vmm_config *cfg)
+{
+	struct multiboot_module_file mods[MULTIBOOT_MAX_MODULES] = { 0 };
+	void *data[MULTIBOOT_MAX_MODULES] = { 0 };
+	unsigned int nr = 0;
+	int ret = 0;
+
+	if (cfg->nr_modules > MULTIBOOT_MAX_MODULES) {
+		pr_err("%u modules given, at most %d are supported", cfg->nr_modules,
+		       MULTIBOOT_MAX_MODULES);
+		return -E2BIG;
+	}
+	for (; !ret && nr < cfg->nr_modules; nr++) {
+		char path[PATH_MAX];
+
+		/* "PATH ARGS...": the file is the first word, the whole string its cmdline. */
+		snprintf(path, sizeof(path), "%.*s", (int)strcspn(cfg->modules[nr], " "),
+			 cfg->modules[nr]);
+		mods[nr].cmdline = cfg->modules[nr];
+		ret = elf_read_file(path, &data[nr], &mods[nr].size);
+		mods[nr].data = data[nr];
+	}
+	if (!ret)
+		ret = multiboot_write_info(&v->vm->mem, v->image.info.high, cfg->argc, cfg->argv,
+					   mods, cfg->nr_modules);
+	for (unsigned int i = 0; i < nr; i++)
+		free(data[i]);
+	return ret;
+}
+
+static int vmm_write_boot_data(struct vmm *v, const struct vmm_config *cfg,
+			       unsigned int nr_vcpus)
+{
+	if (v->image.kind == IMAGE_MULTIBOOT)
+		return vmm_write_multiboot_info(v, cfg);
+	if (cfg->nr_modules) {
+		pr_err("modules are for multiboot images; %s is a native ELF64 image",
+		       cfg->image_path ? cfg->image_path : "(memory)");
+		return -EINVAL;
+	}
+	return boot_write_tables(&v->vm->mem, nr_vcpus, cfg->argc, cfg->argv);
+}
+
+static int vmm_create_vcpus(struct vmm *v, const struct vmm_config *cfg, unsigned int nr_vcpus)
+{
+	int ret = 0;
+
+	if (v->image.kind == IMAGE_MULTIBOOT)
+		ret = vm_create_irqchip(v->vm);
+	for (unsigned int i = 0; !ret && i < nr_vcpus; i++) {
+		ret = vcpu_create(v->vm, i, &v->image, &v->vm->vcpus[i]);
+		if (!ret) {
+			v->vm->vcpus[i]->exit_ctx.ignore_unclaimed_ports = cfg->ignore_unclaimed_ports;
+			v->vm->nr_vcpus++;
+		}
+	}
+	return ret;
 }
 
 static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 {
 	unsigned int nr_vcpus = cfg->nr_vcpus ? cfg->nr_vcpus : 1;
-	uint64_t entry;
 	int ret;
 
 	if (nr_vcpus > MEMMAP_MAX_VCPUS) {
@@ -92,22 +173,17 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 	if (!ret)
 		ret = vm_alloc(&v->vm, cfg->mem_size ? cfg->mem_size : GUEST_MEM_DEFAULT);
 	if (!ret)
-		ret = vmm_load_image(v, cfg, &entry);
+		ret = vmm_load_image(v, cfg);
 	if (!ret)
-		ret = boot_write_tables(&v->vm->mem, nr_vcpus, cfg->argc, cfg->argv);
+		ret = vmm_write_boot_data(v, cfg, nr_vcpus);
 	if (!ret)
-		ret = vmm_add_devices(v, cfg->console ? cfg->console : stdout);
+		ret = vmm_add_devices(v, cfg->console ? cfg->console : stdout, nr_vcpus);
 	if (!ret)
 		ret = vcpu_install_kick_handler();
 	if (!ret)
 		ret = vm_open_kvm(v->vm);
-	for (unsigned int i = 0; !ret && i < nr_vcpus; i++) {
-		ret = vcpu_create(v->vm, i, entry, &v->vm->vcpus[i]);
-		if (!ret) {
-			v->vm->vcpus[i]->exit_ctx.ignore_unclaimed_ports = cfg->ignore_unclaimed_ports;
-			v->vm->nr_vcpus++;
-		}
-	}
+	if (!ret)
+		ret = vmm_create_vcpus(v, cfg, nr_vcpus);
 	if (!ret)
 		ret = vm_setup_kvmclock(v->vm, &v->policy);
 	if (!ret) {
@@ -127,6 +203,8 @@ static void vmm_teardown(struct vmm *v)
 	}
 	if (v->report_ready)
 		report_dev_destroy(&v->report);
+	if (v->fw_cfg_ready)
+		fw_cfg_destroy(&v->fw_cfg);
 	vm_destroy(v->vm);
 }
 

@@ -34,6 +34,8 @@ struct vmm_config {
 	uint64_t calibrate_ns;		/* wait up to this for the rate estimate before starting */
 	struct clock_measure *measure;	/* where clock samples go (demo), or NULL */
 	bool ignore_unclaimed_ports;	/* --ignore-unclaimed-ports */
+	const char *const *modules;	/* --module "PATH [ARGS]": multiboot modules, in order */
+	unsigned int nr_modules;
 };
 
 struct vmm_result {
