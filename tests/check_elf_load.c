@@ -134,8 +134,8 @@ END_TEST
 
 START_TEST(test_wrong_class)
 {
-	img.eh.e_ident[EI_CLASS] = ELFCLASS32;
-	expect_reject(IMG_SIZE, "wrong class 1 (need ELFCLASS64)");
+	img.eh.e_ident[EI_CLASS] = 3;
+	expect_reject(IMG_SIZE, "wrong class 3 (need ELFCLASS64 or ELFCLASS32)");
 }
 END_TEST
 
