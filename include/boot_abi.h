@@ -2,8 +2,10 @@
 #ifndef PVCLOCK_VMM_BOOT_ABI_H
 #define PVCLOCK_VMM_BOOT_ABI_H
 
-#include <stdint.h>
 #include "memmap.h"
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+#endif
 
 /*
  * A 64-bit ELF guest starts at its ELF entry point with:
@@ -22,6 +24,7 @@
 #define BOOT_SEL_TSS		0x40	/* index 8, 16-byte system descriptor */
 #define BOOT_GDT_ENTRIES	10
 
+#ifndef __ASSEMBLER__
 #define BOOT_INFO_MAGIC		0x544f4f42u	/* "BOOT" */
 #define BOOT_INFO_VERSION	1u
 #define BOOT_MAX_ARGS		32
@@ -44,5 +47,7 @@ struct boot_info {
 _Static_assert(sizeof(struct boot_info) <= MEMMAP_BOOT_INFO_SIZE, "boot_info overflows its page");
 _Static_assert(sizeof(struct boot_info) == 24 + 8 * BOOT_MAX_ARGS + BOOT_ARGS_SIZE,
 	       "boot_info must have no padding");
+
+#endif /* __ASSEMBLER__ */
 
 #endif

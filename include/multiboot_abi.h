@@ -2,20 +2,23 @@
 #ifndef PVCLOCK_VMM_MULTIBOOT_ABI_H
 #define PVCLOCK_VMM_MULTIBOOT_ABI_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 
-#define MULTIBOOT_HEADER_MAGIC		0x1badb002u
-#define MULTIBOOT_BOOTLOADER_MAGIC	0x2badb002u	/* in EAX at the entry point */
-#define MULTIBOOT_SEARCH_BYTES		8192u		/* the header lies in the first 8 KiB */
-#define MULTIBOOT_HEADER_ALIGN		4u
+#define MULTIBOOT_HEADER_MAGIC		0x1badb002
+#define MULTIBOOT_BOOTLOADER_MAGIC	0x2badb002	/* in EAX at the entry point */
+#define MULTIBOOT_SEARCH_BYTES		8192		/* the header lies in the first 8 KiB */
+#define MULTIBOOT_HEADER_ALIGN		4
 
 /* Header flags: bits 0-15 are requirements a loader must meet or refuse the image. */
-#define MULTIBOOT_PAGE_ALIGN		(1u << 0)	/* modules page-aligned */
-#define MULTIBOOT_MEMORY_INFO		(1u << 1)	/* mem_* and mmap_* wanted */
-#define MULTIBOOT_VIDEO_MODE		(1u << 2)	/* a graphics mode wanted */
-#define MULTIBOOT_REQUIRED_MASK		0x0000ffffu
-#define MULTIBOOT_AOUT_KLUDGE		(1u << 16)	/* load by the address fields */
+#define MULTIBOOT_PAGE_ALIGN		(1 << 0)	/* modules page-aligned */
+#define MULTIBOOT_MEMORY_INFO		(1 << 1)	/* mem_* and mmap_* wanted */
+#define MULTIBOOT_VIDEO_MODE		(1 << 2)	/* a graphics mode wanted */
+#define MULTIBOOT_REQUIRED_MASK		0x0000ffff
+#define MULTIBOOT_AOUT_KLUDGE		(1 << 16)	/* load by the address fields */
 
+#ifndef __ASSEMBLER__
 struct multiboot_header {
 	uint32_t magic;
 	uint32_t flags;
@@ -28,13 +31,16 @@ struct multiboot_header {
 	uint32_t entry_addr;
 };
 
-/* Information flags: which fields of struct multiboot_info are valid. */
-#define MULTIBOOT_INFO_MEMORY		(1u << 0)
-#define MULTIBOOT_INFO_CMDLINE		(1u << 2)
-#define MULTIBOOT_INFO_MODS		(1u << 3)
-#define MULTIBOOT_INFO_MEM_MAP		(1u << 6)
-#define MULTIBOOT_INFO_LOADER_NAME	(1u << 9)
+#endif
 
+/* Information flags: which fields of struct multiboot_info are valid. */
+#define MULTIBOOT_INFO_MEMORY		(1 << 0)
+#define MULTIBOOT_INFO_CMDLINE		(1 << 2)
+#define MULTIBOOT_INFO_MODS		(1 << 3)
+#define MULTIBOOT_INFO_MEM_MAP		(1 << 6)
+#define MULTIBOOT_INFO_LOADER_NAME	(1 << 9)
+
+#ifndef __ASSEMBLER__
 struct multiboot_info {
 	uint32_t flags;
 	uint32_t mem_lower;	/* KiB of RAM from 0 (at most 640) */
@@ -66,8 +72,8 @@ struct multiboot_module {
 	uint32_t reserved;
 };
 
-#define MULTIBOOT_MEMORY_AVAILABLE	1u
-#define MULTIBOOT_MEMORY_RESERVED	2u
+#define MULTIBOOT_MEMORY_AVAILABLE	1
+#define MULTIBOOT_MEMORY_RESERVED	2
 
 /* 'size' counts the bytes after itself, so the next entry is at (entry + size + 4). */
 struct multiboot_mmap_entry {
@@ -81,5 +87,6 @@ _Static_assert(sizeof(struct multiboot_header) == 32, "multiboot header layout")
 _Static_assert(sizeof(struct multiboot_info) == 88, "multiboot info layout");
 _Static_assert(sizeof(struct multiboot_module) == 16, "multiboot module layout");
 _Static_assert(sizeof(struct multiboot_mmap_entry) == 24, "multiboot mmap entry layout");
+#endif
 
 #endif

@@ -1,4 +1,4 @@
-/* I/O ports the bundled guests use to talk to the VMM. */
+/* I/O ports of the machine: the VMM's own channels and the PC devices standard guests use. */
 #ifndef PVCLOCK_VMM_PORTS_H
 #define PVCLOCK_VMM_PORTS_H
 
@@ -9,5 +9,17 @@
 #define PORT_REPORT		0x0700
 /* Null port: any access is accepted and ignored (reads give 0): the cheapest possible exit. */
 #define PORT_NULL		0x0704
+
+/* PC devices, as under QEMU (the multiboot test guests rely on them). */
+#define PORT_IO_DELAY		0x0080	/* POST codes / I/O delay: accepted, ignored */
+#define PORT_DEBUG_EXIT		0x00f4	/* isa-debug-exit: writing v ends the run, (v << 1) | 1 */
+#define PORT_DEBUG_EXIT_LEN	4
+#define PORT_UART_COM1		0x03f8	/* 16550: THR/RBR at +0, LSR at +5 */
+#define PORT_UART_LEN		8
+#define UART_REG_LSR		5
+#define UART_LSR_THRE		0x20	/* transmit holding register empty */
+#define UART_LSR_TEMT		0x40	/* transmitter empty */
+#define PORT_FW_CFG_SELECTOR	0x0510	/* fw_cfg (fw_cfg_abi.h): 16-bit write selects an item */
+#define PORT_FW_CFG_DATA	0x0511	/* 8-bit read: the item's next byte */
 
 #endif

@@ -1,4 +1,4 @@
-/* Guest runtime: C entry, string functions, console output and the report channel. */
+/* Native guest runtime: C entry from boot_abi.h, console output and the report channel. */
 #include "guest.h"
 
 static const struct boot_info *boot_info;
@@ -6,51 +6,6 @@ static const struct boot_info *boot_info;
 const struct boot_info *guest_boot_info(void)
 {
 	return boot_info;
-}
-
-void *memset(void *s, int c, size_t n)
-{
-	unsigned char *p = s;
-
-	while (n--)
-		*p++ = (unsigned char)c;
-	return s;
-}
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-
-	while (n--)
-		*d++ = *s++;
-	return dst;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const unsigned char *x = a, *y = b;
-
-	for (; n; n--, x++, y++)
-		if (*x != *y)
-			return *x - *y;
-	return 0;
-}
-
-size_t strlen(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return (unsigned char)*a - (unsigned char)*b;
 }
 
 void guest_puts(const char *s)

@@ -22,7 +22,7 @@ int fw_cfg_init(struct fw_cfg *f, unsigned int nr_cpus, uint64_t ram_size)
 	ret = pthread_mutex_init(&f->lock, NULL);
 	if (ret)
 		return -ret;
-	fw_cfg_add(f, FW_CFG_SIGNATURE, 0x554d4551, 4);	/* 'Q' 'E' 'M' 'U' */
+	fw_cfg_add(f, FW_CFG_SIGNATURE, FW_CFG_SIGNATURE_VALUE, 4);
 	fw_cfg_add(f, FW_CFG_ID, 1, 4);
 	fw_cfg_add(f, FW_CFG_RAM_SIZE, ram_size, 8);
 	fw_cfg_add(f, FW_CFG_NOGRAPHIC, 1, 2);
@@ -56,7 +56,7 @@ int fw_cfg_io(void *opaque, struct io_access *a)
 	if (a->write && a->offset == 0 && a->size == 2) {
 		memcpy(&key, a->data, sizeof(key));
 		fw_cfg_select(f, key);
-	} else if (!a->write && a->offset == 1 && a->size == 1) {
+	} else if (!a->write && a->offset == PORT_FW_CFG_DATA - PORT_FW_CFG_SELECTOR && a->size == 1) {
 		if (f->current && f->offset < f->current->len)
 			a->data[0] = f->current->data[f->offset];
 		if (f->offset < UINT32_MAX)

@@ -11,8 +11,6 @@
 enum { UART_THR_RBR = 0, UART_IER = 1, UART_IIR_FCR = 2, UART_LCR = 3, UART_MCR = 4,
        UART_LSR = 5, UART_MSR = 6, UART_SCR = 7 };
 #define LCR_DLAB 0x80
-#define LSR_THRE 0x20	/* transmit holding register empty */
-#define LSR_TEMT 0x40	/* transmitter empty */
 #define IIR_NO_INTERRUPT 0x01
 
 void uart_init(struct uart *u, struct console *console)
@@ -54,7 +52,7 @@ int uart_io(void *opaque, struct io_access *a)
 		return VM_RUNNING;
 	}
 	if (a->offset == UART_LSR)
-		a->data[0] = LSR_THRE | LSR_TEMT;
+		a->data[0] = UART_LSR_THRE | UART_LSR_TEMT;
 	else if (a->offset == UART_IIR_FCR)
 		a->data[0] = IIR_NO_INTERRUPT;
 	else if (reg)

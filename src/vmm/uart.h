@@ -6,10 +6,8 @@
 
 #include "console.h"
 #include "io_bus.h"
+#include "ports.h"
 
-#define UART_COM1_BASE 0x3f8
-#define UART_NR_PORTS 8
-#define DEBUG_EXIT_PORT 0xf4
 
 /* Register state a guest may read back; transmitted bytes go to the console (line-buffered). */
 struct uart {

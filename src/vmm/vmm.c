@@ -32,8 +32,6 @@ struct vmm {
 	bool console_ready, report_ready, fw_cfg_ready;
 };
 
-/* Port 0x80 (POST codes, the classic I/O delay) is a no-op on a PC, as under QEMU. */
-#define PORT_IO_DELAY 0x80
 
 static int null_io(void *opaque, struct io_access *access)
 {
@@ -61,10 +59,10 @@ static int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus)
 		ret = io_bus_register(&v->vm->pio, PORT_NULL, 4, "null", null_io, NULL);
 	uart_init(&v->uart, &v->console);
 	if (!ret)
-		ret = io_bus_register(&v->vm->pio, UART_COM1_BASE, UART_NR_PORTS, "uart-16550",
+		ret = io_bus_register(&v->vm->pio, PORT_UART_COM1, PORT_UART_LEN, "uart-16550",
 				      uart_io, &v->uart);
 	if (!ret)
-		ret = io_bus_register(&v->vm->pio, DEBUG_EXIT_PORT, 4, "isa-debug-exit",
+		ret = io_bus_register(&v->vm->pio, PORT_DEBUG_EXIT, PORT_DEBUG_EXIT_LEN, "isa-debug-exit",
 				      debug_exit_io, &v->debug_exit);
 	if (!ret)
 		ret = io_bus_register(&v->vm->pio, PORT_IO_DELAY, 1, "io-delay", null_io, NULL);
@@ -72,7 +70,7 @@ static int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus)
 		ret = fw_cfg_init(&v->fw_cfg, nr_vcpus, v->vm->mem.size);
 	if (!ret) {
 		v->fw_cfg_ready = true;
-		ret = io_bus_register(&v->vm->pio, FW_CFG_PORT_SELECTOR, FW_CFG_NR_PORTS, "fw_cfg",
+		ret = io_bus_register(&v->vm->pio, PORT_FW_CFG_SELECTOR, 2, "fw_cfg",
 				      fw_cfg_io, &v->fw_cfg);
 	}
 	return ret;
