@@ -2,6 +2,7 @@
 #include "console.h"
 #include "exit.h"
 #include "io_bus.h"
+#include "fw_cfg.h"
 #include "uart.h"
 #include "test_util.h"
 
@@ -200,6 +201,79 @@ START_TEST(test_debug_exit_status)
 }
 END_TEST
 
+static void fw_cfg_select_key(struct fw_cfg *f, uint16_t key)
+{
+	struct io_access a = { .addr = PORT_FW_CFG_SELECTOR, .offset = 0, .size = 2,
+			       .write = true, .data = (uint8_t *)&key };
+
+	ck_assert_int_eq(fw_cfg_io(f, &a), VM_RUNNING);
+}
+
+static uint64_t fw_cfg_read_bytes(struct fw_cfg *f, unsigned int len)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < len; i++) {
+		uint8_t b = 0;	/* the bus zero-fills read data before the device sees it */
+		struct io_access a = { .addr = PORT_FW_CFG_DATA, .offset = 1, .size = 1,
+				       .data = &b };
+
+		ck_assert_int_eq(fw_cfg_io(f, &a), VM_RUNNING);
+		v |= (uint64_t)b << (8 * i);
+	}
+	return v;
+}
+
+START_TEST(test_fw_cfg_items)
+{
+	struct fw_cfg f;
+
+	ck_assert_int_eq(fw_cfg_init(&f, 3, 256ull << 20), 0);
+	fw_cfg_select_key(&f, FW_CFG_SIGNATURE);
+	ck_assert_uint_eq(fw_cfg_read_bytes(&f, 4), 0x554d4551);	/* "QEMU" */
+	ck_assert_uint_eq(fw_cfg_read_bytes(&f, 2), 0);			/* past the end */
+	fw_cfg_select_key(&f, FW_CFG_ID);
+	ck_assert_uint_eq(fw_cfg_read_bytes(&f, 4), 1);
+	fw_cfg_select_key(&f, FW_CFG_NB_CPUS);
+	ck_assert_uint_eq(fw_cfg_read_bytes(&f, 2), 3);
+	fw_cfg_select_key(&f, FW_CFG_MAX_CPUS);
+	ck_assert_uint_eq(fw_cfg_read_bytes(&f, 2), 3);
+	fw_cfg_select_key(&f, FW_CFG_RAM_SIZE);
+	ck_assert_uint_eq(fw_cfg_read_bytes(&f, 8), 256ull << 20);
+	fw_cfg_select_key(&f, FW_CFG_FILE_DIR);
+	ck_assert_uint_eq(fw_cfg_read_bytes(&f, 4), 0);
+	fw_cfg_select_key(&f, 0x1234);					/* unknown */
+	ck_assert_uint_eq(fw_cfg_read_bytes(&f, 8), 0);
+	/* Selecting again rewinds. */
+	fw_cfg_select_key(&f, FW_CFG_NB_CPUS);
+	ck_assert_uint_eq(fw_cfg_read_bytes(&f, 1), 3);
+	fw_cfg_select_key(&f, FW_CFG_NB_CPUS);
+	ck_assert_uint_eq(fw_cfg_read_bytes(&f, 1), 3);
+	fw_cfg_destroy(&f);
+}
+END_TEST
+
+/* As under QEMU, accesses of other widths or directions change nothing and read as zeros. */
+START_TEST(test_fw_cfg_odd_accesses_ignored)
+{
+	struct fw_cfg f;
+	uint32_t v = FW_CFG_RAM_SIZE;
+	struct io_access wide_select = { .addr = PORT_FW_CFG_SELECTOR, .size = 4, .write = true,
+					 .data = (uint8_t *)&v };
+	uint16_t w = 0;
+	struct io_access wide_read = { .addr = PORT_FW_CFG_DATA, .offset = 1, .size = 2,
+				       .data = (uint8_t *)&w };
+
+	ck_assert_int_eq(fw_cfg_init(&f, 2, 64ull << 20), 0);
+	fw_cfg_select_key(&f, FW_CFG_NB_CPUS);
+	ck_assert_int_eq(fw_cfg_io(&f, &wide_select), VM_RUNNING);
+	ck_assert_int_eq(fw_cfg_io(&f, &wide_read), VM_RUNNING);
+	ck_assert_uint_eq(w, 0);
+	ck_assert_uint_eq(fw_cfg_read_bytes(&f, 2), 2);	/* still NB_CPUS, from its start */
+	fw_cfg_destroy(&f);
+}
+END_TEST
+
 static Suite *devices_suite(void)
 {
 	Suite *s = suite_create("devices");
@@ -215,6 +289,8 @@ static Suite *devices_suite(void)
 	tcase_add_test(tc, test_console_long_line_is_split);
 	tcase_add_test(tc, test_uart_polled_output);
 	tcase_add_test(tc, test_debug_exit_status);
+	tcase_add_test(tc, test_fw_cfg_items);
+	tcase_add_test(tc, test_fw_cfg_odd_accesses_ignored);
 	suite_add_tcase(s, tc);
 	return s;
 }

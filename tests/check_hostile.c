@@ -28,7 +28,7 @@ static const struct hostile_case cases[] = {
 	{ "msr-toggle", NULL, 1, 0, 0, "" },
 	{ "unknown-msr-read", NULL, 1, 0, 0, "" },
 	{ "unknown-msr-write", NULL, 1, 0, 0, "" },
-	{ "unknown-port-out", NULL, 1, 0, 66, "guest port write of 0x42 (size 1) to 0x80" },
+	{ "unknown-port-out", NULL, 1, 0, 66, "guest port write of 0x42 (size 1) to 0x378" },
 	{ "unknown-port-in", NULL, 1, 0, 66, "guest port read (size 1) from 0x61" },
 	{ "string-io-out", NULL, 1, 0, 0, "" },
 	{ "string-io-in", NULL, 1, 0, 66, "debug console takes byte OUTs, got a 1-byte IN" },

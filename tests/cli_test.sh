@@ -45,6 +45,17 @@ errors)
 	expect 70 "ELF $tmp/junk: not an ELF file (bad magic)" -- run "$tmp/junk"
 	expect 70 "truncated: 40 bytes, the ELF header needs 64" -- run "$tmp/short.elf"
 	expect 70 "is not a regular file" -- run "$tmp"
+	# Multiboot: an ELF32 without the header, a header asking for video, a bad module.
+	# (perl-base is essential on Debian): break the header's magic; ask for a video mode.
+	perl -0777 -e '$_ = <STDIN>; $at = index($_, pack("V", 0x1badb002));
+		$n = $_; substr($n, $at, 1) = "\xff"; open(F, ">", "$ARGV[0]/nohdr.elf"); print F $n;
+		substr($_, $at + 4, 8) = pack("VV", 4, (-(0x1badb002 + 4)) & 0xffffffff);
+		open(F, ">", "$ARGV[0]/video.elf"); print F $_;' "$tmp" <"$guests/mb_kvmclock.elf"
+	expect 70 "a 32-bit image needs a multiboot header in its first 8192 bytes" -- run "$tmp/nohdr.elf"
+	expect 70 "requires a video mode (flag 2); pvclock-vmm has no display" -- run "$tmp/video.elf"
+	expect 70 "cannot open guest image $tmp/none.bin: No such file" -- run --module "$tmp/none.bin arg" "$guests/mb_kvmclock.elf"
+	expect 70 "modules are for multiboot images" -- run --module "$guests/hello.elf" "$guests/hello.elf"
+	expect 64 "invalid --module ''" -- run --module "" "$guests/mb_kvmclock.elf"
 	PVCLOCK_KVM_DEVICE=$tmp/kvm expect 70 "$tmp/kvm does not exist: this kernel has no KVM" -- run "$guests/hello.elf"
 	PVCLOCK_KVM_DEVICE=/dev/null expect 70 "/dev/null is not a KVM device" -- run "$guests/hello.elf"
 	;;
@@ -62,9 +73,17 @@ guests)
 	expect 68 "guest still running after the 0.200 s timeout" -- run --timeout 0.2 "$guests/spin.elf"
 	expect 67 "guest triple fault" -- run "$guests/triple_fault.elf"
 	expect 11 "hello over the UART" -- run "$guests/uart_exit.elf" 5
-	expect 66 "guest port write of 0x42 (size 1) to 0x80" -- run "$guests/hostile.elf" unknown-port-out
+	expect 66 "guest port write of 0x42 (size 1) to 0x378" -- run "$guests/hostile.elf" unknown-port-out
 	expect 1 "hostile: unknown case" -- run --ignore-unclaimed-ports "$guests/hostile.elf" unknown-port-out
 	expect 0 "msr-writes  publishes" -- run --stats --policy periodic:1ms "$guests/clock_demo.elf"
+	# The multiboot image as under QEMU -kernel: status (0 << 1) | 1 on a pass, 3 on a failure.
+	for n in 1 2; do
+		expect 1 "$n CPUs, $((n * 3000)) reads in" -- run --vcpus "$n" "$guests/mb_kvmclock.elf" \
+			3000 "$(date +%s.%N)"
+		grep -qF ": 0 warps, 0 stalls, " "$tmp/out" || { echo "FAIL: warps or stalls with $n vCPUs"; cat "$tmp/out"; fails=$((fails + 1)); }
+	done
+	expect 3 "FAIL: " -- run "$guests/mb_kvmclock.elf" 10 1000
+	expect 1 "INIT/SIPI: 3 of 3 other CPUs started" -- run --vcpus 4 "$guests/mb_kvmclock.elf" 100
 	# The demo: every policy in the table, the CSV and the JSON.
 	expect 0 "against the in-kernel clock" -- demo --duration 200 --calibrate 100 \
 		--guest "$guests/clock_measure.elf" --csv "$tmp/demo.csv" --json "$tmp/demo.json"

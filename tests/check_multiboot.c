@@ -1,0 +1,302 @@
+/* Unit tests: multiboot header search, image kinds, a.out-kludge loading, boot information. */
+#include <stdint.h>
+
+#include "elf_load.h"
+#include "image.h"
+#include "memmap.h"
+#include "multiboot.h"
+#include "test_util.h"
+
+#define MEM_SIZE (64ull << 20)
+#define LOAD_AT 0x100000u
+#define FILE_SIZE 0x100u
+
+static struct guest_mem mem;
+static struct guest_image image;
+static uint8_t file[16384];
+
+static void put_header(size_t off, uint32_t flags, uint32_t load, uint32_t load_end,
+		       uint32_t bss_end, uint32_t entry)
+{
+	struct multiboot_header h = {
+		.magic = MULTIBOOT_HEADER_MAGIC, .flags = flags,
+		.checksum = -(MULTIBOOT_HEADER_MAGIC + flags), .header_addr = load + (uint32_t)off,
+		.load_addr = load, .load_end_addr = load_end, .bss_end_addr = bss_end,
+		.entry_addr = entry,
+	};
+
+	memcpy(file + off, &h, sizeof(h));
+}
+
+static void setup(void)
+{
+	test_log_capture();
+	ck_assert_int_eq(guest_mem_alloc(&mem, MEM_SIZE), 0);
+	memset(mem.host, 0xee, mem.size);
+	memset(file, 0, sizeof(file));
+	for (unsigned int i = 0; i < FILE_SIZE; i++)
+		file[i] = (uint8_t)(i * 7 + 1);
+	/* A valid a.out-kludge image: header at 0x10, entry at 0x40, 0x1000 bytes of bss. */
+	put_header(0x10, MULTIBOOT_AOUT_KLUDGE | MULTIBOOT_MEMORY_INFO, LOAD_AT, 0,
+		   LOAD_AT + FILE_SIZE + 0x1000, LOAD_AT + 0x40);
+	memset(&image, 0, sizeof(image));
+}
+
+static void teardown(void)
+{
+	guest_mem_free(&mem);
+	log_set_sink(NULL);
+}
+
+static int load(size_t size)
+{
+	return image_load(&mem, file, size, "test.bin", &image);
+}
+
+/* Rejected with @message, and nothing was copied into RAM. */
+static void expect_reject(size_t size, const char *message)
+{
+	ck_assert_int_eq(load(size), -ENOEXEC);
+	ck_assert_logged(message);
+	ck_assert_uint_eq(mem.host[LOAD_AT], 0xee);
+}
+
+static void *read_guest_file(const char *name, size_t *size)
+{
+	char path[512];
+	void *data;
+
+	snprintf(path, sizeof(path), "%s/%s", GUEST_DIR, name);
+	ck_assert_int_eq(elf_read_file(path, &data, size), 0);
+	return data;
+}
+
+START_TEST(test_aout_kludge_loads)
+{
+	ck_assert_int_eq(load(FILE_SIZE), 0);
+	ck_assert_int_eq(image.kind, IMAGE_MULTIBOOT);
+	ck_assert_uint_eq(image.info.entry, LOAD_AT + 0x40);
+	ck_assert_uint_eq(image.info.low, LOAD_AT);
+	ck_assert_uint_eq(image.info.high, LOAD_AT + FILE_SIZE + 0x1000);
+	ck_assert_mem_eq(mem.host + LOAD_AT, file, FILE_SIZE);
+	for (unsigned int i = 0; i < 0x1000; i++)
+		ck_assert_uint_eq(mem.host[LOAD_AT + FILE_SIZE + i], 0);
+	ck_assert_uint_eq(mem.host[LOAD_AT + FILE_SIZE + 0x1000], 0xee);
+}
+END_TEST
+
+START_TEST(test_aout_load_end_limits_the_copy)
+{
+	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, LOAD_AT, LOAD_AT + 0x80, 0, LOAD_AT + 0x40);
+	ck_assert_int_eq(load(FILE_SIZE), 0);
+	ck_assert_uint_eq(image.info.high, LOAD_AT + 0x80);
+	ck_assert_uint_eq(mem.host[LOAD_AT + 0x80], 0xee);
+}
+END_TEST
+
+START_TEST(test_aout_bad_fields_rejected)
+{
+	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, LOAD_AT, 0, 0, LOAD_AT + 0x200);
+	expect_reject(FILE_SIZE, "entry_addr 0x100200 is not inside the loaded 0x100000-0x100100");
+	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, LOAD_AT, LOAD_AT + 0x1000, 0, LOAD_AT);
+	expect_reject(FILE_SIZE, "load_end_addr 0x101000: 0x1000 bytes from file offset 0x0, "
+				 "the file has 256");
+	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, LOAD_AT, LOAD_AT + 0x80, LOAD_AT + 0x40, LOAD_AT);
+	expect_reject(FILE_SIZE, "bss_end_addr 0x100040 is below the loaded end 0x100080");
+	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, 0x8000, 0, 0, 0x8000);
+	expect_reject(FILE_SIZE, "load_addr 0x8000 overlaps the VMM's boot data below 0x100000");
+	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, 0x10000000, 0, 0, 0x10000000);
+	expect_reject(FILE_SIZE, "0x10000000-0x10000100 lies outside guest RAM (0x4000000 bytes)");
+	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, LOAD_AT, 0, 0, LOAD_AT);
+	((struct multiboot_header *)(file + 0x10))->header_addr = LOAD_AT + 0x20;
+	expect_reject(FILE_SIZE, "load_addr 0x100000 does not fit header_addr 0x100020 at file "
+				 "offset 0x10");
+}
+END_TEST
+
+START_TEST(test_unsupported_requirements_rejected)
+{
+	put_header(0x10, MULTIBOOT_VIDEO_MODE, LOAD_AT, 0, 0, LOAD_AT);
+	expect_reject(FILE_SIZE, "header at 0x10 requires a video mode (flag 2)");
+	put_header(0x10, 0x8 | MULTIBOOT_PAGE_ALIGN, LOAD_AT, 0, 0, LOAD_AT);
+	expect_reject(FILE_SIZE, "header at 0x10 requires flags 0x8 that pvclock-vmm does not know");
+	put_header(0x10, MULTIBOOT_MEMORY_INFO, LOAD_AT, 0, 0, LOAD_AT);
+	expect_reject(FILE_SIZE, "not ELF and its header has no address fields (flag 16)");
+}
+END_TEST
+
+START_TEST(test_aout_header_cut_off)
+{
+	memset(file, 0, sizeof(file));
+	put_header(0, MULTIBOOT_AOUT_KLUDGE, LOAD_AT, 0, 0, LOAD_AT);
+	expect_reject(16, "header at 0x0 is cut off before its address fields");
+}
+END_TEST
+
+/* A bad checksum, a misaligned or a too-late header is no header: then it must be ELF64. */
+START_TEST(test_headers_that_do_not_count)
+{
+	struct multiboot_header h;
+	size_t off;
+
+	((struct multiboot_header *)(file + 0x10))->checksum++;
+	ck_assert_int_eq(multiboot_find(file, sizeof(file), "t", &h, &off), 0);
+	expect_reject(FILE_SIZE, "not an ELF file (bad magic)");
+	memset(file, 0, sizeof(file));
+	put_header(0x12, MULTIBOOT_AOUT_KLUDGE, LOAD_AT, 0, 0, LOAD_AT);
+	ck_assert_int_eq(multiboot_find(file, sizeof(file), "t", &h, &off), 0);
+	memset(file, 0, sizeof(file));
+	put_header(MULTIBOOT_SEARCH_BYTES, MULTIBOOT_AOUT_KLUDGE, LOAD_AT, 0, 0, LOAD_AT);
+	ck_assert_int_eq(multiboot_find(file, sizeof(file), "t", &h, &off), 0);
+	put_header(MULTIBOOT_SEARCH_BYTES - 32, MULTIBOOT_AOUT_KLUDGE, LOAD_AT, 0, 0, LOAD_AT);
+	ck_assert_int_eq(multiboot_find(file, sizeof(file), "t", &h, &off), 1);
+	ck_assert_uint_eq(off, MULTIBOOT_SEARCH_BYTES - 32);
+}
+END_TEST
+
+/* The bundled multiboot guest is ELF32 i386; the native guests are ELF64. */
+START_TEST(test_kinds_of_bundled_images)
+{
+	size_t size;
+	uint8_t *data = read_guest_file("mb_kvmclock.elf", &size);
+
+	ck_assert_int_eq(image_load(&mem, data, size, "mb_kvmclock.elf", &image), 0);
+	ck_assert_int_eq(image.kind, IMAGE_MULTIBOOT);
+	ck_assert_uint_eq(image.info.elf_class, 32);
+	ck_assert_uint_ge(image.info.low, GUEST_IMAGE_MIN);
+	free(data);
+	data = read_guest_file("hello.elf", &size);
+	ck_assert_int_eq(image_load(&mem, data, size, "hello.elf", &image), 0);
+	ck_assert_int_eq(image.kind, IMAGE_NATIVE);
+	ck_assert_uint_eq(image.info.elf_class, 64);
+	free(data);
+}
+END_TEST
+
+START_TEST(test_elf32_without_header_rejected)
+{
+	size_t size, off;
+	struct multiboot_header h;
+	uint8_t *data = read_guest_file("mb_kvmclock.elf", &size);
+
+	ck_assert_int_eq(multiboot_find(data, size, "t", &h, &off), 1);
+	data[off] ^= 0xff;	/* break the magic */
+	memset(mem.host, 0xee, mem.size);
+	ck_assert_int_eq(image_load(&mem, data, size, "mb.elf", &image), -ENOEXEC);
+	ck_assert_logged("ELF mb.elf: a 32-bit image needs a multiboot header in its first 8192 "
+			 "bytes, and has none");
+	ck_assert_uint_eq(mem.host[GUEST_IMAGE_MIN], 0xee);
+	free(data);
+}
+END_TEST
+
+START_TEST(test_info_memory_cmdline_modules)
+{
+	char *argv[] = { "img.elf", "a", "bc" };
+	const char m0[] = "hello", m1[] = "world!";
+	struct multiboot_module_file mods[2] = {
+		{ "mod0.bin x=1", m0, sizeof(m0) }, { "mod1.bin", m1, sizeof(m1) },
+	};
+	const struct multiboot_info *mbi = guest_mem_ptr(&mem, MEMMAP_BOOT_INFO, sizeof(*mbi));
+	const struct multiboot_module *list;
+	const struct multiboot_mmap_entry *map;
+
+	ck_assert_int_eq(multiboot_write_info(&mem, 0x123456, 3, argv, mods, 2), 0);
+	ck_assert_uint_eq(mbi->flags, MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE |
+				      MULTIBOOT_INFO_MODS | MULTIBOOT_INFO_MEM_MAP |
+				      MULTIBOOT_INFO_LOADER_NAME);
+	ck_assert_uint_eq(mbi->mem_lower, 639);
+	ck_assert_uint_eq(mbi->mem_upper, (MEM_SIZE - 0x100000) / 1024);
+	ck_assert_str_eq((char *)mem.host + mbi->cmdline, "img.elf a bc");
+	ck_assert_str_eq((char *)mem.host + mbi->boot_loader_name, "pvclock-vmm");
+	ck_assert_uint_eq(mbi->mods_count, 2);
+	list = guest_mem_ptr(&mem, mbi->mods_addr, 2 * sizeof(*list));
+	ck_assert_uint_eq(list[0].mod_start, 0x124000);
+	ck_assert_uint_eq(list[0].mod_end, 0x124000 + sizeof(m0));
+	ck_assert_uint_eq(list[1].mod_start, 0x125000);
+	ck_assert_str_eq((char *)mem.host + list[0].mod_start, "hello");
+	ck_assert_str_eq((char *)mem.host + list[1].mod_start, "world!");
+	ck_assert_str_eq((char *)mem.host + list[0].string, "mod0.bin x=1");
+	ck_assert_str_eq((char *)mem.host + list[1].string, "mod1.bin");
+	ck_assert_uint_eq(mbi->mmap_length, 4 * sizeof(*map));
+	map = guest_mem_ptr(&mem, mbi->mmap_addr, mbi->mmap_length);
+	ck_assert_uint_eq(map[0].size, 20);
+	ck_assert_uint_eq(map[0].addr, 0);
+	ck_assert_uint_eq(map[0].len, 0x9fc00);
+	ck_assert_uint_eq(map[0].type, MULTIBOOT_MEMORY_AVAILABLE);
+	ck_assert_uint_eq(map[3].addr, 0x100000);
+	ck_assert_uint_eq(map[3].addr + map[3].len, MEM_SIZE);
+	ck_assert_uint_eq(map[3].type, MULTIBOOT_MEMORY_AVAILABLE);
+	/* Everything lies inside the boot-information area. */
+	ck_assert_uint_lt(mbi->mmap_addr + mbi->mmap_length, MEMMAP_BOOT_INFO + MEMMAP_BOOT_INFO_SIZE);
+}
+END_TEST
+
+START_TEST(test_info_limits)
+{
+	static char huge[MEMMAP_BOOT_INFO_SIZE + 1];
+	char *argv[] = { "img.elf", huge };
+	const char big_data[16] = { 0 };
+	struct multiboot_module_file mods[MULTIBOOT_MAX_MODULES + 1];
+
+	memset(huge, 'x', sizeof(huge) - 1);
+	ck_assert_int_eq(multiboot_write_info(&mem, LOAD_AT, 2, argv, NULL, 0), -E2BIG);
+	ck_assert_logged("does not fit the 8192-byte boot information area");
+	for (unsigned int i = 0; i <= MULTIBOOT_MAX_MODULES; i++)
+		mods[i] = (struct multiboot_module_file){ "m", big_data, sizeof(big_data) };
+	ck_assert_int_eq(multiboot_write_info(&mem, LOAD_AT, 1, argv, mods,
+					      MULTIBOOT_MAX_MODULES + 1), -E2BIG);
+	ck_assert_logged("9 multiboot modules given, at most 8 are supported");
+	ck_assert_int_eq(multiboot_write_info(&mem, MEM_SIZE - 8, 1, argv, mods, 1), -ENOMEM);
+	ck_assert_logged("multiboot module 'm' (16 bytes at 0x4000000) does not fit in guest RAM");
+}
+END_TEST
+
+START_TEST(test_entry_state)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	memset(&sregs, 0xff, sizeof(sregs));
+	multiboot_vcpu_state(0x10000c, &regs, &sregs);
+	ck_assert_uint_eq(regs.rip, 0x10000c);
+	ck_assert_uint_eq(regs.rax, MULTIBOOT_BOOTLOADER_MAGIC);
+	ck_assert_uint_eq(regs.rbx, MEMMAP_BOOT_INFO);
+	ck_assert_uint_eq(regs.rflags, 0x2);
+	ck_assert_uint_eq(sregs.cr0 & 1, 1);			/* PE */
+	ck_assert_uint_eq(sregs.cr0 & 0x80000000u, 0);		/* no paging */
+	ck_assert_uint_eq(sregs.efer, 0);
+	ck_assert_uint_eq(sregs.cs.db, 1);
+	ck_assert_uint_eq(sregs.cs.l, 0);
+	ck_assert_uint_eq(sregs.cs.base, 0);
+	ck_assert_uint_eq(sregs.cs.limit, 0xffffffff);
+	ck_assert_uint_eq(sregs.ss.type, 0x3);
+	ck_assert_uint_eq(sregs.ds.db, 1);
+}
+END_TEST
+
+static Suite *multiboot_suite(void)
+{
+	Suite *s = suite_create("multiboot");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_aout_kludge_loads);
+	tcase_add_test(tc, test_aout_load_end_limits_the_copy);
+	tcase_add_test(tc, test_aout_bad_fields_rejected);
+	tcase_add_test(tc, test_unsupported_requirements_rejected);
+	tcase_add_test(tc, test_aout_header_cut_off);
+	tcase_add_test(tc, test_headers_that_do_not_count);
+	tcase_add_test(tc, test_kinds_of_bundled_images);
+	tcase_add_test(tc, test_elf32_without_header_rejected);
+	tcase_add_test(tc, test_info_memory_cmdline_modules);
+	tcase_add_test(tc, test_info_limits);
+	tcase_add_test(tc, test_entry_state);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return test_run_suite(multiboot_suite());
+}
