@@ -73,18 +73,16 @@ START_TEST(test_thousand_vms)
 }
 END_TEST
 
-START_TEST(test_every_setup_ioctl_failure_unwinds)
+/* Fail the 1st, 2nd, ... checked ioctl until a run of @cfg gets through all of its set-up. */
+static int inject_every_setup_failure(const struct vmm_config *cfg)
 {
-	char path[512], *argv[3] = { 0 };
-	struct vmm_config cfg = never_ending(path, argv);
 	int fds = count_fds(), failures = 0;
 
-	/* Fail the 1st, 2nd, ... checked ioctl until a run gets through all of its set-up. */
 	for (unsigned int n = 1; n < 200; n++) {
 		int ret;
 
 		kvm_inject_ioctl_failure(n, EIO);
-		ret = vmm_run(&cfg, &res);
+		ret = vmm_run(cfg, &res);
 		kvm_inject_ioctl_failure(0, 0);
 		ck_assert_int_eq(count_fds(), fds);
 		if (!ret)
@@ -92,9 +90,36 @@ START_TEST(test_every_setup_ioctl_failure_unwinds)
 		ck_assert_int_eq(ret, -EIO);
 		failures++;
 	}
+	ck_assert_logged("(injected)");
+	return failures;
+}
+
+START_TEST(test_every_setup_ioctl_failure_unwinds)
+{
+	char path[512], *argv[3] = { 0 };
+	struct vmm_config cfg = never_ending(path, argv);
+	int failures = inject_every_setup_failure(&cfg);
+
 	printf("set-up failure injected at each of %d checked ioctls: all unwound\n", failures);
 	ck_assert_int_gt(failures, 10);
-	ck_assert_logged("(injected)");
+}
+END_TEST
+
+/* The PC machine adds the irqchip, the PIT and vCPUs that wait for SIPI. */
+START_TEST(test_every_multiboot_setup_ioctl_failure_unwinds)
+{
+	char path[512], *argv[2] = { path, NULL };
+	struct vmm_config cfg = { .image_path = path, .argc = 1, .argv = argv, .console = out,
+				  .nr_vcpus = 2, .timeout_ns = GUEST_RUN_TIMEOUT_NS };
+	int failures;
+
+	snprintf(path, sizeof(path), "%s/mb_hello32.elf", GUEST_DIR);
+	failures = inject_every_setup_failure(&cfg);
+	printf("multiboot set-up failure injected at each of %d checked ioctls: all unwound\n",
+	       failures);
+	ck_assert_int_gt(failures, 10);
+	ck_assert_int_eq(res.stop, VM_STOP_DEBUG_EXIT);
+	ck_assert_int_eq(res.guest_exit_code, 43);
 }
 END_TEST
 
@@ -107,6 +132,7 @@ static Suite *lifecycle_suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_thousand_vms);
 	tcase_add_test(tc, test_every_setup_ioctl_failure_unwinds);
+	tcase_add_test(tc, test_every_multiboot_setup_ioctl_failure_unwinds);
 	suite_add_tcase(s, tc);
 	return s;
 }
