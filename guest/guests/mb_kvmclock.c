@@ -15,10 +15,8 @@
 #define WALL_TOLERANCE_NS NS_PER_SEC
 
 static uint8_t clock_page[4096] __attribute__((aligned(4096)));
-static int lock;
-static uint64_t last;
-static unsigned long warps, stalls, reads, unstable, retries, per_cpu = 10000;
-static unsigned int finished;
+static struct kvmclock_warp warp;
+static unsigned long per_cpu = 10000;
 static bool ready;
 
 static volatile struct pvclock_vcpu_time_info *cpu_clock(unsigned int apic_id)
@@ -29,28 +27,13 @@ static volatile struct pvclock_vcpu_time_info *cpu_clock(unsigned int apic_id)
 static void warp_test(unsigned int apic_id)
 {
 	volatile struct pvclock_vcpu_time_info *ti = cpu_clock(apic_id);
-	unsigned long my_retries = 0;
 
+	GUEST_ASSERT(apic_id < PC_MAX_CPUS);	/* one struct each in clock_page */
 	while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
 		cpu_relax();
 	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, ti);
-	for (unsigned long i = 0; i < per_cpu; i++) {
-		uint64_t t;
-
-		while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
-			cpu_relax();
-		t = kvmclock_read(ti, &my_retries);
-		warps += t < last;
-		stalls += t == last;
-		last = t;
-		reads++;
-		unstable += !(ti->flags & PVCLOCK_TSC_STABLE_BIT);
-		__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
-		if (i % 64 == 63)
-			outb(PORT_IO_DELAY, 0);	/* an exit now and then: the host republishes */
-	}
-	__atomic_fetch_add(&retries, my_retries, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&finished, 1, __ATOMIC_RELEASE);
+	/* An exit now and then (port 0x80, a no-op on any PC): the host republishes. */
+	kvmclock_warp_run(&warp, ti, per_cpu, PORT_IO_DELAY, 64);
 }
 
 void guest_ap_main(unsigned int apic_id)
@@ -123,16 +106,16 @@ int main(int argc, char **argv)
 	t0 = kvmclock_read(cpu_clock(0), NULL);
 	__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
 	warp_test(0);
-	while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < n)
+	while (__atomic_load_n(&warp.finished, __ATOMIC_ACQUIRE) < n)
 		cpu_relax();
 	t1 = kvmclock_read(cpu_clock(0), NULL);
 	GUEST_PRINT("warp test: %u CPUs, %lu reads in %lu ms: %lu warps, %lu stalls, %lu retries, "
-		    "%lu without STABLE\n", n, reads, (unsigned long)((t1 - t0) / 1000000), warps,
-		    stalls, retries, unstable);
-	GUEST_ASSERT_EQ(reads, n * per_cpu);
-	GUEST_ASSERT_EQ(warps, 0);
-	GUEST_ASSERT_EQ(stalls, 0);
-	GUEST_ASSERT_EQ(unstable, 0);
+		    "%lu without STABLE\n", n, warp.reads, (unsigned long)((t1 - t0) / 1000000),
+		    warp.warps, warp.stalls, warp.retries, warp.unstable);
+	GUEST_ASSERT_EQ(warp.reads, n * per_cpu);
+	GUEST_ASSERT_EQ(warp.warps, 0);
+	GUEST_ASSERT_EQ(warp.stalls, 0);
+	GUEST_ASSERT_EQ(warp.unstable, 0);
 	GUEST_PRINT("PASS\n");
 	return 0;
 }

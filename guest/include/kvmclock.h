@@ -27,6 +27,22 @@ uint64_t kvmclock_read_at(const volatile struct pvclock_vcpu_time_info *ti, uint
 /* Ask for the wall clock through @msr into @wc; ns (UTC) at which kvmclock read 0. */
 uint64_t kvmclock_wall_clock_base(uint32_t msr, volatile struct pvclock_wall_clock *wc);
 
+/* The cross-vCPU warp test: every vCPU reads into one shared last value under one lock. */
+struct kvmclock_warp {
+	int lock;
+	uint64_t last;
+	unsigned long reads, warps, stalls, unstable, retries;
+	unsigned int finished;	/* vCPUs done with kvmclock_warp_run */
+};
+
+/*
+ * Read @ti @n times, each under @w's lock, against the last reading from any vCPU: a reading
+ * below it is a warp, an equal one a stall; count readings without the STABLE bit. Every
+ * @exit_every reads (0: never), write port @exit_port, an exit after which the host republishes.
+ */
+void kvmclock_warp_run(struct kvmclock_warp *w, const volatile struct pvclock_vcpu_time_info *ti,
+		       unsigned long n, uint16_t exit_port, unsigned long exit_every);
+
 /* Hand the host readings to check (see probe_abi.h): one exit. */
 void kvmclock_probe(uint32_t kind, uint64_t first, uint64_t last);
 void kvmclock_probe_full(const struct clock_probe *p);

@@ -84,3 +84,27 @@ void kvmclock_probe(uint32_t kind, uint64_t first, uint64_t last)
 
 	kvmclock_probe_full(&p);
 }
+
+void kvmclock_warp_run(struct kvmclock_warp *w, const volatile struct pvclock_vcpu_time_info *ti,
+		       unsigned long n, uint16_t exit_port, unsigned long exit_every)
+{
+	unsigned long retries = 0;
+
+	for (unsigned long i = 0; i < n; i++) {
+		uint64_t t;
+
+		while (__atomic_exchange_n(&w->lock, 1, __ATOMIC_ACQUIRE))
+			cpu_relax();
+		t = kvmclock_read(ti, &retries);
+		w->warps += t < w->last;
+		w->stalls += t == w->last;
+		w->last = t;
+		w->reads++;
+		w->unstable += !(ti->flags & PVCLOCK_TSC_STABLE_BIT);
+		__atomic_store_n(&w->lock, 0, __ATOMIC_RELEASE);
+		if (exit_every && i % exit_every == exit_every - 1)
+			outb(exit_port, 0);
+	}
+	__atomic_fetch_add(&w->retries, retries, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&w->finished, 1, __ATOMIC_RELEASE);
+}

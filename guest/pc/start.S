@@ -36,6 +36,15 @@
 	ljmp $BOOT_SEL_KERNEL_CS, $\target
 .endm
 
+.macro LOAD_DATA_SEGMENTS
+	movl $BOOT_SEL_KERNEL_DS, %eax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	movw %ax, %fs
+	movw %ax, %gs
+.endm
+
 	.section .text.start, "ax"
 	.code32
 	.balign 4
@@ -50,23 +59,13 @@ _start:
 	movl %eax, mb_magic
 	movl %ebx, mb_info
 	lgdt gdt_ptr
-	movl $BOOT_SEL_KERNEL_DS, %eax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movw %ax, %fs
-	movw %ax, %gs
+	LOAD_DATA_SEGMENTS
 	movl $bsp_stack_top, %esp
 	ENTER_LONG_MODE bsp_long
 
 /* An AP arrives here from the trampoline: claim an index, then a stack, then long mode. */
 ap_entry32:
-	movl $BOOT_SEL_KERNEL_DS, %eax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movw %ax, %fs
-	movw %ax, %gs
+	LOAD_DATA_SEGMENTS
 	movl $1, %ebx
 	lock xaddl %ebx, ap_next
 	cmpl $PC_MAX_APS, %ebx
