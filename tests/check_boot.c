@@ -59,9 +59,9 @@ START_TEST(test_guest_mem_ptr_bounds)
 	ck_assert_ptr_null(guest_mem_ptr(&mem, GUEST_MEM_MIN, 1));
 	ck_assert_ptr_null(guest_mem_ptr(&mem, UINT64_MAX, 2));
 	ck_assert_ptr_null(guest_mem_ptr(&mem, 16, UINT64_MAX));
-	ck_assert(guest_mem_overlaps_vmm(MEMMAP_PML4, 8));
-	ck_assert(guest_mem_overlaps_vmm(GUEST_IMAGE_MIN - 1, 1));
-	ck_assert(!guest_mem_overlaps_vmm(GUEST_IMAGE_MIN, 0x1000));
+	ck_assert(guest_mem_overlaps_vmm(&mem, MEMMAP_PML4, 8));
+	ck_assert(guest_mem_overlaps_vmm(&mem, GUEST_IMAGE_MIN - 1, 1));
+	ck_assert(!guest_mem_overlaps_vmm(&mem, GUEST_IMAGE_MIN, 0x1000));
 }
 END_TEST
 

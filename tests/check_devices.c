@@ -253,22 +253,26 @@ START_TEST(test_fw_cfg_items)
 }
 END_TEST
 
-/* As under QEMU, accesses of other widths or directions change nothing and read as zeros. */
+/* As under QEMU, other widths and directions within the two ports change nothing. */
 START_TEST(test_fw_cfg_odd_accesses_ignored)
 {
 	struct fw_cfg f;
-	uint32_t v = FW_CFG_RAM_SIZE;
-	struct io_access wide_select = { .addr = PORT_FW_CFG_SELECTOR, .size = 4, .write = true,
-					 .data = (uint8_t *)&v };
-	uint16_t w = 0;
-	struct io_access wide_read = { .addr = PORT_FW_CFG_DATA, .offset = 1, .size = 2,
-				       .data = (uint8_t *)&w };
+	uint8_t byte = FW_CFG_RAM_SIZE;
+	uint16_t word = 0xeeee;
+	struct io_access byte_select = { .addr = PORT_FW_CFG_SELECTOR, .size = 1, .write = true,
+					 .data = &byte };
+	struct io_access data_write = { .addr = PORT_FW_CFG_DATA, .offset = 1, .size = 1,
+					.write = true, .data = &byte };
+	struct io_access word_read = { .addr = PORT_FW_CFG_SELECTOR, .size = 2,
+				       .data = (uint8_t *)&word };
 
 	ck_assert_int_eq(fw_cfg_init(&f, 2, 64ull << 20), 0);
 	fw_cfg_select_key(&f, FW_CFG_NB_CPUS);
-	ck_assert_int_eq(fw_cfg_io(&f, &wide_select), VM_RUNNING);
-	ck_assert_int_eq(fw_cfg_io(&f, &wide_read), VM_RUNNING);
-	ck_assert_uint_eq(w, 0);
+	ck_assert_int_eq(fw_cfg_io(&f, &byte_select), VM_RUNNING);
+	ck_assert_int_eq(fw_cfg_io(&f, &data_write), VM_RUNNING);
+	word = 0;	/* the bus zero-fills read data */
+	ck_assert_int_eq(fw_cfg_io(&f, &word_read), VM_RUNNING);
+	ck_assert_uint_eq(word, 0);
 	ck_assert_uint_eq(fw_cfg_read_bytes(&f, 2), 2);	/* still NB_CPUS, from its start */
 	fw_cfg_destroy(&f);
 }

@@ -2,6 +2,7 @@
 #include <elf.h>
 
 #include "elf_load.h"
+#include "guest_file.h"
 #include "memmap.h"
 #include "test_util.h"
 
@@ -308,6 +309,33 @@ START_TEST(test_directory_is_not_an_image)
 }
 END_TEST
 
+/* A file that gives less than its size says (sysfs does; so does one cut short while read). */
+START_TEST(test_short_file_is_refused_once)
+{
+	void *data = (void *)1;
+	size_t size = 0;
+
+	ck_assert_int_eq(guest_file_read("/sys/kernel/uevent_seqnum", "module", 1 << 20, &data,
+					 &size), -EIO);
+	ck_assert_ptr_null(data);
+	ck_assert_logged("reading module /sys/kernel/uevent_seqnum: end of file after ");
+	ck_assert_logged(" of its 4096 bytes");
+	ck_assert_int_eq(elf_load_file(&mem, "/sys/kernel/uevent_seqnum", &info), -EIO);
+}
+END_TEST
+
+START_TEST(test_file_larger_than_the_limit)
+{
+	void *data = (void *)1;
+	size_t size;
+
+	ck_assert_int_eq(guest_file_read(GUEST_DIR "/hello.elf", "module", 100, &data, &size),
+			 -EFBIG);
+	ck_assert_ptr_null(data);
+	ck_assert_logged("larger than guest RAM (at most 100 bytes)");
+}
+END_TEST
+
 /* Every single-byte corruption of the header area is either loaded or rejected cleanly. */
 START_TEST(test_header_byte_flips_never_crash)
 {
@@ -364,6 +392,8 @@ static Suite *elf_load_suite(void)
 	tcase_add_test(tc, test_bundled_guest_file_loads);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_directory_is_not_an_image);
+	tcase_add_test(tc, test_short_file_is_refused_once);
+	tcase_add_test(tc, test_file_larger_than_the_limit);
 	tcase_add_test(tc, test_header_byte_flips_never_crash);
 	suite_add_tcase(s, tc);
 	return s;

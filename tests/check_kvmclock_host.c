@@ -178,6 +178,18 @@ START_TEST(test_refusal_reasons)
 }
 END_TEST
 
+/* On the PC machine the guest owns low RAM too: a struct there is published to. */
+START_TEST(test_low_ram_is_the_guests_on_a_pc)
+{
+	mem.vmm_end = 0;
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, 0x900c | 1), MSR_OK);
+	kvmclock_before_run(&kc, 0);
+	ck_assert_ptr_nonnull(kc.vcpu[0].time_info);
+	ck_assert_uint_eq(at(0x900c).version, 2);
+	ck_assert_uint_eq(kc.vcpu[0].stats.bad_addresses, 0);
+}
+END_TEST
+
 START_TEST(test_wall_clock)
 {
 	struct pvclock_wall_clock wc;
@@ -285,6 +297,7 @@ static Suite *kvmclock_host_suite(void)
 	tcase_add_test(tc, test_disable_and_move);
 	tcase_add_test(tc, test_refused_addresses);
 	tcase_add_test(tc, test_refusal_reasons);
+	tcase_add_test(tc, test_low_ram_is_the_guests_on_a_pc);
 	tcase_add_test(tc, test_wall_clock);
 	tcase_add_test(tc, test_tsc_write_moves_offset);
 	tcase_add_test(tc, test_smp_stable_only_while_offsets_agree);

@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "elf_load.h"
+#include "guest_file.h"
 #include "image.h"
 #include "memmap.h"
 #include "multiboot.h"
@@ -53,12 +54,20 @@ static int load(size_t size)
 	return image_load(&mem, file, size, "test.bin", &image);
 }
 
+static void expect_ram_untouched(void)
+{
+	for (uint64_t i = 0; i < mem.size; i++)
+		if (mem.host[i] != 0xee)
+			ck_abort_msg("guest RAM written at 0x%llx by a rejected image",
+				     (unsigned long long)i);
+}
+
 /* Rejected with @message, and nothing was copied into RAM. */
 static void expect_reject(size_t size, const char *message)
 {
 	ck_assert_int_eq(load(size), -ENOEXEC);
 	ck_assert_logged(message);
-	ck_assert_uint_eq(mem.host[LOAD_AT], 0xee);
+	expect_ram_untouched();
 }
 
 static void *read_guest_file(const char *name, size_t *size)
@@ -67,7 +76,7 @@ static void *read_guest_file(const char *name, size_t *size)
 	void *data;
 
 	snprintf(path, sizeof(path), "%s/%s", GUEST_DIR, name);
-	ck_assert_int_eq(elf_read_file(path, &data, size), 0);
+	ck_assert_int_eq(guest_file_read(path, "guest image", MEM_SIZE, &data, size), 0);
 	return data;
 }
 
@@ -185,7 +194,7 @@ START_TEST(test_elf32_without_header_rejected)
 	ck_assert_int_eq(image_load(&mem, data, size, "mb.elf", &image), -ENOEXEC);
 	ck_assert_logged("ELF mb.elf: a 32-bit image needs a multiboot header in its first 8192 "
 			 "bytes, and has none");
-	ck_assert_uint_eq(mem.host[GUEST_IMAGE_MIN], 0xee);
+	expect_ram_untouched();
 	free(data);
 }
 END_TEST
@@ -252,6 +261,28 @@ START_TEST(test_info_limits)
 }
 END_TEST
 
+/* A command line that just fits leaves no room for a module's string: refused, not a crash. */
+START_TEST(test_info_full_area)
+{
+	static char line[MEMMAP_BOOT_INFO_SIZE];
+	char *argv[] = { line };
+	struct multiboot_module_file mod = { "a-module-string-of-32-bytes-here", "x", 1 };
+	size_t len = sizeof(line) - 1;
+
+	memset(line, 'x', len);
+	for (; len > 0; len--) {
+		line[len] = '\0';
+		if (multiboot_write_info(&mem, LOAD_AT, 1, argv, NULL, 0) == 0)
+			break;
+	}
+	ck_assert_uint_gt(len, MEMMAP_BOOT_INFO_SIZE / 2);
+	test_log_capture();	/* only this call's messages */
+	ck_assert_int_eq(multiboot_write_info(&mem, LOAD_AT, 1, argv, &mod, 1), -E2BIG);
+	ck_assert_logged("multiboot module string of 33 bytes does not fit the 8192-byte boot "
+			 "information area");
+}
+END_TEST
+
 START_TEST(test_entry_state)
 {
 	struct kvm_regs regs;
@@ -270,8 +301,19 @@ START_TEST(test_entry_state)
 	ck_assert_uint_eq(sregs.cs.l, 0);
 	ck_assert_uint_eq(sregs.cs.base, 0);
 	ck_assert_uint_eq(sregs.cs.limit, 0xffffffff);
+	ck_assert_uint_eq(sregs.cs.type, 0xb);	/* execute/read, accessed */
+	ck_assert_uint_eq(sregs.cs.s, 1);
+	ck_assert_uint_eq(sregs.cs.dpl, 0);
 	ck_assert_uint_eq(sregs.ss.type, 0x3);
+	ck_assert_uint_eq(sregs.ss.dpl, 0);
 	ck_assert_uint_eq(sregs.ds.db, 1);
+	/* What VM entry checks: a busy 32-bit TSS in TR, an unusable LDTR. */
+	ck_assert_uint_eq(sregs.tr.type, 0xb);
+	ck_assert_uint_eq(sregs.tr.s, 0);
+	ck_assert_uint_eq(sregs.tr.present, 1);
+	ck_assert_uint_eq(sregs.ldt.unusable, 1);
+	/* What KVM_GET_SREGS gave and the entry does not decide stays as it was. */
+	ck_assert_uint_eq(sregs.apic_base, 0xffffffffffffffffull);
 }
 END_TEST
 
@@ -291,6 +333,7 @@ static Suite *multiboot_suite(void)
 	tcase_add_test(tc, test_elf32_without_header_rejected);
 	tcase_add_test(tc, test_info_memory_cmdline_modules);
 	tcase_add_test(tc, test_info_limits);
+	tcase_add_test(tc, test_info_full_area);
 	tcase_add_test(tc, test_entry_state);
 	suite_add_tcase(s, tc);
 	return s;

@@ -53,7 +53,7 @@ errors)
 		open(F, ">", "$ARGV[0]/video.elf"); print F $_;' "$tmp" <"$guests/mb_kvmclock.elf"
 	expect 70 "a 32-bit image needs a multiboot header in its first 8192 bytes" -- run "$tmp/nohdr.elf"
 	expect 70 "requires a video mode (flag 2); pvclock-vmm has no display" -- run "$tmp/video.elf"
-	expect 70 "cannot open guest image $tmp/none.bin: No such file" -- run --module "$tmp/none.bin arg" "$guests/mb_kvmclock.elf"
+	expect 70 "cannot open module $tmp/none.bin: No such file" -- run --module "$tmp/none.bin arg" "$guests/mb_kvmclock.elf"
 	expect 70 "modules are for multiboot images" -- run --module "$guests/hello.elf" "$guests/hello.elf"
 	expect 64 "invalid --module ''" -- run --module "" "$guests/mb_kvmclock.elf"
 	PVCLOCK_KVM_DEVICE=$tmp/kvm expect 70 "$tmp/kvm does not exist: this kernel has no KVM" -- run "$guests/hello.elf"

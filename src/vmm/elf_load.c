@@ -9,9 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guest_file.h"
 #include "memmap.h"
-
-#define ELF_MAX_FILE_SIZE (GUEST_MEM_MAX)
 
 struct elf_segment {
 	uint64_t gpa, filesz, memsz, offset;
@@ -92,7 +91,7 @@ static int elf_check_segment(const GElf_Phdr *ph, unsigned int i, size_t size,
 		return elf_reject(name, "segment %u: vaddr 0x%llx != paddr 0x%llx (guests run "
 				  "identity-mapped)", i, (unsigned long long)ph->p_vaddr,
 				  (unsigned long long)ph->p_paddr);
-	if (guest_mem_overlaps_vmm(ph->p_paddr, ph->p_memsz))
+	if (guest_mem_overlaps_vmm(mem, ph->p_paddr, ph->p_memsz))
 		return elf_reject(name, "segment %u at 0x%llx overlaps the VMM's page tables and "
 				  "boot data below 0x%x", i, (unsigned long long)ph->p_paddr,
 				  GUEST_IMAGE_MIN);
@@ -218,57 +217,13 @@ out:
 	return ret;
 }
 
-int elf_read_file(const char *path, void **data, size_t *size)
-{
-	struct stat st;
-	ssize_t got = 0;
-	int fd, ret = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		pr_err("cannot open guest image %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		pr_err("guest image %s is not a regular file", path);
-		close(fd);
-		return -EINVAL;
-	}
-	if ((uint64_t)st.st_size > ELF_MAX_FILE_SIZE) {
-		pr_err("guest image %s is %lld bytes, larger than any guest RAM", path,
-		       (long long)st.st_size);
-		close(fd);
-		return -EFBIG;
-	}
-	*size = st.st_size;
-	*data = malloc(*size ? *size : 1);
-	if (!*data) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while ((size_t)got < *size) {
-		ssize_t n = read(fd, (char *)*data + got, *size - got);
-
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			pr_err("reading guest image %s: %s", path, strerror(-ret));
-			free(*data);
-			break;
-		}
-		got += n;
-	}
-	close(fd);
-	return ret;
-}
-
 int elf_load_file(struct guest_mem *mem, const char *path, struct elf_image_info *info)
 {
 	void *data = NULL;
 	size_t size = 0;
 	int ret;
 
-	ret = elf_read_file(path, &data, &size);
+	ret = guest_file_read(path, "guest image", GUEST_MEM_MAX, &data, &size);
 	if (ret)
 		return ret;
 	ret = elf_load(mem, data, size, path, info);

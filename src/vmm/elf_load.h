@@ -24,8 +24,6 @@ struct elf_image_info {
  */
 int elf_load(struct guest_mem *mem, const void *image, size_t size, const char *name,
 	     struct elf_image_info *info) __must_check;
-/* Read a whole guest file (image or module) into a malloc'd buffer; messages name @path. */
-int elf_read_file(const char *path, void **data, size_t *size) __must_check;
 int elf_load_file(struct guest_mem *mem, const char *path, struct elf_image_info *info)
 	__must_check;
 

@@ -46,7 +46,10 @@ static void fw_cfg_select(struct fw_cfg *f, uint16_t key)
 			f->current = &f->items[i];
 }
 
-/* As under QEMU: other widths and directions are ignored, reads of them give zeros. */
+/*
+ * Within the two ports, other widths and directions are ignored and read as zeros, as QEMU
+ * does; an access reaching past 0x511 is unclaimed, like any other port without a device.
+ */
 int fw_cfg_io(void *opaque, struct io_access *a)
 {
 	struct fw_cfg *f = opaque;

@@ -43,6 +43,7 @@ int guest_mem_alloc(struct guest_mem *mem, uint64_t size)
 	}
 	mem->host = p;
 	mem->size = size;
+	mem->vmm_end = GUEST_IMAGE_MIN;
 	return 0;
 }
 
@@ -52,11 +53,6 @@ void guest_mem_free(struct guest_mem *mem)
 		munmap(mem->host, mem->size);
 	mem->host = NULL;
 	mem->size = 0;
-}
-
-bool guest_mem_overlaps_vmm(uint64_t gpa, uint64_t len)
-{
-	return gpa < GUEST_IMAGE_MIN && len > 0;
 }
 
 int guest_mem_parse_size(const char *text, uint64_t *size)

@@ -263,7 +263,7 @@ static void *kvmclock_translate(struct kvmclock *kc, unsigned int vcpu, uint32_t
 		why = "lies outside guest RAM";
 	else if ((gpa & (GUEST_PAGE_SIZE - 1)) + len > GUEST_PAGE_SIZE)
 		why = "crosses a page boundary";
-	else if (guest_mem_overlaps_vmm(gpa, len))
+	else if (guest_mem_overlaps_vmm(kc->mem, gpa, len))
 		why = "overlaps the VMM's page tables and boot data";
 	if (!why)
 		return ptr;

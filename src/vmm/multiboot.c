@@ -2,6 +2,8 @@
 #include "multiboot.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "memmap.h"
@@ -76,7 +78,7 @@ int multiboot_load_aout(struct guest_mem *mem, const void *image, size_t size, c
 	if (bss_end < load_end)
 		return mb_reject(name, "bss_end_addr 0x%x is below the loaded end 0x%llx",
 				 h->bss_end_addr, (unsigned long long)load_end);
-	if (guest_mem_overlaps_vmm(h->load_addr, bss_end - h->load_addr))
+	if (guest_mem_overlaps_vmm(mem, h->load_addr, bss_end - h->load_addr))
 		return mb_reject(name, "load_addr 0x%x overlaps the VMM's boot data below 0x%x",
 				 h->load_addr, GUEST_IMAGE_MIN);
 	dst = guest_mem_ptr(mem, h->load_addr, bss_end - h->load_addr);
@@ -94,59 +96,69 @@ int multiboot_load_aout(struct guest_mem *mem, const void *image, size_t size, c
 	return 0;
 }
 
-/* Bump allocator over the boot-information area; every string and table goes through it. */
+/*
+ * The boot-information area: the fixed tables first, then the strings (command line, module
+ * strings), placed by a bump allocator that refuses what does not fit.
+ */
+struct mb_fixed {
+	struct multiboot_info info;
+	struct multiboot_mmap_entry mmap[MB_NR_MMAP];
+	struct multiboot_module mods[MULTIBOOT_MAX_MODULES];
+	char loader_name[sizeof(MB_LOADER_NAME)];
+};
+
+_Static_assert(sizeof(struct mb_fixed) <= MEMMAP_BOOT_INFO_SIZE / 4,
+	       "the fixed boot information leaves most of its area to the strings");
+
 struct mb_area {
 	struct guest_mem *mem;
 	uint32_t next, end;
 };
 
-static void *mb_alloc(struct mb_area *a, uint32_t len, uint32_t *gpa)
-{
-	uint32_t at = (a->next + 7) & ~7u;
+#define MB_GPA(field) (MEMMAP_BOOT_INFO + (uint32_t)offsetof(struct mb_fixed, field))
 
-	if (at > a->end || len > a->end - at)
-		return NULL;
-	a->next = at + len;
-	*gpa = at;
-	return guest_mem_ptr(a->mem, at, len);
-}
-
-static int mb_put_cmdline(struct mb_area *a, int argc, char *const argv[], uint32_t *gpa)
-{
-	size_t len = 1;
-	char *s;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = len <= UINT32_MAX ? mb_alloc(a, (uint32_t)len, gpa) : NULL;
-	if (!s) {
-		pr_err("multiboot command line of %zu bytes does not fit the %u-byte boot "
-		       "information area", len, MEMMAP_BOOT_INFO_SIZE);
-		return -E2BIG;
-	}
-	s[0] = '\0';
-	for (int i = 0; i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return 0;
-}
-
-static int mb_put_string(struct mb_area *a, const char *str, uint32_t *gpa)
+static int mb_put_string(struct mb_area *a, const char *what, const char *str, uint32_t *gpa)
 {
 	size_t len = strlen(str) + 1;
-	char *s = len <= UINT32_MAX ? mb_alloc(a, (uint32_t)len, gpa) : NULL;
+	char *s = NULL;
 
+	if (len <= a->end - a->next) {
+		*gpa = a->next;
+		s = guest_mem_ptr(a->mem, a->next, len);
+		a->next += (uint32_t)len;
+	}
 	if (!s) {
-		pr_err("multiboot string '%.40s' does not fit the boot information area", str);
+		pr_err("multiboot %s of %zu bytes does not fit the %u-byte boot information area "
+		       "('%.40s...')", what, len, MEMMAP_BOOT_INFO_SIZE, str);
 		return -E2BIG;
 	}
 	memcpy(s, str, len);
 	return 0;
 }
 
-static void mb_put_mmap(struct mb_area *a, struct multiboot_info *mbi, uint64_t mem_size)
+/* argv joined by spaces, as QEMU builds "-kernel IMAGE -append ARGS". */
+static int mb_put_cmdline(struct mb_area *a, int argc, char *const argv[], uint32_t *gpa)
+{
+	size_t len = 1;
+	char *s;
+	int ret;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return -ENOMEM;
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	ret = mb_put_string(a, "command line", s, gpa);
+	free(s);
+	return ret;
+}
+
+static void mb_put_memory(struct mb_fixed *f, uint64_t mem_size)
 {
 	const struct multiboot_mmap_entry map[MB_NR_MMAP] = {
 		{ 20, 0, MB_LOW_MEM_END, MULTIBOOT_MEMORY_AVAILABLE },
@@ -154,30 +166,26 @@ static void mb_put_mmap(struct mb_area *a, struct multiboot_info *mbi, uint64_t 
 		{ 20, MB_BIOS_AREA, GUEST_IMAGE_MIN - MB_BIOS_AREA, MULTIBOOT_MEMORY_RESERVED },
 		{ 20, GUEST_IMAGE_MIN, mem_size - GUEST_IMAGE_MIN, MULTIBOOT_MEMORY_AVAILABLE },
 	};
-	void *dst = mb_alloc(a, sizeof(map), &mbi->mmap_addr);
 
-	/* The area is fresh and far larger than this fixed table. */
-	memcpy(dst, map, sizeof(map));
-	mbi->mmap_length = sizeof(map);
-	mbi->mem_lower = MB_LOW_MEM_END / 1024;
-	mbi->mem_upper = (uint32_t)((mem_size - GUEST_IMAGE_MIN) / 1024);
-	mbi->flags |= MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_MEM_MAP;
+	memcpy(f->mmap, map, sizeof(map));
+	f->info.mmap_addr = MB_GPA(mmap);
+	f->info.mmap_length = sizeof(map);
+	f->info.mem_lower = MB_LOW_MEM_END / 1024;
+	f->info.mem_upper = (uint32_t)((mem_size - GUEST_IMAGE_MIN) / 1024);
+	f->info.flags |= MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_MEM_MAP;
 }
 
-static int mb_put_modules(struct mb_area *a, struct multiboot_info *mbi, uint64_t at,
+static int mb_put_modules(struct mb_area *a, struct mb_fixed *f, uint64_t at,
 			  const struct multiboot_module_file *mods, unsigned int nr)
 {
-	struct multiboot_module *list;
-	int ret;
-
 	if (nr > MULTIBOOT_MAX_MODULES) {
 		pr_err("%u multiboot modules given, at most %d are supported", nr,
 		       MULTIBOOT_MAX_MODULES);
 		return -E2BIG;
 	}
-	list = mb_alloc(a, nr * sizeof(*list), &mbi->mods_addr);
 	for (unsigned int i = 0; i < nr; i++) {
 		uint8_t *dst;
+		int ret;
 
 		at = MB_PAGE_ALIGN(at);
 		dst = guest_mem_ptr(a->mem, at, mods[i].size);
@@ -188,24 +196,25 @@ static int mb_put_modules(struct mb_area *a, struct multiboot_info *mbi, uint64_
 			return -ENOMEM;
 		}
 		memcpy(dst, mods[i].data, mods[i].size);
-		list[i] = (struct multiboot_module){ .mod_start = (uint32_t)at,
-						     .mod_end = (uint32_t)(at + mods[i].size) };
-		ret = mb_put_string(a, mods[i].cmdline, &list[i].string);
+		f->mods[i] = (struct multiboot_module){ .mod_start = (uint32_t)at,
+							.mod_end = (uint32_t)(at + mods[i].size) };
+		ret = mb_put_string(a, "module string", mods[i].cmdline, &f->mods[i].string);
 		if (ret)
 			return ret;
 		at += mods[i].size;
 	}
-	mbi->mods_count = nr;
-	mbi->flags |= MULTIBOOT_INFO_MODS;
+	f->info.mods_addr = MB_GPA(mods);
+	f->info.mods_count = nr;
+	f->info.flags |= MULTIBOOT_INFO_MODS;
 	return 0;
 }
 
 int multiboot_write_info(struct guest_mem *mem, uint64_t image_end, int argc, char *const argv[],
 			 const struct multiboot_module_file *mods, unsigned int nr_mods)
 {
-	struct mb_area area = { mem, MEMMAP_BOOT_INFO, MEMMAP_BOOT_INFO + MEMMAP_BOOT_INFO_SIZE };
-	struct multiboot_info *mbi;
-	uint32_t gpa;
+	struct mb_area area = { mem, MEMMAP_BOOT_INFO + sizeof(struct mb_fixed),
+				MEMMAP_BOOT_INFO + MEMMAP_BOOT_INFO_SIZE };
+	struct mb_fixed *f;
 	int ret;
 
 	if (mem->size < GUEST_MEM_MIN) {
@@ -214,14 +223,16 @@ int multiboot_write_info(struct guest_mem *mem, uint64_t image_end, int argc, ch
 	}
 	memset(guest_mem_ptr(mem, MEMMAP_BOOT_INFO, MEMMAP_BOOT_INFO_SIZE), 0,
 	       MEMMAP_BOOT_INFO_SIZE);
-	mbi = mb_alloc(&area, sizeof(*mbi), &gpa);
-	mb_put_mmap(&area, mbi, mem->size);
-	ret = mb_put_cmdline(&area, argc, argv, &mbi->cmdline);
-	if (!ret)
-		ret = mb_put_string(&area, MB_LOADER_NAME, &mbi->boot_loader_name);
-	if (!ret)
-		ret = mb_put_modules(&area, mbi, image_end, mods, nr_mods);
-	mbi->flags |= MULTIBOOT_INFO_CMDLINE | MULTIBOOT_INFO_LOADER_NAME;
+	f = guest_mem_ptr(mem, MEMMAP_BOOT_INFO, sizeof(*f));
+	mb_put_memory(f, mem->size);
+	memcpy(f->loader_name, MB_LOADER_NAME, sizeof(MB_LOADER_NAME));
+	f->info.boot_loader_name = MB_GPA(loader_name);
+	f->info.flags |= MULTIBOOT_INFO_LOADER_NAME;
+	ret = mb_put_cmdline(&area, argc, argv, &f->info.cmdline);
+	if (!ret) {
+		f->info.flags |= MULTIBOOT_INFO_CMDLINE;
+		ret = mb_put_modules(&area, f, image_end, mods, nr_mods);
+	}
 	return ret;
 }
 

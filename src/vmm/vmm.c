@@ -10,6 +10,7 @@
 #include "console.h"
 #include "elf_load.h"
 #include "fw_cfg.h"
+#include "guest_file.h"
 #include "image.h"
 #include "multiboot.h"
 #include "ports.h"
@@ -84,7 +85,7 @@ static int vmm_load_image(struct vmm *v, const struct vmm_config *cfg)
 	int ret = 0;
 
 	if (cfg->image_path)
-		ret = elf_read_file(cfg->image_path, &data, &size);
+		ret = guest_file_read(cfg->image_path, "guest image", GUEST_MEM_MAX, &data, &size);
 	if (!ret)
 		ret = image_load(&v->vm->mem, cfg->image_path ? data : cfg->image, size,
 				 cfg->image_path ? cfg->image_path : "(memory)", &v->image);
@@ -117,12 +118,14 @@ static int vmm_write_multiboot_info(struct vmm *v, const struct vmm_config *cfg)
 		snprintf(path, sizeof(path), "%.*s", (int)strcspn(cfg->modules[nr], " "),
 			 cfg->modules[nr]);
 		mods[nr].cmdline = cfg->modules[nr];
-		ret = elf_read_file(path, &data[nr], &mods[nr].size);
+		ret = guest_file_read(path, "module", v->vm->mem.size, &data[nr], &mods[nr].size);
 		mods[nr].data = data[nr];
 	}
 	if (!ret)
 		ret = multiboot_write_info(&v->vm->mem, v->image.info.high, cfg->argc, cfg->argv,
 					   mods, cfg->nr_modules);
+	if (!ret)
+		v->vm->mem.vmm_end = 0;	/* from the entry on, all RAM is the guest's */
 	for (unsigned int i = 0; i < nr; i++)
 		free(data[i]);
 	return ret;
