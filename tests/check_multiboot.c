@@ -1,4 +1,5 @@
 /* Unit tests: multiboot header search, image kinds, a.out-kludge loading, boot information. */
+#include <elf.h>
 #include <stdint.h>
 
 #include "elf_load.h"
@@ -199,6 +200,62 @@ START_TEST(test_elf32_without_header_rejected)
 }
 END_TEST
 
+/*
+ * A higher-half ELF32 kernel: linked at 0xc0100000, loaded at 1 MiB. Multiboot loaders place
+ * it by p_paddr and enter at the physical address of e_entry, as GRUB does.
+ */
+#define HH_OFF 0x100u
+#define HH_VIRT 0xc0100000u
+
+static size_t build_higher_half(uint32_t entry)
+{
+	Elf32_Ehdr eh = {
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32, ELFDATA2LSB,
+			     EV_CURRENT },
+		.e_type = ET_EXEC, .e_machine = EM_386, .e_version = EV_CURRENT,
+		.e_entry = entry, .e_phoff = sizeof(Elf32_Ehdr), .e_ehsize = sizeof(Elf32_Ehdr),
+		.e_phentsize = sizeof(Elf32_Phdr), .e_phnum = 1,
+	};
+	Elf32_Phdr ph = {
+		.p_type = PT_LOAD, .p_offset = HH_OFF, .p_vaddr = HH_VIRT, .p_paddr = LOAD_AT,
+		.p_filesz = FILE_SIZE, .p_memsz = 2 * FILE_SIZE, .p_flags = PF_R | PF_X,
+		.p_align = 0x1000,
+	};
+
+	memset(file, 0, sizeof(file));
+	memcpy(file, &eh, sizeof(eh));
+	memcpy(file + sizeof(eh), &ph, sizeof(ph));
+	for (unsigned int i = 0; i < FILE_SIZE; i++)
+		file[HH_OFF + i] = (uint8_t)(i + 3);
+	put_header(HH_OFF, MULTIBOOT_MEMORY_INFO, LOAD_AT, 0, 0, 0);
+	return HH_OFF + FILE_SIZE;
+}
+
+START_TEST(test_higher_half_elf32_loads_by_paddr)
+{
+	size_t size = build_higher_half(HH_VIRT + 0x20);
+
+	ck_assert_int_eq(load(size), 0);
+	ck_assert_int_eq(image.kind, IMAGE_MULTIBOOT);
+	ck_assert_uint_eq(image.info.elf_class, 32);
+	ck_assert_uint_eq(image.info.entry, LOAD_AT + 0x20);
+	ck_assert_uint_eq(image.info.low, LOAD_AT);
+	ck_assert_uint_eq(image.info.high, LOAD_AT + 2 * FILE_SIZE);
+	ck_assert_mem_eq(mem.host + LOAD_AT, file + HH_OFF, FILE_SIZE);
+	ck_assert_uint_eq(mem.host[LOAD_AT + FILE_SIZE], 0);	/* bss */
+}
+END_TEST
+
+START_TEST(test_higher_half_entry_checked_by_vaddr)
+{
+	size_t size = build_higher_half(LOAD_AT + 0x20);	/* physical: not how it is linked */
+
+	expect_reject(size, "entry point 0x100020 is not inside a loaded executable segment");
+	size = build_higher_half(HH_VIRT + FILE_SIZE);	/* in bss, not in file bytes */
+	expect_reject(size, "entry point 0xc0100100 is not inside a loaded executable segment");
+}
+END_TEST
+
 START_TEST(test_info_memory_cmdline_modules)
 {
 	char *argv[] = { "img.elf", "a", "bc" };
@@ -331,6 +388,8 @@ static Suite *multiboot_suite(void)
 	tcase_add_test(tc, test_headers_that_do_not_count);
 	tcase_add_test(tc, test_kinds_of_bundled_images);
 	tcase_add_test(tc, test_elf32_without_header_rejected);
+	tcase_add_test(tc, test_higher_half_elf32_loads_by_paddr);
+	tcase_add_test(tc, test_higher_half_entry_checked_by_vaddr);
 	tcase_add_test(tc, test_info_memory_cmdline_modules);
 	tcase_add_test(tc, test_info_limits);
 	tcase_add_test(tc, test_info_full_area);

@@ -60,6 +60,10 @@ unsigned int pc_start_aps(unsigned int nr)
 	memcpy((void *)(uintptr_t)PC_TRAMPOLINE_ADDR, pc_ap_trampoline,
 	       (size_t)(pc_ap_trampoline_end - pc_ap_trampoline));
 	apic_write(APIC_SVR, apic_read(APIC_SVR) | APIC_SVR_ENABLE);
+	/*
+	 * KVM's and QEMU's LAPICs need no settling time; hardware wants 10 ms after INIT and
+	 * 200 us after SIPI (the MP specification), which this test runtime does not aim at.
+	 */
 	apic_send_ipi(ICR_ALL_BUT_SELF | ICR_INIT | ICR_LEVEL_ASSERT);
 	apic_send_ipi(sipi);
 	/* The second SIPI of the MP protocol, only for CPUs the first one missed. */

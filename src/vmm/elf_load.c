@@ -13,9 +13,12 @@
 #include "memmap.h"
 
 struct elf_segment {
-	uint64_t gpa, filesz, memsz, offset;
+	uint64_t gpa, vaddr, filesz, memsz, offset;
 	uint32_t flags;
 };
+
+/* Native guests run identity-mapped; multiboot loaders place segments by p_paddr. */
+enum elf_placement { ELF_IDENTITY, ELF_PHYSICAL };
 
 struct elf_plan {
 	unsigned int nr;
@@ -75,7 +78,8 @@ static int elf_check_header(const GElf_Ehdr *eh, int class, size_t size, const c
 }
 
 static int elf_check_segment(const GElf_Phdr *ph, unsigned int i, size_t size,
-			     const struct guest_mem *mem, const char *name)
+			     const struct guest_mem *mem, enum elf_placement placement,
+			     const char *name)
 {
 	if (ph->p_filesz > ph->p_memsz)
 		return elf_reject(name, "segment %u: filesz 0x%llx > memsz 0x%llx", i,
@@ -87,7 +91,7 @@ static int elf_check_segment(const GElf_Phdr *ph, unsigned int i, size_t size,
 	if (ph->p_paddr + ph->p_memsz < ph->p_paddr)
 		return elf_reject(name, "segment %u: address 0x%llx + size 0x%llx overflows", i,
 				  (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz);
-	if (ph->p_vaddr != ph->p_paddr)
+	if (placement == ELF_IDENTITY && ph->p_vaddr != ph->p_paddr)
 		return elf_reject(name, "segment %u: vaddr 0x%llx != paddr 0x%llx (guests run "
 				  "identity-mapped)", i, (unsigned long long)ph->p_vaddr,
 				  (unsigned long long)ph->p_paddr);
@@ -115,13 +119,14 @@ static int elf_add_segment(struct elf_plan *plan, const GElf_Phdr *ph, unsigned 
 	}
 	if (plan->nr == ELF_MAX_SEGMENTS)
 		return elf_reject(name, "more than %d loadable segments", ELF_MAX_SEGMENTS);
-	plan->seg[plan->nr++] = (struct elf_segment){ ph->p_paddr, ph->p_filesz, ph->p_memsz,
-						      ph->p_offset, ph->p_flags };
+	plan->seg[plan->nr++] = (struct elf_segment){ ph->p_paddr, ph->p_vaddr, ph->p_filesz,
+						      ph->p_memsz, ph->p_offset, ph->p_flags };
 	return 0;
 }
 
 static int elf_plan_segments(Elf *elf, const GElf_Ehdr *eh, size_t size,
-			     const struct guest_mem *mem, const char *name, struct elf_plan *plan)
+			     const struct guest_mem *mem, enum elf_placement placement,
+			     const char *name, struct elf_plan *plan)
 {
 	for (unsigned int i = 0; i < eh->e_phnum; i++) {
 		GElf_Phdr ph;
@@ -132,7 +137,7 @@ static int elf_plan_segments(Elf *elf, const GElf_Ehdr *eh, size_t size,
 					  elf_errmsg(-1));
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
-		ret = elf_check_segment(&ph, i, size, mem, name);
+		ret = elf_check_segment(&ph, i, size, mem, placement, name);
 		if (!ret)
 			ret = elf_add_segment(plan, &ph, i, name);
 		if (ret)
@@ -143,13 +148,17 @@ static int elf_plan_segments(Elf *elf, const GElf_Ehdr *eh, size_t size,
 	return 0;
 }
 
-static int elf_check_entry(const struct elf_plan *plan, uint64_t entry, const char *name)
+/* The entry must lie in an executable segment's file bytes; *gpa is where that is loaded. */
+static int elf_check_entry(const struct elf_plan *plan, uint64_t entry, const char *name,
+			   uint64_t *gpa)
 {
 	for (unsigned int i = 0; i < plan->nr; i++) {
 		const struct elf_segment *s = &plan->seg[i];
 
-		if ((s->flags & PF_X) && entry >= s->gpa && entry - s->gpa < s->filesz)
+		if ((s->flags & PF_X) && entry >= s->vaddr && entry - s->vaddr < s->filesz) {
+			*gpa = s->gpa + (entry - s->vaddr);
 			return 0;
+		}
 	}
 	return elf_reject(name, "entry point 0x%llx is not inside a loaded executable segment",
 			  (unsigned long long)entry);
@@ -174,9 +183,11 @@ static void elf_copy_segments(struct guest_mem *mem, const unsigned char *image,
 	info->nr_segments = plan->nr;
 }
 
-int elf_load(struct guest_mem *mem, const void *image, size_t size, const char *name,
-	     struct elf_image_info *info)
+static int elf_load_placed(struct guest_mem *mem, const void *image, size_t size,
+			   const char *name, enum elf_placement placement,
+			   struct elf_image_info *info)
 {
+	uint64_t entry = 0;
 	struct elf_plan plan = { 0 };
 	GElf_Ehdr eh;
 	Elf *elf;
@@ -202,12 +213,12 @@ int elf_load(struct guest_mem *mem, const void *image, size_t size, const char *
 	}
 	ret = elf_check_header(&eh, gelf_getclass(elf), size, name);
 	if (!ret)
-		ret = elf_plan_segments(elf, &eh, size, mem, name, &plan);
+		ret = elf_plan_segments(elf, &eh, size, mem, placement, name, &plan);
 	if (!ret)
-		ret = elf_check_entry(&plan, eh.e_entry, name);
+		ret = elf_check_entry(&plan, eh.e_entry, name, &entry);
 	if (!ret) {
 		elf_copy_segments(mem, image, &plan, info);
-		info->entry = eh.e_entry;
+		info->entry = entry;
 		info->elf_class = gelf_getclass(elf) == ELFCLASS64 ? 64 : 32;
 	}
 out:
@@ -215,6 +226,18 @@ out:
 		elf_end(elf);
 	free(copy);
 	return ret;
+}
+
+int elf_load(struct guest_mem *mem, const void *image, size_t size, const char *name,
+	     struct elf_image_info *info)
+{
+	return elf_load_placed(mem, image, size, name, ELF_IDENTITY, info);
+}
+
+int elf_load_physical(struct guest_mem *mem, const void *image, size_t size, const char *name,
+		      struct elf_image_info *info)
+{
+	return elf_load_placed(mem, image, size, name, ELF_PHYSICAL, info);
 }
 
 int elf_load_file(struct guest_mem *mem, const char *path, struct elf_image_info *info)

@@ -24,6 +24,12 @@ struct elf_image_info {
  */
 int elf_load(struct guest_mem *mem, const void *image, size_t size, const char *name,
 	     struct elf_image_info *info) __must_check;
+/*
+ * The same for a multiboot loader: segments go to their p_paddr whatever their p_vaddr (a
+ * higher-half kernel), and the entry point is translated to where its segment was loaded.
+ */
+int elf_load_physical(struct guest_mem *mem, const void *image, size_t size, const char *name,
+		      struct elf_image_info *info) __must_check;
 int elf_load_file(struct guest_mem *mem, const char *path, struct elf_image_info *info)
 	__must_check;
 

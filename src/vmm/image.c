@@ -38,7 +38,7 @@ int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char
 			       "(flag 16), so there is no way to load it", name);
 			return -ENOEXEC;
 		}
-		return elf_load(mem, bytes, size, name, &image->info);
+		return elf_load_physical(mem, bytes, size, name, &image->info);
 	}
 	image->kind = IMAGE_NATIVE;
 	if (image_is_elf(bytes, size) && ((const uint8_t *)bytes)[EI_CLASS] == ELFCLASS32) {
