@@ -133,9 +133,10 @@ static int bench_smp_warp(const char *dir)
 	snprintf(reads, sizeof(reads), "%d", SMP_WARP_READS);
 	if (time_process(argv, 1, t1))
 		return -1;
-	printf("multiboot, 2 vCPUs (pvclock-vmm run --vcpus 2 mb_kvmclock.elf): start to debug-exit "
-	       "%.2f ms median with no reads, %.2f ms with %d reads per vCPU: %.0f ns per locked "
-	       "read\n", t0[PROCESS_RUNS / 2] * 1e3, t1[PROCESS_RUNS / 2] * 1e3, SMP_WARP_READS,
+	printf("multiboot, 2 vCPUs (pvclock-vmm run --vcpus 2 mb_kvmclock.elf): start to "
+	       "debug-exit %.2f ms median with no reads, %.2f ms with %d reads per vCPU: "
+	       "%.0f ns per locked read\n", t0[PROCESS_RUNS / 2] * 1e3, t1[PROCESS_RUNS / 2] * 1e3,
+	       SMP_WARP_READS,
 	       (t1[PROCESS_RUNS / 2] - t0[PROCESS_RUNS / 2]) * 1e9 / (2.0 * SMP_WARP_READS));
 	return 0;
 }

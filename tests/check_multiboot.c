@@ -129,7 +129,8 @@ START_TEST(test_unsupported_requirements_rejected)
 	put_header(0x10, MULTIBOOT_VIDEO_MODE, LOAD_AT, 0, 0, LOAD_AT);
 	expect_reject(FILE_SIZE, "header at 0x10 requires a video mode (flag 2)");
 	put_header(0x10, 0x8 | MULTIBOOT_PAGE_ALIGN, LOAD_AT, 0, 0, LOAD_AT);
-	expect_reject(FILE_SIZE, "header at 0x10 requires flags 0x8 that pvclock-vmm does not know");
+	expect_reject(FILE_SIZE,
+		      "header at 0x10 requires flags 0x8 that pvclock-vmm does not know");
 	put_header(0x10, MULTIBOOT_MEMORY_INFO, LOAD_AT, 0, 0, LOAD_AT);
 	expect_reject(FILE_SIZE, "not ELF and its header has no address fields (flag 16)");
 }
@@ -294,7 +295,8 @@ START_TEST(test_info_memory_cmdline_modules)
 	ck_assert_uint_eq(map[3].addr + map[3].len, MEM_SIZE);
 	ck_assert_uint_eq(map[3].type, MULTIBOOT_MEMORY_AVAILABLE);
 	/* Everything lies inside the boot-information area. */
-	ck_assert_uint_lt(mbi->mmap_addr + mbi->mmap_length, MEMMAP_BOOT_INFO + MEMMAP_BOOT_INFO_SIZE);
+	ck_assert_uint_lt(mbi->mmap_addr + mbi->mmap_length,
+			  MEMMAP_BOOT_INFO + MEMMAP_BOOT_INFO_SIZE);
 }
 END_TEST
 

@@ -55,11 +55,13 @@ int fw_cfg_io(void *opaque, struct io_access *a)
 	struct fw_cfg *f = opaque;
 	uint16_t key;
 
+	bool data_port = a->addr == PORT_FW_CFG_DATA;
+
 	pthread_mutex_lock(&f->lock);
-	if (a->write && a->offset == 0 && a->size == 2) {
+	if (a->write && !data_port && a->size == 2) {
 		memcpy(&key, a->data, sizeof(key));
 		fw_cfg_select(f, key);
-	} else if (!a->write && a->offset == PORT_FW_CFG_DATA - PORT_FW_CFG_SELECTOR && a->size == 1) {
+	} else if (!a->write && data_port && a->size == 1) {
 		if (f->current && f->offset < f->current->len)
 			a->data[0] = f->current->data[f->offset];
 		if (f->offset < UINT32_MAX)

@@ -65,8 +65,8 @@ int multiboot_load_aout(struct guest_mem *mem, const void *image, size_t size, c
 	uint8_t *dst;
 
 	if (h->load_addr > h->header_addr || h->header_addr - h->load_addr > offset)
-		return mb_reject(name, "load_addr 0x%x does not fit header_addr 0x%x at file offset "
-				 "0x%zx", h->load_addr, h->header_addr, offset);
+		return mb_reject(name, "load_addr 0x%x does not fit header_addr 0x%x at file "
+				 "offset 0x%zx", h->load_addr, h->header_addr, offset);
 	file_start = offset - (h->header_addr - h->load_addr);
 	load_end = h->load_end_addr ? h->load_end_addr : h->load_addr + (size - file_start);
 	if (load_end <= h->load_addr || load_end - h->load_addr > size - file_start)

@@ -8,7 +8,6 @@
 #include "io_bus.h"
 #include "ports.h"
 
-
 /* Register state a guest may read back; transmitted bytes go to the console (line-buffered). */
 struct uart {
 	struct console *console;

@@ -33,7 +33,6 @@ struct vmm {
 	bool console_ready, report_ready, fw_cfg_ready;
 };
 
-
 static int null_io(void *opaque, struct io_access *access)
 {
 	return VM_RUNNING;
@@ -63,8 +62,8 @@ static int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus)
 		ret = io_bus_register(&v->vm->pio, PORT_UART_COM1, PORT_UART_LEN, "uart-16550",
 				      uart_io, &v->uart);
 	if (!ret)
-		ret = io_bus_register(&v->vm->pio, PORT_DEBUG_EXIT, PORT_DEBUG_EXIT_LEN, "isa-debug-exit",
-				      debug_exit_io, &v->debug_exit);
+		ret = io_bus_register(&v->vm->pio, PORT_DEBUG_EXIT, PORT_DEBUG_EXIT_LEN,
+				      "isa-debug-exit", debug_exit_io, &v->debug_exit);
 	if (!ret)
 		ret = io_bus_register(&v->vm->pio, PORT_IO_DELAY, 1, "io-delay", null_io, NULL);
 	if (!ret)
@@ -151,9 +150,11 @@ static int vmm_create_vcpus(struct vmm *v, const struct vmm_config *cfg, unsigne
 	if (v->image.kind == IMAGE_MULTIBOOT)
 		ret = vm_create_irqchip(v->vm);
 	for (unsigned int i = 0; !ret && i < nr_vcpus; i++) {
-		ret = vcpu_create(v->vm, i, &v->image, &v->vm->vcpus[i]);
+		struct vcpu **vcpu = &v->vm->vcpus[i];
+
+		ret = vcpu_create(v->vm, i, &v->image, vcpu);
 		if (!ret) {
-			v->vm->vcpus[i]->exit_ctx.ignore_unclaimed_ports = cfg->ignore_unclaimed_ports;
+			(*vcpu)->exit_ctx.ignore_unclaimed_ports = cfg->ignore_unclaimed_ports;
 			v->vm->nr_vcpus++;
 		}
 	}
