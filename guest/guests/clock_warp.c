@@ -9,6 +9,7 @@
 static uint8_t page[4096] __attribute__((aligned(4096)));
 static struct kvmclock_warp warp;
 static unsigned long per_vcpu = 2000;
+static bool ready;	/* set once main has parsed per_vcpu: the APs start with vCPU 0 */
 
 static void worker(unsigned int id)
 {
@@ -22,6 +23,8 @@ static void worker(unsigned int id)
 
 void guest_ap_main(unsigned int id)
 {
+	while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
+		cpu_relax();
 	worker(id);
 	for (;;)
 		cpu_relax();
@@ -36,6 +39,7 @@ int main(int argc, char **argv)
 		for (const char *s = argv[1]; *s >= '0' && *s <= '9'; s++)
 			per_vcpu = per_vcpu * 10 + (unsigned long)(*s - '0');
 	}
+	__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
 	worker(0);
 	while (__atomic_load_n(&warp.finished, __ATOMIC_ACQUIRE) < n)
 		cpu_relax();
