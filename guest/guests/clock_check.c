@@ -22,15 +22,6 @@ static void exit_once(void)
 	outb(PORT_NULL, 0);
 }
 
-static unsigned long parse_count(const char *s)
-{
-	unsigned long n = 0;
-
-	for (; *s >= '0' && *s <= '9'; s++)
-		n = n * 10 + (unsigned long)(*s - '0');
-	return n;
-}
-
 /* (a), (b), (c): readings per run bracketed by the host, never backwards, versions sane. */
 static void check_reads(volatile struct pvclock_vcpu_time_info *ti, unsigned long runs)
 {
@@ -147,7 +138,7 @@ int main(int argc, char **argv)
 {
 	volatile struct pvclock_vcpu_time_info *a = at(0, 0x0c);	/* 4-byte aligned, as Linux */
 	bool legacy = argc > 1 && !strcmp(argv[1], "legacy");
-	unsigned long runs = argc > 2 ? parse_count(argv[2]) : 10000;
+	unsigned long runs = guest_arg_ulong(argc, argv, 2, 10000);
 	uint32_t features = 0;
 
 	msr_time = legacy ? MSR_KVM_SYSTEM_TIME : MSR_KVM_SYSTEM_TIME_NEW;

@@ -11,17 +11,6 @@
 
 static struct pvclock_vcpu_time_info ti __attribute__((aligned(64)));
 
-static unsigned long parse_count(const char *s, unsigned long dflt)
-{
-	unsigned long n = 0;
-
-	if (!s || *s < '0' || *s > '9')
-		return dflt;
-	for (; *s >= '0' && *s <= '9'; s++)
-		n = n * 10 + (unsigned long)(*s - '0');
-	return n;
-}
-
 static void wait_published(void)
 {
 	outb(PORT_NULL, 0);	/* an exit: policies that publish on entry do it now */
@@ -91,9 +80,9 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "ring0"))
 		guest_enter_user_mode();
 	if (check)
-		return check_reads(parse_count(argc > 2 ? argv[2] : NULL, 100000));
-	measure_read_cost(parse_count(argc > 4 ? argv[4] : NULL, 10000));
-	sample_loop(parse_count(argc > 1 ? argv[1] : NULL, 2000) * 1000000ull,
-		    parse_count(argc > 2 ? argv[2] : NULL, 1000) * 1000ull);
+		return check_reads(guest_arg_ulong(argc, argv, 2, 100000));
+	measure_read_cost(guest_arg_ulong(argc, argv, 4, 10000));
+	sample_loop(guest_arg_ulong(argc, argv, 1, 2000) * 1000000ull,
+		    guest_arg_ulong(argc, argv, 2, 1000) * 1000ull);
 	return 0;
 }

@@ -34,11 +34,7 @@ int main(int argc, char **argv)
 {
 	unsigned int n = guest_boot_info()->nr_vcpus;
 
-	if (argc > 1) {
-		per_vcpu = 0;
-		for (const char *s = argv[1]; *s >= '0' && *s <= '9'; s++)
-			per_vcpu = per_vcpu * 10 + (unsigned long)(*s - '0');
-	}
+	per_vcpu = guest_arg_ulong(argc, argv, 1, per_vcpu);
 	__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
 	worker(0);
 	while (__atomic_load_n(&warp.finished, __ATOMIC_ACQUIRE) < n)

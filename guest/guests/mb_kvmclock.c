@@ -43,15 +43,6 @@ void guest_ap_main(unsigned int apic_id)
 		__asm__ volatile("cli; hlt");
 }
 
-static unsigned long parse_ulong(const char *s)
-{
-	unsigned long v = 0;
-
-	for (; *s >= '0' && *s <= '9'; s++)
-		v = v * 10 + (unsigned long)(*s - '0');
-	return v;
-}
-
 /* "SECONDS[.FRACTION]" to ns. */
 static int64_t parse_time_ns(const char *s)
 {
@@ -89,8 +80,7 @@ int main(int argc, char **argv)
 	uint32_t features;
 	uint64_t t0, t1;
 
-	if (argc > 1)
-		per_cpu = parse_ulong(argv[1]);
+	per_cpu = guest_arg_ulong(argc, argv, 1, per_cpu);
 	GUEST_PRINT("mb_kvmclock: %u CPUs (fw_cfg %s), %lu reads each\n", n,
 		    pc_fw_cfg_present() ? "present" : "absent", per_cpu);
 	started = pc_start_aps(n);	/* they wait for 'ready' */

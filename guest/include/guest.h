@@ -79,6 +79,9 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 
+/* argv[@i] as a decimal count; @dflt if there is no argv[@i] or it does not start with a digit. */
+unsigned long guest_arg_ulong(int argc, char **argv, int i, unsigned long dflt);
+
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -45,3 +45,15 @@ int strcmp(const char *a, const char *b)
 		a++, b++;
 	return (unsigned char)*a - (unsigned char)*b;
 }
+
+unsigned long guest_arg_ulong(int argc, char **argv, int i, unsigned long dflt)
+{
+	const char *s = i < argc ? argv[i] : NULL;
+	unsigned long n = 0;
+
+	if (!s || *s < '0' || *s > '9')
+		return dflt;
+	for (; *s >= '0' && *s <= '9'; s++)
+		n = n * 10 + (unsigned long)(*s - '0');
+	return n;
+}
