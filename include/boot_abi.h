@@ -9,20 +9,26 @@
 
 /*
  * A 64-bit ELF guest starts at its ELF entry point with:
- *   - long mode, paging on, CR3 = MEMMAP_PML4; 0..4 GiB identity-mapped with 2 MiB pages,
- *     present, writable and user-accessible (so a guest may drop to ring 3);
+ *   - long mode, paging on, CR3 = MEMMAP_PML4; 0..4 GiB identity-mapped (2 MiB pages, 4 KiB
+ *     in the first 2 MiB), present, writable and user-accessible (so a guest may drop to
+ *     ring 3), except the guard page below each stack (memmap.h), which is not present;
  *   - CS = BOOT_SEL_KERNEL_CS (64-bit, DPL 0), DS/ES/SS/FS/GS = BOOT_SEL_KERNEL_DS; the GDT also
- *     holds ring-3 selectors BOOT_SEL_USER_DS and BOOT_SEL_USER_CS and a 64-bit TSS;
+ *     holds ring-3 selectors BOOT_SEL_USER_DS and BOOT_SEL_USER_CS;
+ *   - TR = BOOT_SEL_TSS(index): this vCPU's own 64-bit TSS, with RSP0 = the top of its ring-0
+ *     stack (an interrupt or exception from ring 3 lands there) and IST1 = the top of its IST
+ *     stack (for gates whose IST field is 1: #DF, NMI, #MC); no I/O permission bitmap, so port
+ *     I/O from ring 3 needs IOPL 3, which some KVM hosts never give (use the doorbell);
  *   - no IDT (limit 0): an exception before the guest installs one is a triple fault;
- *   - RFLAGS = 0x2 (interrupts off), RSP = top of this vCPU's stack in MEMMAP_STACKS,
+ *   - RFLAGS = 0x2 (interrupts off), RSP = MEMMAP_VCPU_STACKS(index) + MEMMAP_BOOT_STACK_TOP,
  *     RDI = MEMMAP_BOOT_INFO (struct boot_info), RSI = the vCPU index, all else zero.
  */
 #define BOOT_SEL_KERNEL_CS	0x10
 #define BOOT_SEL_KERNEL_DS	0x18
 #define BOOT_SEL_USER_DS	0x2b	/* index 5, RPL 3 */
 #define BOOT_SEL_USER_CS	0x33	/* index 6, RPL 3 */
-#define BOOT_SEL_TSS		0x40	/* index 8, 16-byte system descriptor */
-#define BOOT_GDT_ENTRIES	10
+#define BOOT_SEL_TSS(index)	(0x40 + 16 * (index))	/* 16-byte system descriptors */
+#define BOOT_GDT_ENTRIES	(8 + 2 * MEMMAP_MAX_VCPUS)
+#define BOOT_TSS_IST_DF		1	/* the IST slot of #DF, NMI and #MC */
 
 #ifndef __ASSEMBLER__
 #define BOOT_INFO_MAGIC		0x544f4f42u	/* "BOOT" */

@@ -14,25 +14,43 @@
  * first KVM_RUN, and refuses to load an image or to publish a clock into them.
  *
  *   0x00000000 - 0x00000fff  unused (left zero; a NULL dereference reads zeros)
- *   0x00001000 - 0x00001fff  GDT and 64-bit TSS                (MEMMAP_GDT, MEMMAP_TSS)
+ *   0x00001000 - 0x00001fff  GDT: flat segments and one 64-bit TSS descriptor per vCPU
  *   0x00002000 - 0x00003fff  boot information + argument strings (MEMMAP_BOOT_INFO)
- *   0x00010000 - 0x00015fff  identity page tables: PML4, PDPT, 4 page directories
- *   0x00080000 - 0x0009ffff  per-vCPU boot stacks, MEMMAP_STACK_SIZE each, growing down
+ *   0x00004000 - 0x00005fff  one 64-bit TSS per vCPU, MEMMAP_TSS_STRIDE apart (MEMMAP_TSS)
+ *   0x00010000 - 0x00016fff  page tables: PML4, PDPT, 4 page directories (2 MiB pages), and
+ *                            the 4 KiB page table of the first 2 MiB (for the guard pages)
+ *   0x00040000 - 0x0009ffff  per-vCPU stacks, MEMMAP_VCPU_STACKS_SIZE each (see below)
  *   0x00100000 - mem end     guest image (ELF PT_LOAD segments) and free RAM
  *   0xc0000000 - 0xffffffff  never RAM: reserved for MMIO (APIC, IOAPIC, devices)
+ *   0xfe000000 - 0xfe000fff  the doorbell page (doorbell_abi.h)
+ *
+ * Each vCPU's stacks, from MEMMAP_VCPU_STACKS(id). Every stack sits above an unmapped guard
+ * page (at offset 0 and at each stack top but the last), so overflowing one faults instead of
+ * writing into the next:
+ *   +0x0000 guard | +0x1000 - 0x4fff boot stack: RSP at entry, then the guest's (16 KiB)
+ *   +0x5000 guard | +0x6000 - 0x7fff ring-0 stack for interrupts from ring 3: TSS.RSP0
+ *   +0x8000 guard | +0x9000 - 0xbfff IST stack for #DF, NMI and #MC: TSS.IST1
  */
 #define MEMMAP_GDT		MEMMAP_C(0x1000, u)
-#define MEMMAP_TSS		MEMMAP_C(0x1800, u)
 #define MEMMAP_BOOT_INFO	MEMMAP_C(0x2000, u)
 #define MEMMAP_BOOT_INFO_SIZE	MEMMAP_C(0x2000, u)
+#define MEMMAP_TSS		MEMMAP_C(0x4000, u)
+#define MEMMAP_TSS_STRIDE	MEMMAP_C(0x80, u)
+#define MEMMAP_TSS_END		MEMMAP_C(0x6000, u)
 #define MEMMAP_PML4		MEMMAP_C(0x10000, u)
 #define MEMMAP_PDPT		MEMMAP_C(0x11000, u)
 #define MEMMAP_PD		MEMMAP_C(0x12000, u)	/* 4 consecutive pages, one per GiB */
-#define MEMMAP_PAGE_TABLES_END	MEMMAP_C(0x16000, u)
-#define MEMMAP_STACKS		MEMMAP_C(0x80000, u)
-#define MEMMAP_STACK_SIZE	MEMMAP_C(0x4000, u)
+#define MEMMAP_PT0		MEMMAP_C(0x16000, u)	/* 4 KiB pages of GPA 0 - 2 MiB */
+#define MEMMAP_PAGE_TABLES_END	MEMMAP_C(0x17000, u)
+#define MEMMAP_STACKS		MEMMAP_C(0x40000, u)
 #define MEMMAP_STACKS_END	MEMMAP_C(0xa0000, u)
-#define MEMMAP_MAX_VCPUS	((MEMMAP_STACKS_END - MEMMAP_STACKS) / MEMMAP_STACK_SIZE)
+#define MEMMAP_VCPU_STACKS_SIZE	MEMMAP_C(0xc000, u)
+#define MEMMAP_VCPU_STACKS(id)	(MEMMAP_STACKS + (id) * MEMMAP_VCPU_STACKS_SIZE)
+#define MEMMAP_BOOT_STACK_TOP	MEMMAP_C(0x5000, u)	/* offsets in a vCPU's stacks */
+#define MEMMAP_RING0_STACK_TOP	MEMMAP_C(0x8000, u)
+#define MEMMAP_IST_STACK_TOP	MEMMAP_C(0xc000, u)
+#define MEMMAP_MAX_VCPUS	((MEMMAP_STACKS_END - MEMMAP_STACKS) / MEMMAP_VCPU_STACKS_SIZE)
+#define MEMMAP_DOORBELL		MEMMAP_C(0xfe000000, ull)
 
 #define GUEST_IMAGE_MIN		MEMMAP_C(0x100000, u)	/* lowest address an image may load at */
 #define GUEST_MEM_MIN		MEMMAP_C(0x200000, u)	/* smallest RAM size accepted (2 MiB) */

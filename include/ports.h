@@ -1,14 +1,9 @@
-/* I/O ports of the machine: the VMM's own channels and the PC devices standard guests use. */
+/* I/O ports of the machine: the PC devices standard guests use, and QEMU's debug console. */
 #ifndef PVCLOCK_VMM_PORTS_H
 #define PVCLOCK_VMM_PORTS_H
 
 /* Debug console: every byte written (OUT, byte size, also REP OUTSB) is guest text output. */
 #define PORT_DEBUG_CONSOLE	0x00e9
-/* Report channel: a 32-bit OUT carries the GPA of a struct guest_report (report_abi.h);
- * the port claims 4 addresses, as a 32-bit access spans them. */
-#define PORT_REPORT		0x0700
-/* Null port: any access is accepted and ignored (reads give 0): the cheapest possible exit. */
-#define PORT_NULL		0x0704
 
 /* PC devices, as under QEMU (the multiboot test guests rely on them). */
 #define PORT_IO_DELAY		0x0080	/* POST codes / I/O delay: accepted, ignored */

@@ -4,9 +4,7 @@
 
 #include <stdint.h>
 
-/* A 32-bit OUT to PORT_CLOCK_PROBE carries the GPA of a struct clock_probe. */
-#define PORT_CLOCK_PROBE	0x0708
-
+/* A guest rings DOORBELL_PROBE (doorbell_abi.h) with the GPA of a struct clock_probe. */
 enum clock_probe_kind {
 	/* first, last: the run's first and last kvmclock readings; the host checks
 	 * MONOTONIC(entry) <= first <= last <= MONOTONIC(exit). */

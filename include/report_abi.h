@@ -1,4 +1,4 @@
-/* Report channel layout: the struct a guest fills before signalling PORT_REPORT. */
+/* Report channel layout: the struct a guest fills before ringing DOORBELL_REPORT. */
 #ifndef PVCLOCK_VMM_REPORT_ABI_H
 #define PVCLOCK_VMM_REPORT_ABI_H
 

@@ -131,8 +131,57 @@ START_TEST(test_identity_page_tables)
 		ck_assert_uint_eq(pdpt[g], (MEMMAP_PD + g * 4096) | 7);
 	ck_assert_uint_eq(pdpt[4], 0);
 	/* Entry i maps 2 MiB page i onto itself: 0x87 = present, writable, user, 2 MiB. */
-	for (uint64_t i = 0; i < 2048; i++)
+	ck_assert_uint_eq(pd[0], MEMMAP_PT0 | 7);	/* the first 2 MiB: 4 KiB pages */
+	for (uint64_t i = 1; i < 2048; i++)
 		ck_assert_uint_eq(pd[i], (i << 21) | 0x87);
+}
+END_TEST
+
+START_TEST(test_stack_guard_pages)
+{
+	const uint64_t *pt;
+	unsigned int guards = 0;
+
+	ck_assert_int_eq(boot_write_tables(&mem, 1, 0, NULL), 0);
+	pt = guest_mem_ptr(&mem, MEMMAP_PT0, 4096);
+	for (uint64_t i = 0; i < 512; i++) {
+		uint64_t gpa = i << 12, off = (gpa - MEMMAP_STACKS) % MEMMAP_VCPU_STACKS_SIZE;
+		bool guard = gpa >= MEMMAP_STACKS && gpa < MEMMAP_STACKS_END &&
+			     (off == 0 || off == 0x5000 || off == 0x8000);
+
+		ck_assert_uint_eq(pt[i], guard ? 0 : gpa | 7);
+		guards += guard;
+	}
+	ck_assert_uint_eq(guards, 3 * MEMMAP_MAX_VCPUS);
+	/* Every stack top is mapped, and the page below each stack's bottom is the guard. */
+	for (unsigned int v = 0; v < MEMMAP_MAX_VCPUS; v++) {
+		uint64_t base = MEMMAP_VCPU_STACKS(v);
+
+		ck_assert_uint_ne(pt[(base + MEMMAP_BOOT_STACK_TOP - 8) >> 12], 0);
+		ck_assert_uint_ne(pt[(base + MEMMAP_RING0_STACK_TOP - 8) >> 12], 0);
+		ck_assert_uint_ne(pt[(base + MEMMAP_IST_STACK_TOP - 8) >> 12], 0);
+		ck_assert_uint_eq(pt[(base + 0x1000 - 8) >> 12], 0);
+	}
+}
+END_TEST
+
+START_TEST(test_tss_per_vcpu)
+{
+	ck_assert_int_eq(boot_write_tables(&mem, 3, 0, NULL), 0);
+	for (unsigned int v = 0; v < 3; v++) {
+		const uint8_t *tss = guest_mem_ptr(&mem, MEMMAP_TSS + v * MEMMAP_TSS_STRIDE, 104);
+		uint64_t rsp0, ist1, ist2;
+		uint16_t iomap;
+
+		memcpy(&rsp0, tss + 4, 8);
+		memcpy(&ist1, tss + 0x24, 8);
+		memcpy(&ist2, tss + 0x2c, 8);
+		memcpy(&iomap, tss + 0x66, 2);
+		ck_assert_uint_eq(rsp0, MEMMAP_VCPU_STACKS(v) + 0x8000);
+		ck_assert_uint_eq(ist1, MEMMAP_VCPU_STACKS(v) + 0xc000);
+		ck_assert_uint_eq(ist2, 0);
+		ck_assert_uint_eq(iomap, 104);	/* no I/O bitmap: ring 3 has no port access */
+	}
 }
 END_TEST
 
@@ -147,9 +196,13 @@ START_TEST(test_gdt_descriptors)
 	ck_assert_uint_eq(gdt[BOOT_SEL_KERNEL_DS >> 3], 0x00cf92000000ffffull);
 	ck_assert_uint_eq(gdt[BOOT_SEL_USER_CS >> 3], 0x00affa000000ffffull);
 	ck_assert_uint_eq(gdt[BOOT_SEL_USER_DS >> 3], 0x00cff2000000ffffull);
-	/* TSS: base MEMMAP_TSS (0x1800), limit 103, type 9 (available 64-bit TSS), present. */
-	ck_assert_uint_eq(gdt[BOOT_SEL_TSS >> 3], 0x0000890018000067ull);
-	ck_assert_uint_eq(gdt[(BOOT_SEL_TSS >> 3) + 1], 0);
+	/* TSS: base MEMMAP_TSS (0x4000), limit 103, type 9 (available 64-bit TSS), present;
+	 * vCPU 1's 0x80 bytes above it; no descriptor for vCPUs that do not exist. */
+	ck_assert_uint_eq(gdt[BOOT_SEL_TSS(0) >> 3], 0x0000890040000067ull);
+	ck_assert_uint_eq(gdt[(BOOT_SEL_TSS(0) >> 3) + 1], 0);
+	ck_assert_uint_eq(gdt[BOOT_SEL_TSS(1) >> 3], 0);
+	ck_assert_int_eq(boot_write_tables(&mem, 2, 0, NULL), 0);
+	ck_assert_uint_eq(gdt[BOOT_SEL_TSS(1) >> 3], 0x0000890040800067ull);
 }
 END_TEST
 
@@ -163,14 +216,15 @@ START_TEST(test_vcpu_registers)
 	ck_assert_uint_eq(regs.rip, 0x100040);
 	ck_assert_uint_eq(regs.rdi, MEMMAP_BOOT_INFO);
 	ck_assert_uint_eq(regs.rsi, 2);
-	ck_assert_uint_eq(regs.rsp, MEMMAP_STACKS + 3 * MEMMAP_STACK_SIZE);
+	ck_assert_uint_eq(regs.rsp, MEMMAP_STACKS + 2 * 0xc000 + 0x5000);
 	ck_assert_uint_eq(regs.rflags, 2);
 	ck_assert_uint_eq(regs.rax, 0);
 	ck_assert_uint_eq(sregs.cs.selector, BOOT_SEL_KERNEL_CS);
 	ck_assert_uint_eq(sregs.cs.l, 1);
 	ck_assert_uint_eq(sregs.cs.db, 0);
 	ck_assert_uint_eq(sregs.ss.selector, BOOT_SEL_KERNEL_DS);
-	ck_assert_uint_eq(sregs.tr.selector, BOOT_SEL_TSS);
+	ck_assert_uint_eq(sregs.tr.selector, 0x60);	/* vCPU 2's descriptor */
+	ck_assert_uint_eq(sregs.tr.base, MEMMAP_TSS + 2 * 0x80);
 	ck_assert_uint_eq(sregs.tr.type, 0xb);
 	ck_assert_uint_eq(sregs.cr3, MEMMAP_PML4);
 	ck_assert_uint_eq(sregs.efer & 0x500, 0x500);	/* LME and LMA */
@@ -194,6 +248,8 @@ static Suite *boot_suite(void)
 	tcase_add_test(tc, test_arguments_too_long);
 	tcase_add_test(tc, test_vcpu_count_checked);
 	tcase_add_test(tc, test_identity_page_tables);
+	tcase_add_test(tc, test_stack_guard_pages);
+	tcase_add_test(tc, test_tss_per_vcpu);
 	tcase_add_test(tc, test_gdt_descriptors);
 	tcase_add_test(tc, test_vcpu_registers);
 	suite_add_tcase(s, tc);

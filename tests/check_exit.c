@@ -249,11 +249,10 @@ START_TEST(test_unknown_msr_injects_gp)
 }
 END_TEST
 
-START_TEST(test_hlt_is_guest_error)
+START_TEST(test_hlt_parks_the_vcpu)
 {
 	run->exit_reason = KVM_EXIT_HLT;
-	ck_assert_int_eq(exit_dispatch(&ctx, run), VM_STOP_GUEST_ERROR);
-	ck_assert_logged("HLT");
+	ck_assert_int_eq(exit_dispatch(&ctx, run), VCPU_HALTED);
 }
 END_TEST
 
@@ -324,7 +323,7 @@ static Suite *exit_suite(void)
 	tcase_add_test(tc, test_rdmsr_handled);
 	tcase_add_test(tc, test_wrmsr_handled_and_gp);
 	tcase_add_test(tc, test_unknown_msr_injects_gp);
-	tcase_add_test(tc, test_hlt_is_guest_error);
+	tcase_add_test(tc, test_hlt_parks_the_vcpu);
 	tcase_add_test(tc, test_shutdown_is_crash);
 	tcase_add_test(tc, test_fail_entry_is_vmm_error);
 	tcase_add_test(tc, test_internal_error_is_crash);

@@ -38,7 +38,18 @@ static const struct hostile_case cases[] = {
 	{ "report-oversized", NULL, 1, 0, 66, "nr_values 99 exceeds the maximum of 4" },
 	{ "report-half-written", NULL, 1, 0, 66, "unknown command 0" },
 	{ "exit-code-range", NULL, 1, 0, 66, "guest DONE with exit code 99 outside 0..63" },
-	{ "exception", NULL, 1, 0, 65, "unexpected exception 6 at rip" },
+	{ "probe-outside-ram", NULL, 1, 0, 66, "clock probe at GPA 0x123456789000 lies outside "
+						"guest RAM" },
+	{ "doorbell-read", NULL, 1, 0, 66, "guest read (size 8) of the doorbell at 0xfe000000" },
+	{ "doorbell-size", NULL, 1, 0, 66, "guest store of 0x1234 (size 4) to doorbell register "
+					   "null: it takes 8-byte stores" },
+	{ "doorbell-offset", NULL, 1, 0, 66, "guest store of 0x42 (size 8) to the doorbell at "
+					     "0xfe000800: no register there" },
+	{ "exception", NULL, 1, 0, 65, "unexpected exception #UD (vector 6) in ring 0 at rip" },
+	{ "ring3-ud2", NULL, 1, 0, 65, "unexpected exception #UD (vector 6) in ring 3 at rip" },
+	{ "ring3-port", NULL, 1, 0, 65, "unexpected exception #GP (vector 13) in ring 3 at rip" },
+	{ "ring3-wrmsr", NULL, 1, 0, 65, "unexpected exception #GP (vector 13) in ring 3 at rip" },
+	{ "stack-overflow", NULL, 1, 0, 65, "unexpected exception #DF (vector 8) in ring 0 at rip" },
 	{ "infinite-loop", NULL, 1, 300, 68, "guest still running after the 0.300 s timeout" },
 	{ "hlt-cli", NULL, 1, 0, 66, "guest executed HLT with nothing to wake it" },
 	{ "never-enables", NULL, 1, 0, 0, "" },

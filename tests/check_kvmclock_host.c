@@ -45,7 +45,7 @@ static int fake_write_tsc(void *opaque, unsigned int vcpu, uint32_t msr, uint64_
 static struct guest_mem mem;
 static struct kvmclock kc;
 static struct msr_table msrs;
-static struct io_bus pio;
+static struct doorbell db;
 
 static void setup_n(unsigned int nr_vcpus)
 {
@@ -55,10 +55,10 @@ static void setup_n(unsigned int nr_vcpus)
 	test_log_capture();
 	ck_assert_int_eq(clock_policy_parse("every-entry", &policy), 0);
 	memset(&msrs, 0, sizeof(msrs));
-	io_bus_init(&pio, "port", 0x10000);
+	doorbell_init(&db);
 	ck_assert_int_eq(guest_mem_alloc(&mem, MEM_SIZE), 0);
 	ck_assert_int_eq(kvmclock_init(&kc, &mem, &fake, nr_vcpus, 1000000000, &ops, &policy), 0);
-	ck_assert_int_eq(kvmclock_register(&kc, &msrs, &pio), 0);
+	ck_assert_int_eq(kvmclock_register(&kc, &msrs, &db), 0);
 	next_offset = 0;
 	kicks = 0;
 }
@@ -257,13 +257,14 @@ END_TEST
 static int probe(uint64_t first, uint64_t last, uint32_t kind)
 {
 	struct clock_probe p = { .kind = kind, .first = first, .last = last };
-	uint32_t gpa = 0x300100;
-	struct io_access a = { .addr = PORT_CLOCK_PROBE, .size = 4, .write = true,
-			       .data = (uint8_t *)&gpa };
-	const struct io_range *dev = io_bus_find(&pio, PORT_CLOCK_PROBE, 4);
+	uint64_t gpa = 0x300100;
+	uint8_t data[8];
+	struct io_access a = { .addr = MEMMAP_DOORBELL + DOORBELL_PROBE, .offset = DOORBELL_PROBE,
+			       .size = 8, .write = true, .data = data };
 
+	memcpy(data, &gpa, sizeof(gpa));
 	memcpy(guest_mem_ptr(&mem, gpa, sizeof(p)), &p, sizeof(p));
-	return dev->handler(dev->opaque, &a);
+	return doorbell_io(&db, &a);
 }
 
 START_TEST(test_probe_window)
@@ -284,6 +285,7 @@ START_TEST(test_probe_window)
 	ck_assert_int_eq(probe(0, fake_real(NULL) + 2000, CLOCK_PROBE_WALL), VM_RUNNING);
 	ck_assert_uint_ge(kc.vcpu[0].stats.max_wall_error_ns, 1990);
 	ck_assert_int_eq(probe(0, 0, 99), VM_STOP_GUEST_ERROR);
+	ck_assert_logged("vCPU 0: clock probe of unknown kind 99");
 }
 END_TEST
 

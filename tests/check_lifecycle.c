@@ -1,12 +1,17 @@
 /*
- * Integration tests: resource hygiene. 1,000 VMs (vCPUs, RAM, kvmclock threads) built and torn
- * down in one process leave no fds and no memory behind; a failure injected at every checked
- * ioctl of the set-up unwinds cleanly (the sanitizer build checks for leaks).
+ * Integration tests: resource hygiene and the stop path. 1,000 VMs (vCPUs, RAM, kvmclock
+ * threads) built and torn down in one process leave no fds and no memory behind; the kick
+ * protocol survives delays injected at each of its steps; a vCPU that does not stop is named,
+ * and given up on after a bound; a failure injected at every checked ioctl of the set-up
+ * unwinds cleanly (the sanitizer build checks for leaks).
  */
 #include <dirent.h>
 
+#include <time.h>
+
 #include "guest_run.h"
 #include "kvm_util.h"
+#include "vcpu.h"
 
 #ifdef __SANITIZE_ADDRESS__
 /* ASan keeps freed memory in a 256 MB quarantine, which would read as growth here. */
@@ -41,20 +46,174 @@ static long resident_kib(void)
 	return rss * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-static struct vmm_config never_ending(char *path, char **argv)
+/* vCPU 0 reports DONE at once; vCPU 1 halts, or with @ap_spin never leaves the guest. */
+static struct vmm_config never_ending(char *path, char **argv, bool ap_spin)
 {
 	snprintf(path, 512, "%s/exit_loop.elf", GUEST_DIR);
 	argv[0] = path;
 	argv[1] = "0";
-	return (struct vmm_config){ .image_path = path, .argc = 2, .argv = argv, .console = out,
-				    .nr_vcpus = 2, .mem_size = 16ull << 20,
+	argv[2] = ap_spin ? "ap-spin" : NULL;
+	return (struct vmm_config){ .image_path = path, .argc = ap_spin ? 3 : 2, .argv = argv,
+				    .console = out, .nr_vcpus = 2, .mem_size = 16ull << 20,
 				    .timeout_ns = GUEST_RUN_TIMEOUT_NS };
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* xorshift per thread: which race points delay, and for how long (0-127 us). */
+static __thread uint64_t race_rng;
+static unsigned int race_mask;	/* the points that may delay, one bit each */
+
+static void random_delay_hook(enum vcpu_race_point point, unsigned int vcpu_id)
+{
+	uint64_t x = race_rng ? race_rng : (uint64_t)(uintptr_t)&race_rng ^ now_ns();
+
+	x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+	race_rng = x;
+	if ((race_mask >> point) & 1 && x & 1)
+		usleep((useconds_t)((x >> 8) & 127));
+}
+
+/*
+ * Every step of start, kick and stop delayed at random, one point at a time and all at once,
+ * with vCPU 1 spinning in the guest so that only a kick gets it out: every run must end by its
+ * first kicks (no re-kick needed), never by the stop path's safety net or not at all.
+ */
+START_TEST(test_kick_races)
+{
+	char path[512], *argv[4] = { 0 };
+	struct vmm_config cfg = never_ending(path, argv, true);
+	unsigned long runs = 0, rekicks = 0;
+	uint64_t worst = 0;
+
+	vcpu_race_hook = random_delay_hook;
+	for (unsigned int point = 0; point <= VCPU_RACE_NR_POINTS; point++) {
+		race_mask = point < VCPU_RACE_NR_POINTS ? 1u << point : ~0u;
+		for (int i = 0; i < 40; i++, runs++) {
+			uint64_t t0 = now_ns(), took;
+
+			ck_assert_int_eq(vmm_run(&cfg, &res), 0);
+			took = now_ns() - t0;
+			worst = took > worst ? took : worst;
+			ck_assert_int_eq(res.stop, VM_STOP_DONE);
+			rekicks += res.stop_rekicks;
+		}
+	}
+	vcpu_race_hook = NULL;
+	printf("kick races: %lu two-vCPU runs with delays at each race point, slowest %.1f ms, "
+	       "%lu re-kicks needed\n", runs, worst / 1e6, rekicks);
+	ck_assert_uint_eq(rekicks, 0);
+}
+END_TEST
+
+/*
+ * Forced interleavings: vCPU 1's thread (or, at VCPU_RACE_CREATED, the thread creating it) is
+ * held at @forced_point until the stop has been requested, and 2 ms more, so the stop's kick
+ * lands exactly in that window: before the thread is kickable, between its stop check and
+ * KVM_RUN, or before its creator has even returned from pthread_create.
+ */
+static enum vcpu_race_point forced_point;
+static int stop_requested, forced_armed;
+
+static void forced_hook(enum vcpu_race_point point, unsigned int vcpu_id)
+{
+	if (point == VCPU_RACE_STOP) {
+		__atomic_store_n(&stop_requested, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	if (point != forced_point || vcpu_id != 1 ||
+	    !__atomic_exchange_n(&forced_armed, 0, __ATOMIC_ACQ_REL))
+		return;
+	for (int i = 0; i < 10000 && !__atomic_load_n(&stop_requested, __ATOMIC_ACQUIRE); i++)
+		usleep(100);
+	usleep(2000);
+}
+
+START_TEST(test_kick_forced_interleavings)
+{
+	static const enum vcpu_race_point points[] = { VCPU_RACE_CREATED, VCPU_RACE_THREAD_START,
+						       VCPU_RACE_BEFORE_RUN };
+	char path[512], *argv[4] = { 0 };
+	struct vmm_config cfg = never_ending(path, argv, true);
+	unsigned long rekicks = 0, forced = 0;
+
+	argv[1] = "100";	/* vCPU 0 exits a little first, so vCPU 1 is in its loop */
+	vcpu_race_hook = forced_hook;
+	for (size_t p = 0; p < sizeof(points) / sizeof(points[0]); p++) {
+		for (int i = 0; i < 10; i++) {
+			forced_point = points[p];
+			stop_requested = 0;
+			forced_armed = 1;
+			ck_assert_int_eq(vmm_run(&cfg, &res), 0);
+			ck_assert_int_eq(res.stop, VM_STOP_DONE);
+			forced += !forced_armed;
+			rekicks += res.stop_rekicks;
+		}
+	}
+	vcpu_race_hook = NULL;
+	printf("kick forced interleavings: %lu of 30 runs held vCPU 1 in a window, %lu re-kicks "
+	       "needed\n", forced, rekicks);
+	ck_assert_uint_ge(forced, 20);
+	ck_assert_uint_eq(rekicks, 0);
+}
+END_TEST
+
+/* vCPU 1's thread held in the VMM as it starts, once, for @hold_us: a vCPU that does not stop. */
+static unsigned int hold_us;
+static int hold_armed;
+
+static void hold_vcpu1_hook(enum vcpu_race_point point, unsigned int vcpu_id)
+{
+	if (point == VCPU_RACE_THREAD_START && vcpu_id == 1 &&
+	    __atomic_exchange_n(&hold_armed, 0, __ATOMIC_ACQ_REL))
+		usleep(hold_us);
+}
+
+START_TEST(test_stuck_vcpu_is_named)
+{
+	char path[512], *argv[4] = { 0 };
+	struct vmm_config cfg = never_ending(path, argv, true);
+
+	hold_us = 1500000;
+	hold_armed = 1;
+	vcpu_race_hook = hold_vcpu1_hook;
+	ck_assert_int_eq(vmm_run(&cfg, &res), 0);
+	vcpu_race_hook = NULL;
+	ck_assert_int_eq(res.stop, VM_STOP_DONE);
+	ck_assert_logged("vCPU 1 (thread ");
+	ck_assert_logged("has not stopped 1.0 s after the run ended: in the VMM between KVM_RUNs");
+	ck_assert_uint_ge(res.stop_rekicks, 10);
+}
+END_TEST
+
+START_TEST(test_stop_gives_up_on_a_stuck_vcpu)
+{
+	char path[512], *argv[4] = { 0 };
+	struct vmm_config cfg = never_ending(path, argv, true);
+	uint64_t t0 = now_ns();
+
+	hold_us = 6000000;
+	hold_armed = 1;
+	vcpu_race_hook = hold_vcpu1_hook;
+	ck_assert_int_eq(vmm_run(&cfg, &res), -ETIMEDOUT);
+	ck_assert_uint_lt(now_ns() - t0, 5800000000ull);
+	ck_assert_logged("giving up on the vCPUs above after 5.");
+	usleep(1500000);	/* let the held thread finish with the VM it was left */
+	vcpu_race_hook = NULL;
+}
+END_TEST
+
 START_TEST(test_thousand_vms)
 {
-	char path[512], *argv[3] = { 0 };
-	struct vmm_config cfg = never_ending(path, argv);
+	char path[512], *spin_argv[4] = { 0 }, *halt_argv[4] = { 0 };
+	struct vmm_config spin = never_ending(path, spin_argv, true);
+	struct vmm_config halt = never_ending(path, halt_argv, false);
 	int fds_before = 0;
 	long rss_before = 0;
 
@@ -63,8 +222,10 @@ START_TEST(test_thousand_vms)
 			fds_before = count_fds();
 			rss_before = resident_kib();
 		}
-		ck_assert_int_eq(vmm_run(&cfg, &res), 0);
+		/* vCPU 1 spins in the guest (must be kicked) or halts (parked) in turn. */
+		ck_assert_int_eq(vmm_run(i & 1 ? &spin : &halt, &res), 0);
 		ck_assert_int_eq(res.stop, VM_STOP_DONE);
+		ck_assert_uint_eq(res.stop_rekicks, 0);
 	}
 	printf("1000 VMs with 2 vCPUs and 16 MiB each: fds %d -> %d, resident %ld -> %ld KiB\n",
 	       fds_before, count_fds(), rss_before, resident_kib());
@@ -96,8 +257,8 @@ static int inject_every_setup_failure(const struct vmm_config *cfg)
 
 START_TEST(test_every_setup_ioctl_failure_unwinds)
 {
-	char path[512], *argv[3] = { 0 };
-	struct vmm_config cfg = never_ending(path, argv);
+	char path[512], *argv[4] = { 0 };
+	struct vmm_config cfg = never_ending(path, argv, false);
 	int failures = inject_every_setup_failure(&cfg);
 
 	printf("set-up failure injected at each of %d checked ioctls: all unwound\n", failures);
@@ -131,6 +292,10 @@ static Suite *lifecycle_suite(void)
 	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_thousand_vms);
+	tcase_add_test(tc, test_kick_races);
+	tcase_add_test(tc, test_kick_forced_interleavings);
+	tcase_add_test(tc, test_stuck_vcpu_is_named);
+	tcase_add_test(tc, test_stop_gives_up_on_a_stuck_vcpu);
 	tcase_add_test(tc, test_every_setup_ioctl_failure_unwinds);
 	tcase_add_test(tc, test_every_multiboot_setup_ioctl_failure_unwinds);
 	suite_add_tcase(s, tc);

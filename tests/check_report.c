@@ -1,4 +1,4 @@
-/* Unit tests for the report channel: decoding and the PORT_REPORT device on fake guest RAM. */
+/* Unit tests for the report channel: decoding and the DOORBELL_REPORT service on fake RAM. */
 #include "exit.h"
 #include "report.h"
 #include "test_util.h"
@@ -34,12 +34,9 @@ static void teardown(void)
 	log_set_sink(NULL);
 }
 
-static int signal_report(uint32_t gpa)
+static int signal_report(uint64_t gpa)
 {
-	struct io_access a = { .addr = 0x700, .size = 4, .write = true, .data = (uint8_t *)&gpa,
-			       .vcpu_id = 1 };
-
-	return report_dev_io(&dev, &a);
+	return report_dev_ring(&dev, 1, gpa);
 }
 
 static void expect_malformed(const char *why)
@@ -173,16 +170,11 @@ START_TEST(test_report_straddling_ram_end)
 }
 END_TEST
 
-START_TEST(test_wrong_access_kind)
+START_TEST(test_report_above_4g)
 {
-	uint8_t data[4] = { 0 };
-	struct io_access a = { .addr = 0x700, .size = 1, .write = true, .data = data };
-
-	ck_assert_int_eq(report_dev_io(&dev, &a), VM_STOP_GUEST_ERROR);
-	ck_assert_logged("report port takes a 32-bit OUT of a GPA, got a 1-byte OUT");
-	a.size = 4;
-	a.write = false;
-	ck_assert_int_eq(report_dev_io(&dev, &a), VM_STOP_GUEST_ERROR);
+	/* The doorbell carries 64 bits: a GPA that would alias low RAM if truncated is refused. */
+	ck_assert_int_eq(signal_report(0x100000000ull + REPORT_GPA), VM_STOP_GUEST_ERROR);
+	ck_assert_logged("report at GPA 0x100150000 (+432 bytes) lies outside guest RAM");
 }
 END_TEST
 
@@ -205,7 +197,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_unterminated_file);
 	tcase_add_test(tc, test_report_outside_ram);
 	tcase_add_test(tc, test_report_straddling_ram_end);
-	tcase_add_test(tc, test_wrong_access_kind);
+	tcase_add_test(tc, test_report_above_4g);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -19,7 +19,7 @@ static volatile struct pvclock_vcpu_time_info *at(int page, unsigned int offset)
 
 static void exit_once(void)
 {
-	outb(PORT_NULL, 0);
+	guest_vmexit();
 }
 
 /* (a), (b), (c): readings per run bracketed by the host, never backwards, versions sane. */

@@ -13,20 +13,26 @@ static struct pvclock_vcpu_time_info ti __attribute__((aligned(64)));
 
 static void wait_published(void)
 {
-	outb(PORT_NULL, 0);	/* an exit: policies that publish on entry do it now */
+	guest_vmexit();	/* an exit: policies that publish on entry do it now */
 	while (__atomic_load_n(&ti.version, __ATOMIC_ACQUIRE) == 0)
 		cpu_relax();	/* the live policy's thread publishes within its interval */
 }
 
+/* The fastest of 10 batches: a host interrupt in one batch does not count against the clock. */
 static void measure_read_cost(unsigned long reads)
 {
-	uint64_t t0, t1;
+	unsigned long batch = reads / 10 ? reads / 10 : 1;
+	uint64_t best = UINT64_MAX;
 
-	t0 = rdtsc_ordered();
-	for (unsigned long i = 0; i < reads; i++)
-		(void)kvmclock_read(&ti, NULL);
-	t1 = rdtsc_ordered();
-	kvmclock_probe(CLOCK_PROBE_READ_COST, t1 - t0, reads);
+	for (int b = 0; b < 10; b++) {
+		uint64_t t0 = rdtsc_ordered(), t1;
+
+		for (unsigned long i = 0; i < batch; i++)
+			(void)kvmclock_read(&ti, NULL);
+		t1 = rdtsc_ordered();
+		best = t1 - t0 < best ? t1 - t0 : best;
+	}
+	kvmclock_probe(CLOCK_PROBE_READ_COST, best, batch);
 }
 
 static void sample_loop(uint64_t duration_ns, uint64_t period_ns)

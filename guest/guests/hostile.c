@@ -11,7 +11,7 @@ static struct pvclock_vcpu_time_info shared_ti __attribute__((aligned(64)));
 
 static void exit_once(void)
 {
-	outb(PORT_NULL, 0);
+	guest_vmexit();
 }
 
 /* The VMM must accept the WRMSR, keep the value for RDMSR and write nothing anywhere. */
@@ -106,7 +106,46 @@ static int bad_report(const char *how)
 		r.nr_values = 99;
 	else if (!strcmp(how, "half-written"))
 		r.cmd = 0;	/* as if the guest stopped after writing the magic */
-	outl(PORT_REPORT, (uint32_t)(uintptr_t)&r);
+	doorbell_ring(DOORBELL_REPORT, (uint64_t)(uintptr_t)&r);
+	return 0;
+}
+
+/* Accesses to the doorbell page that are not a 64-bit store to a register. */
+static int bad_doorbell(const char *how)
+{
+	volatile uint8_t *page = (volatile uint8_t *)(uintptr_t)MEMMAP_DOORBELL;
+
+	if (!strcmp(how, "read"))
+		(void)*(volatile uint64_t *)(page + DOORBELL_REPORT);
+	else if (!strcmp(how, "size"))
+		*(volatile uint32_t *)(page + DOORBELL_NULL) = 0x1234;
+	else if (!strcmp(how, "offset"))
+		doorbell_ring(0x800, 0x42);
+	return 0;
+}
+
+/* Unbounded recursion: the stack runs into its guard page; #DF arrives on the IST stack. */
+static int __attribute__((noinline)) recurse(int depth)
+{
+	volatile char frame[256];
+
+	frame[0] = (char)depth;
+	if (depth >= 0)	/* always: hides the recursion from the compiler's check */
+		return recurse(depth + 1) + frame[0];
+	return 0;
+}
+
+/* Drop to ring 3 and do there what only ring 0 (or IOPL 3) may. */
+static int ring3(const char *what)
+{
+	guest_enter_user_mode();
+	GUEST_PRINT("hostile: in ring %u\n", guest_cpl());
+	if (!strcmp(what, "ud2"))
+		__asm__ volatile("ud2");
+	if (!strcmp(what, "port"))
+		outb(0x378, 0x42);	/* IOPL 0: #GP, never an exit */
+	if (!strcmp(what, "wrmsr"))
+		wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0);
 	return 0;
 }
 
@@ -132,7 +171,7 @@ void guest_ap_main(unsigned int id)
 	/* same-gpa: the second vCPU registers the very same struct. */
 	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, &shared_ti);
 	for (;;) {
-		outb(PORT_NULL, 0);
+		guest_vmexit();
 		cpu_relax();
 	}
 }
@@ -165,7 +204,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "gpa-boot-info"))
 		return refused_clock(MEMMAP_BOOT_INFO);
 	if (!strcmp(c, "gpa-stack"))	/* where this guest's reports live */
-		return refused_clock(MEMMAP_STACKS + 0x100);
+		return refused_clock(MEMMAP_VCPU_STACKS(0) + MEMMAP_BOOT_STACK_TOP - 0x100);
 	if (!strcmp(c, "gpa-mmio-hole"))
 		return refused_clock(GUEST_MMIO_BASE + 0x10000000);
 	if (!strcmp(c, "gpa-high-bits"))
@@ -192,7 +231,15 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "string-io-in"))
 		return string_io_in();
 	if (!strcmp(c, "report-outside-ram"))
-		outl(PORT_REPORT, 0xfffff000u);
+		doorbell_ring(DOORBELL_REPORT, 0xfffff000u);
+	if (!strcmp(c, "probe-outside-ram"))
+		doorbell_ring(DOORBELL_PROBE, 0x123456789000ull);
+	if (!strncmp(c, "doorbell-", 9))
+		return bad_doorbell(c + 9);
+	if (!strncmp(c, "ring3-", 6))
+		return ring3(c + 6);
+	if (!strcmp(c, "stack-overflow"))
+		return recurse(0);
 	if (!strcmp(c, "report-unterminated") || !strcmp(c, "report-oversized") ||
 	    !strcmp(c, "report-half-written"))
 		return bad_report(c + 7);

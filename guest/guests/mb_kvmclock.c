@@ -33,7 +33,7 @@ static void warp_test(unsigned int apic_id)
 		cpu_relax();
 	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, ti);
 	/* An exit now and then (port 0x80, a no-op on any PC): the host republishes. */
-	kvmclock_warp_run(&warp, ti, per_cpu, PORT_IO_DELAY, 64);
+	kvmclock_warp_run(&warp, ti, per_cpu, 64);
 }
 
 void guest_ap_main(unsigned int apic_id)

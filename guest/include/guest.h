@@ -1,21 +1,38 @@
-/* Guest SDK: port/MSR/TSC helpers, text output and the report channel macros. */
+/* Guest SDK: doorbell/port/MSR/TSC helpers, text output and the report channel macros. */
 #ifndef GUEST_H
 #define GUEST_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "boot_abi.h"
+#include "doorbell_abi.h"
 #include "ports.h"
 #include "report_abi.h"
 
 /* The guest's entry point, called on vCPU 0 with the host's arguments (argv[0] = image). */
 int main(int argc, char **argv);
-/* Called on every other vCPU; the default spins forever. */
+/* Called on every other vCPU; the default halts (the host parks an idle vCPU's thread). */
 void guest_ap_main(unsigned int vcpu_id);
 
 const struct boot_info *guest_boot_info(void);
+
+/* One 64-bit store to doorbell register @reg: reaches the host from ring 0 and ring 3 alike. */
+static inline void doorbell_ring(unsigned int reg, uint64_t value)
+{
+	__asm__ volatile("movq %0, (%1)" : : "r"(value), "r"(MEMMAP_DOORBELL + reg) : "memory");
+}
+
+/* The privilege level the guest runs at now (CS.RPL). */
+static inline unsigned int guest_cpl(void)
+{
+	uint16_t cs;
+
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	return cs & 3;
+}
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -78,6 +95,7 @@ void *memcpy(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
 
 /* argv[@i] as a decimal count; @dflt if there is no argv[@i] or it does not start with a digit. */
 unsigned long guest_arg_ulong(int argc, char **argv, int i, unsigned long dflt);
@@ -87,21 +105,29 @@ int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format
 
 /*
  * Continue in ring 3 (CS BOOT_SEL_USER_CS, SS BOOT_SEL_USER_DS) on the same stack, with
- * RFLAGS.IOPL = 3 so port I/O (reports, probes) still reaches the host. Privileged set-up
- * (WRMSR) must come first. Where ring-0 code is emulated, ring 3 runs natively.
+ * RFLAGS.IOPL = 0: port I/O, CLI/HLT and WRMSR then fault, on purpose, as they do on KVM hosts
+ * that never give ring 3 IOPL; the SDK reaches the host through the doorbell. Privileged
+ * set-up (WRMSR) must come first. Where ring-0 code is emulated, ring 3 runs natively.
  */
 void guest_enter_user_mode(void);
 
+/* One exit to the host and straight back (policies that publish on entry publish then). */
+void guest_vmexit(void);
+/* Stop this vCPU for good: HLT in ring 0 (the host parks the thread), a PAUSE loop in ring 3. */
+void guest_halt(void) __attribute__((noreturn));
+
 /*
- * Exceptions: the runtime installs an IDT before main() on vCPU 0; an unexpected ring-0
- * exception ends the run as an ABORT naming the vector and RIP (instead of a triple fault).
+ * Exceptions: the runtime installs an IDT before main() on every vCPU; an unexpected exception
+ * in ring 0 or ring 3 ends the run as an ABORT naming the vector, error code, RIP and CPL
+ * (instead of a triple fault). #DF, NMI and #MC run on the TSS's IST stack, so a ring-0 stack
+ * overflow (a fault on the guard page below the stack) is reported too.
  * rdmsr_safe/wrmsr_safe return -1, or the vector the access raised (13 for #GP).
  */
 void guest_idt_install(void);
 int rdmsr_safe(uint32_t msr, uint64_t *value);
 int wrmsr_safe(uint32_t msr, uint64_t value);
 
-/* Raw text on the debug console port. */
+/* Text output: a REPORT_PRINT per 319 bytes (the host's console on PC guests). */
 void guest_puts(const char *s);
 
 /* Fill a report on this vCPU's stack and hand its address to the host (one exit). */

@@ -38,12 +38,12 @@ struct kvmclock_warp {
 /*
  * Read @ti @n times, each under @w's lock, against the last reading from any vCPU: a reading
  * below it is a warp, an equal one a stall; count readings without the STABLE bit. Every
- * @exit_every reads (0: never), write port @exit_port, an exit after which the host republishes.
+ * @exit_every reads (0: never), guest_vmexit(): an exit after which the host republishes.
  */
 void kvmclock_warp_run(struct kvmclock_warp *w, const volatile struct pvclock_vcpu_time_info *ti,
-		       unsigned long n, uint16_t exit_port, unsigned long exit_every);
+		       unsigned long n, unsigned long exit_every);
 
-/* Hand the host readings to check (see probe_abi.h): one exit. */
+/* Hand the host readings to check (see probe_abi.h) through DOORBELL_PROBE: one exit. */
 void kvmclock_probe(uint32_t kind, uint64_t first, uint64_t last);
 void kvmclock_probe_full(const struct clock_probe *p);
 

@@ -27,6 +27,27 @@ static volatile int fixup_vector = -1;
 
 void guest_exception(struct exc_frame *f);
 
+static const char *exception_name(uint64_t vector)
+{
+	static const char *const names[NR_VECTORS] = {
+		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO",
+		"#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
+	};
+
+	return vector < NR_VECTORS ? names[vector] : "?";
+}
+
+/*
+ * #DF, NMI and #MC switch to IST slot guest_runtime_ist of the TSS (0: none), as the stack they
+ * interrupt may be unusable. Each runtime defines it: the native one runs on the host's TSS.
+ */
+extern const uint8_t guest_runtime_ist;
+
+static uint8_t exception_ist(int vector)
+{
+	return vector == 2 || vector == 8 || vector == 18 ? guest_runtime_ist : 0;
+}
+
 void guest_exception(struct exc_frame *f)
 {
 	if (fixup_rip) {
@@ -36,8 +57,9 @@ void guest_exception(struct exc_frame *f)
 		return;
 	}
 	guest_report(REPORT_ABORT, "exception", (uint32_t)f->vector, 0, NULL,
-		     "unexpected exception %lu at rip 0x%lx (error code 0x%lx)", f->vector, f->rip,
-		     f->error);
+		     "unexpected exception %s (vector %lu) in ring %lu at rip 0x%lx, error code "
+		     "0x%lx, rsp 0x%lx", exception_name(f->vector), f->vector, f->cs & 3, f->rip,
+		     f->error, f->rsp);
 	guest_exit(REPORT_EXIT_CODE_MAX);
 }
 
@@ -52,7 +74,8 @@ void guest_idt_install(void)
 		uint64_t a = exc_stubs[i];
 
 		idt[i] = (struct idt_entry){
-			.offset_low = (uint16_t)a, .selector = BOOT_SEL_KERNEL_CS, .type = 0x8e,
+			.offset_low = (uint16_t)a, .selector = BOOT_SEL_KERNEL_CS,
+			.ist = exception_ist(i), .type = 0x8e,
 			.offset_mid = (uint16_t)(a >> 16), .offset_high = (uint32_t)(a >> 32),
 		};
 	}

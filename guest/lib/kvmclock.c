@@ -75,7 +75,7 @@ uint64_t kvmclock_wall_clock_base(uint32_t msr, volatile struct pvclock_wall_clo
 
 void kvmclock_probe_full(const struct clock_probe *p)
 {
-	outl(PORT_CLOCK_PROBE, (uint32_t)(uintptr_t)p);
+	doorbell_ring(DOORBELL_PROBE, (uint64_t)(uintptr_t)p);
 }
 
 void kvmclock_probe(uint32_t kind, uint64_t first, uint64_t last)
@@ -86,7 +86,7 @@ void kvmclock_probe(uint32_t kind, uint64_t first, uint64_t last)
 }
 
 void kvmclock_warp_run(struct kvmclock_warp *w, const volatile struct pvclock_vcpu_time_info *ti,
-		       unsigned long n, uint16_t exit_port, unsigned long exit_every)
+		       unsigned long n, unsigned long exit_every)
 {
 	unsigned long retries = 0;
 
@@ -103,7 +103,7 @@ void kvmclock_warp_run(struct kvmclock_warp *w, const volatile struct pvclock_vc
 		w->unstable += !(ti->flags & PVCLOCK_TSC_STABLE_BIT);
 		__atomic_store_n(&w->lock, 0, __ATOMIC_RELEASE);
 		if (exit_every && i % exit_every == exit_every - 1)
-			outb(exit_port, 0);
+			guest_vmexit();
 	}
 	__atomic_fetch_add(&w->retries, retries, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&w->finished, 1, __ATOMIC_RELEASE);

@@ -46,6 +46,13 @@ int strcmp(const char *a, const char *b)
 	return (unsigned char)*a - (unsigned char)*b;
 }
 
+int strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n && *a && *a == *b; n--)
+		a++, b++;
+	return n ? (unsigned char)*a - (unsigned char)*b : 0;
+}
+
 unsigned long guest_arg_ulong(int argc, char **argv, int i, unsigned long dflt)
 {
 	const char *s = i < argc ? argv[i] : NULL;

@@ -9,6 +9,8 @@ static struct multiboot_info mbi_copy;
 static char cmdline[PC_CMDLINE_MAX];
 static char *argv[PC_MAX_ARGS + 1];
 static int print_lock;
+/* This runtime loads no TSS: exceptions stay on the stack they interrupt. */
+const uint8_t guest_runtime_ist = 0;
 
 const struct multiboot_info *pc_multiboot_info(void)
 {
@@ -68,6 +70,18 @@ void guest_exit(int code)
 {
 	debug_exit(code);
 	__builtin_unreachable();
+}
+
+/* The PC runtime stays in ring 0 and runs under QEMU too: a port every PC accepts. */
+void guest_vmexit(void)
+{
+	outb(PORT_IO_DELAY, 0);
+}
+
+void guest_halt(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt" ::: "memory");
 }
 
 bool pc_fw_cfg_present(void)

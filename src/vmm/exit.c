@@ -189,9 +189,7 @@ int exit_dispatch(const struct exit_ctx *ctx, struct kvm_run *run)
 	case KVM_EXIT_INTR:
 		return VM_RUNNING;
 	case KVM_EXIT_HLT:
-		pr_err("vCPU %u: guest executed HLT with nothing to wake it; a guest ends by "
-		       "reporting DONE", ctx->vcpu_id);
-		return VM_STOP_GUEST_ERROR;
+		return VCPU_HALTED;	/* no in-kernel LAPIC: nothing but a stop wakes it */
 	case KVM_EXIT_SHUTDOWN:
 		pr_err("vCPU %u: guest triple fault (KVM_EXIT_SHUTDOWN)", ctx->vcpu_id);
 		return VM_STOP_CRASH;

@@ -21,6 +21,12 @@ enum vm_stop {
 	VM_STOP_DEBUG_EXIT,	/* the guest wrote the isa-debug-exit port */
 };
 
+/*
+ * exit_dispatch's answer for a HLT that KVM hands to userspace (no in-kernel LAPIC): park this
+ * vCPU's thread until the run stops. Not a stop reason: other vCPUs may still be working.
+ */
+#define VCPU_HALTED (-1)
+
 struct exit_ctx {
 	const struct io_bus *pio;
 	const struct io_bus *mmio;
@@ -30,7 +36,7 @@ struct exit_ctx {
 	bool ignore_unclaimed_ports;	/* unclaimed port: reads all-ones, writes dropped */
 };
 
-/* Handle the exit in @run; returns VM_RUNNING to re-enter or the reason to stop. */
+/* Handle the exit in @run; returns VM_RUNNING to re-enter, VCPU_HALTED, or the reason to stop. */
 int exit_dispatch(const struct exit_ctx *ctx, struct kvm_run *run);
 const char *exit_reason_name(unsigned int reason);
 const char *vm_stop_name(enum vm_stop stop);

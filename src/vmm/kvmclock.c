@@ -552,24 +552,18 @@ static void kvmclock_judge_sample(struct kvmclock *kc, unsigned int id, const st
 	});
 }
 
-static int kvmclock_probe_io(void *opaque, struct io_access *access)
+static int kvmclock_probe_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa)
 {
 	struct kvmclock *kc = opaque;
-	struct kvmclock_vcpu *v = &kc->vcpu[access->vcpu_id];
+	struct kvmclock_vcpu *v = &kc->vcpu[vcpu_id];
 	uint64_t mono = kc->clk->read_mono_ns(kc->clk->ctx);
 	uint64_t real = kc->clk->read_real_ns(kc->clk->ctx);
 	const struct clock_probe *src;
 	struct clock_probe p;
-	uint32_t gpa;
 
-	if (!access->write || access->size != 4) {
-		pr_err("vCPU %u: clock probe port takes a 32-bit OUT of a GPA", access->vcpu_id);
-		return VM_STOP_GUEST_ERROR;
-	}
-	memcpy(&gpa, access->data, sizeof(gpa));
 	src = guest_mem_ptr(kc->mem, gpa, sizeof(p));
 	if (!src) {
-		pr_err("vCPU %u: clock probe at GPA 0x%x lies outside guest RAM", access->vcpu_id,
+		pr_err("vCPU %u: clock probe at GPA 0x%" PRIx64 " lies outside guest RAM", vcpu_id,
 		       gpa);
 		return VM_STOP_GUEST_ERROR;
 	}
@@ -583,7 +577,7 @@ static int kvmclock_probe_io(void *opaque, struct io_access *access)
 		if (v->stats.probe_violations++ < KVMCLOCK_PROBE_LOG_MAX)
 			pr_err("vCPU %u: guest clock readings %" PRIu64 "..%" PRIu64 " outside the "
 			       "host's window %" PRIu64 "..%" PRIu64 " (MONOTONIC at entry, at exit)",
-			       access->vcpu_id, p.first, p.last, v->entry_ns, mono);
+			       vcpu_id, p.first, p.last, v->entry_ns, mono);
 	} else if (p.kind == CLOCK_PROBE_WALL) {
 		uint64_t err = p.last > real ? p.last - real : real - p.last;
 
@@ -594,20 +588,20 @@ static int kvmclock_probe_io(void *opaque, struct io_access *access)
 			return VM_RUNNING;
 		if (v->stats.probe_violations++ < KVMCLOCK_PROBE_LOG_MAX)
 			pr_err("vCPU %u: guest wall clock %" PRIu64 " is %" PRIu64 " ns from "
-			       "CLOCK_REALTIME %" PRIu64, access->vcpu_id, p.last, err, real);
+			       "CLOCK_REALTIME %" PRIu64, vcpu_id, p.last, err, real);
 	} else if (p.kind == CLOCK_PROBE_SAMPLE) {
-		kvmclock_judge_sample(kc, access->vcpu_id, &p);
+		kvmclock_judge_sample(kc, vcpu_id, &p);
 	} else if (p.kind == CLOCK_PROBE_READ_COST) {
 		if (kc->measure)
 			clock_measure_add_reads(kc->measure, p.first, p.last);
 	} else {
-		pr_err("vCPU %u: clock probe of unknown kind %u", access->vcpu_id, p.kind);
+		pr_err("vCPU %u: clock probe of unknown kind %u", vcpu_id, p.kind);
 		return VM_STOP_GUEST_ERROR;
 	}
 	return VM_RUNNING;
 }
 
-int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct io_bus *pio)
+int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct doorbell *db)
 {
 	const struct msr_handler handlers[] = {
 		{ MSR_KVM_SYSTEM_TIME, "kvm-system-time", kvmclock_read_system_time,
@@ -628,8 +622,7 @@ int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct io_bus
 	     sizeof(handlers[0]); i++)
 		ret = msr_table_register(msrs, &handlers[i]);
 	if (!ret)
-		ret = io_bus_register(pio, PORT_CLOCK_PROBE, 4, "clock-probe", kvmclock_probe_io,
-				      kc);
+		ret = doorbell_connect(db, DOORBELL_PROBE, "clock-probe", kvmclock_probe_ring, kc);
 	return ret;
 }
 

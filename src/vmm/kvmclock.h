@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 #include "clock_measure.h"
+#include "doorbell.h"
 #include "guest_mem.h"
-#include "io_bus.h"
 #include "memmap.h"
 #include "msr_table.h"
 #include "pvclock_clock.h"
@@ -121,8 +121,8 @@ void kvmclock_set_model(struct kvmclock *kc, const struct pvclock_line *line,
 			long double ns_per_tick);
 bool kvmclock_get_model(const struct kvmclock *kc, struct pvclock_line *line,
 			long double *ns_per_tick);
-/* Register the kvmclock and TSC MSR handlers and the clock probe port. */
-int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct io_bus *pio)
+/* Register the kvmclock and TSC MSR handlers and the clock probe's doorbell register. */
+int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct doorbell *db)
 	__must_check;
 
 /* Hot path: publish this vCPU's struct before KVM_RUN; account for it after. */

@@ -98,34 +98,27 @@ static int report_apply(struct report_dev *dev, const struct guest_report *r,
 	}
 }
 
-int report_dev_io(void *opaque, struct io_access *access)
+int report_dev_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa)
 {
 	struct report_dev *dev = opaque;
 	struct guest_report report;
 	char why[128];
-	uint32_t gpa;
 	const void *src;
 	int stop;
 
-	if (!access->write || access->size != 4) {
-		pr_err("vCPU %u: report port takes a 32-bit OUT of a GPA, got a %u-byte %s",
-		       access->vcpu_id, access->size, access->write ? "OUT" : "IN");
-		return VM_STOP_GUEST_ERROR;
-	}
-	memcpy(&gpa, access->data, sizeof(gpa));
 	src = guest_mem_ptr(dev->mem, gpa, sizeof(report));
 	if (!src) {
-		pr_err("vCPU %u: report at GPA 0x%x (+%zu bytes) lies outside guest RAM", access->vcpu_id,
-		       gpa, sizeof(report));
+		pr_err("vCPU %u: report at GPA 0x%" PRIx64 " (+%zu bytes) lies outside guest RAM",
+		       vcpu_id, gpa, sizeof(report));
 		return VM_STOP_GUEST_ERROR;
 	}
 	/* One copy first: the guest (another vCPU) may rewrite the struct while we look at it. */
 	if (report_decode(src, sizeof(report), &report, why, sizeof(why))) {
-		pr_err("vCPU %u: malformed report at GPA 0x%x: %s", access->vcpu_id, gpa, why);
+		pr_err("vCPU %u: malformed report at GPA 0x%" PRIx64 ": %s", vcpu_id, gpa, why);
 		return VM_STOP_GUEST_ERROR;
 	}
 	pthread_mutex_lock(&dev->lock);
-	stop = report_apply(dev, &report, access->vcpu_id);
+	stop = report_apply(dev, &report, vcpu_id);
 	pthread_mutex_unlock(&dev->lock);
 	return stop;
 }

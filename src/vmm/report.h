@@ -1,14 +1,14 @@
-/* Report channel: decoding a guest_report copied out of guest RAM, and the PORT_REPORT device. */
+/* Report channel: decoding a guest_report copied out of guest RAM, and DOORBELL_REPORT. */
 #ifndef VMM_REPORT_H
 #define VMM_REPORT_H
 
 #include <stddef.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <stdint.h>
 
 #include "report_abi.h"
 #include "guest_mem.h"
-#include "io_bus.h"
 
 /*
  * Validate a report the host already copied (@len bytes at @raw). On success the strings are
@@ -34,6 +34,7 @@ struct report_dev {
 
 int report_dev_init(struct report_dev *dev, const struct guest_mem *mem, FILE *out) __must_check;
 void report_dev_destroy(struct report_dev *dev);
-int report_dev_io(void *opaque, struct io_access *access);
+/* The DOORBELL_REPORT service: @gpa is the guest_report the guest hands over. */
+int report_dev_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa);
 
 #endif

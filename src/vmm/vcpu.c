@@ -1,4 +1,28 @@
-/* vCPU creation, initial state, the per-thread run loop and kicks. */
+/*
+ * vCPU creation, initial state, the per-thread run loop and kicks.
+ *
+ * The kick protocol. A kicker wants the vCPU thread to see a request (vm->stop, or the clock's
+ * sync flag) soon, whether the thread is inside KVM_RUN, about to enter it, or not yet started:
+ *
+ *   kicker                                   vCPU thread
+ *   K1 store the request (seq_cst)           T1 self = pthread_self(); kickable = 1 (seq_cst)
+ *   K2 run->immediate_exit = 1 (seq_cst)     T2 load the requests (seq_cst); act on them
+ *   K3 if kickable (seq_cst): signal self    T3 KVM_RUN
+ *                                            T4 on EINTR: immediate_exit = 0 (seq_cst), to T2
+ *
+ * - A thread not kickable at K3 stores T1 after K3 in the total order of seq_cst operations,
+ *   so its T2 comes after K1 and sees the request: the kick needed no signal.
+ * - A signal that lands between T2 and T3 runs its (empty) handler in userspace and is gone,
+ *   but K2 came before it: KVM_RUN with immediate_exit set returns EINTR at once (api.rst).
+ * - T4 may erase a K2, but then T4 follows K2 follows K1, so the T2 after it sees the request.
+ *   A T4 before K2 leaves immediate_exit set, and the next T3 returns at once.
+ * - The signal handler is installed without SA_RESTART, so a signal inside KVM_RUN ends it
+ *   with EINTR (KVM_EXIT_INTR). run is mapped at creation, so K2 is valid from the start, and
+ *   self stays valid until vcpu_join, which waits for every vCPU thread to leave its loop
+ *   (vm_wait_threads_done), so no kick targets a joined thread.
+ * The stop path never relies on one kick alone all the same: it re-kicks what has not left its
+ * loop, and names a vCPU that still does not stop (vm.c).
+ */
 #include "vcpu.h"
 
 #include <errno.h>
@@ -15,6 +39,26 @@
 #include "vm.h"
 
 #define SIG_VCPU_KICK SIGUSR1
+
+void (*vcpu_race_hook)(enum vcpu_race_point point, unsigned int vcpu_id);
+
+const char *vcpu_state_name(enum vcpu_state state)
+{
+	static const char *const names[] = {
+		[VCPU_NOT_STARTED] = "not started",
+		[VCPU_IN_VMM] = "in the VMM between KVM_RUNs",
+		[VCPU_IN_KVM_RUN] = "inside KVM_RUN",
+		[VCPU_PARKED] = "parked after a HLT",
+		[VCPU_LEFT] = "out of its run loop",
+	};
+
+	return (unsigned int)state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+}
+
+static void vcpu_set_state(struct vcpu *vcpu, enum vcpu_state state)
+{
+	__atomic_store_n(&vcpu->state, state, __ATOMIC_RELAXED);
+}
 
 static void vcpu_kick_handler(int sig)
 {
@@ -151,11 +195,12 @@ void vcpu_destroy(struct vcpu *vcpu)
 
 void vcpu_kick(struct vcpu *vcpu)
 {
-	if (!vcpu || !__atomic_load_n(&vcpu->thread_started, __ATOMIC_ACQUIRE))
+	if (!vcpu)
 		return;
-	/* immediate_exit closes the race with a kick landing just before KVM_RUN is entered. */
-	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	pthread_kill(vcpu->thread, SIG_VCPU_KICK);
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);	/* K2 */
+	vcpu_race_point(VCPU_RACE_KICK, vcpu->id);
+	if (__atomic_load_n(&vcpu->kickable, __ATOMIC_SEQ_CST))		/* K3 */
+		pthread_kill(vcpu->self, SIG_VCPU_KICK);
 }
 
 void vcpu_dump_regs(struct vcpu *vcpu)
@@ -185,36 +230,61 @@ static int vcpu_run_once(struct vcpu *vcpu)
 	struct kvmclock *clock = &vcpu->vm->clock;
 	int ret, err;
 
+	vcpu_race_point(VCPU_RACE_BEFORE_RUN, vcpu->id);
 	kvmclock_before_run(clock, vcpu->id);
-	ret = ioctl(vcpu->fd, KVM_RUN, 0);
+	vcpu_set_state(vcpu, VCPU_IN_KVM_RUN);
+	ret = ioctl(vcpu->fd, KVM_RUN, 0);				/* T3 */
 	err = errno;
+	vcpu_set_state(vcpu, VCPU_IN_VMM);
 	kvmclock_after_run(clock, vcpu->id);
+	vcpu_race_point(VCPU_RACE_AFTER_RUN, vcpu->id);
 	if (ret < 0) {
 		if (err != EINTR && err != EAGAIN) {
 			pr_err("vCPU %u: KVM_RUN: %s", vcpu->id, strerror(err));
 			return VM_STOP_VMM_ERROR;
 		}
-		/* A kick: for a stop the loop sees vm->stop (stored before the kick, read after
-		 * this store, both sequentially consistent); for a clock update, just go on. */
+		/* A kick: the caller's next check sees why (T4, then T2). */
 		__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 		return VM_RUNNING;
 	}
 	vcpu->nr_exits++;
+	__atomic_store_n(&vcpu->last_exit, vcpu->run->exit_reason, __ATOMIC_RELAXED);
 	return exit_dispatch(&vcpu->exit_ctx, vcpu->run);
+}
+
+static int vcpu_run_loop(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	int stop = VM_RUNNING;
+
+	while (stop == VM_RUNNING && !vm_stopping(vm)) {		/* T2 */
+		stop = vcpu_run_once(vcpu);
+		if (stop == VCPU_HALTED) {
+			vcpu_set_state(vcpu, VCPU_PARKED);
+			stop = vm_park_halted_vcpu(vm, vcpu->id);
+			vcpu_set_state(vcpu, VCPU_IN_VMM);
+		}
+	}
+	return stop;
 }
 
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->vm;
-	int stop = VM_RUNNING;
+	int stop;
 
-	while (stop == VM_RUNNING && !vm_stopping(vm))
-		stop = vcpu_run_once(vcpu);
+	vcpu->self = pthread_self();
+	vcpu->tid = gettid();
+	vcpu_set_state(vcpu, VCPU_IN_VMM);
+	vcpu_race_point(VCPU_RACE_THREAD_START, vcpu->id);
+	__atomic_store_n(&vcpu->kickable, 1, __ATOMIC_SEQ_CST);	/* T1 */
+	stop = vcpu_run_loop(vcpu);
 	if (stop == VM_STOP_CRASH || stop == VM_STOP_GUEST_ERROR)
 		vcpu_dump_regs(vcpu);
 	if (stop != VM_RUNNING)
 		vm_request_stop(vm, stop, vcpu->id);
+	vcpu_set_state(vcpu, VCPU_LEFT);
 	vm_vcpu_thread_leave(vm);
 	return NULL;
 }
@@ -230,14 +300,15 @@ int vcpu_start(struct vcpu *vcpu)
 		pr_err("vCPU %u: pthread_create: %s", vcpu->id, strerror(ret));
 		return -ret;
 	}
-	__atomic_store_n(&vcpu->thread_started, true, __ATOMIC_RELEASE);
+	vcpu_race_point(VCPU_RACE_CREATED, vcpu->id);
+	vcpu->thread_started = true;
 	return 0;
 }
 
 void vcpu_join(struct vcpu *vcpu)
 {
-	if (!__atomic_load_n(&vcpu->thread_started, __ATOMIC_ACQUIRE))
+	if (!vcpu->thread_started)
 		return;
 	pthread_join(vcpu->thread, NULL);
-	__atomic_store_n(&vcpu->thread_started, false, __ATOMIC_RELEASE);
+	vcpu->thread_started = false;
 }

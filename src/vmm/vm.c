@@ -12,6 +12,10 @@
 #include "pvclock_abi.h"
 #include "vcpu.h"
 
+#define VM_STOP_REKICK_NS 100000000ull	/* re-kick what has not stopped, every 100 ms */
+#define VM_STOP_REPORT_NS 1000000000ull		/* then name it, after 1 s */
+#define VM_STOP_GIVE_UP_NS 5000000000ull	/* and give up on it after 5 s */
+
 #define CPUID_MAX_ENTRIES 256
 /* Intel needs these two pages for real-mode emulation; we place them in the MMIO window. */
 #define VM_IDENTITY_MAP_ADDR 0xfffbc000ull
@@ -144,6 +148,7 @@ int vm_alloc(struct vm **out, uint64_t mem_size)
 	vm->vm_fd = -1;
 	io_bus_init(&vm->pio, "port", 0x10000);
 	io_bus_init(&vm->mmio, "MMIO", UINT64_MAX);
+	doorbell_init(&vm->doorbell);
 	ret = vm_init_stop_state(vm);
 	if (ret) {
 		free(vm);
@@ -252,7 +257,7 @@ int vm_setup_kvmclock(struct vm *vm, const struct clock_policy *policy)
 	if (ret)
 		return ret;
 	vm->clock_ready = true;
-	ret = kvmclock_register(&vm->clock, &vm->msrs, &vm->pio);
+	ret = kvmclock_register(&vm->clock, &vm->msrs, &vm->doorbell);
 	if (!ret && vm->msrs.nr)
 		ret = vm_enable_user_msrs(vm);
 	return ret;
@@ -281,12 +286,30 @@ void vm_request_stop(struct vm *vm, enum vm_stop reason, unsigned int vcpu_id)
 {
 	pthread_mutex_lock(&vm->stop_lock);
 	if (vm->stop == VM_RUNNING) {
-		__atomic_store_n(&vm->stop, reason, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&vm->stop, reason, __ATOMIC_SEQ_CST);	/* K1 (vcpu.c) */
 		pthread_cond_broadcast(&vm->stop_cond);
 	}
 	pthread_mutex_unlock(&vm->stop_lock);
+	vcpu_race_point(VCPU_RACE_STOP, vcpu_id);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(vm->vcpus[i]);
+}
+
+int vm_park_halted_vcpu(struct vm *vm, unsigned int vcpu_id)
+{
+	int stop = VM_RUNNING;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	if (++vm->halted == vm->nr_vcpus) {
+		pr_err("vCPU %u: guest executed HLT with nothing to wake it (%u of %u vCPUs halted); "
+		       "a guest ends by reporting DONE", vcpu_id, vm->halted, vm->nr_vcpus);
+		stop = VM_STOP_GUEST_ERROR;
+	}
+	while (stop == VM_RUNNING && vm->stop == VM_RUNNING)
+		pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
+	vm->halted--;
+	pthread_mutex_unlock(&vm->stop_lock);
+	return stop;
 }
 
 enum vm_stop vm_wait_stop(struct vm *vm, uint64_t timeout_ns)
@@ -329,10 +352,67 @@ void vm_vcpu_thread_leave(struct vm *vm)
 	pthread_mutex_unlock(&vm->stop_lock);
 }
 
-void vm_wait_threads_done(struct vm *vm)
+static uint64_t vm_now_ns(void)
 {
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* With stop_lock held: wait for a change of vm->running, or until MONOTONIC reaches @until. */
+static void vm_wait_running_change(struct vm *vm, uint64_t until)
+{
+	struct timespec deadline = { (time_t)(until / 1000000000u), (long)(until % 1000000000u) };
+
+	pthread_cond_timedwait(&vm->stop_cond, &vm->stop_lock, &deadline);
+}
+
+static void vm_report_stuck(struct vm *vm, uint64_t waited_ns)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = vm->vcpus[i];
+		int state = __atomic_load_n(&v->state, __ATOMIC_RELAXED);
+
+		if (state == VCPU_LEFT || state == VCPU_NOT_STARTED)
+			continue;
+		pr_err("vCPU %u (thread %d) has not stopped %.1f s after the run ended: %s, "
+		       "after %lu exits, the last %s", i, (int)v->tid, waited_ns / 1e9,
+		       vcpu_state_name(state), v->nr_exits,
+		       v->nr_exits ? exit_reason_name(__atomic_load_n(&v->last_exit,
+								       __ATOMIC_RELAXED)) : "none");
+	}
+}
+
+int vm_wait_threads_done(struct vm *vm)
+{
+	uint64_t start = vm_now_ns(), next_kick = start + VM_STOP_REKICK_NS, now;
+	bool reported = false;
+
+	vm->stop_rekicks = 0;
 	pthread_mutex_lock(&vm->stop_lock);
-	while (vm->running)
-		pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
+	while (vm->running) {
+		vm_wait_running_change(vm, next_kick);
+		now = vm_now_ns();
+		if (!vm->running || now < next_kick)
+			continue;	/* a thread left, or a stop was broadcast: wait on */
+		pthread_mutex_unlock(&vm->stop_lock);
+		next_kick = now + VM_STOP_REKICK_NS;
+		/* Kicks are not lost (vcpu.c); a re-kick bounds a host that drops them anyway. */
+		vm->stop_rekicks++;
+		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+			vcpu_kick(vm->vcpus[i]);
+		if (now - start >= VM_STOP_REPORT_NS && !reported) {
+			vm_report_stuck(vm, now - start);
+			reported = true;
+		}
+		if (now - start >= VM_STOP_GIVE_UP_NS) {
+			pr_err("giving up on the vCPUs above after %.1f s: the VM is abandoned, not "
+			       "freed", (now - start) / 1e9);
+			return -ETIMEDOUT;
+		}
+		pthread_mutex_lock(&vm->stop_lock);
+	}
 	pthread_mutex_unlock(&vm->stop_lock);
+	return 0;
 }

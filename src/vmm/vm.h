@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <linux/kvm.h>
 
+#include "doorbell.h"
 #include "exit.h"
 #include "kvmclock.h"
 #include "guest_mem.h"
@@ -21,6 +22,7 @@ struct vm {
 	struct kvm_cpuid2 *cpuid;	/* what KVM supports; vCPUs get this (plus our leaves) */
 	struct io_bus pio;
 	struct io_bus mmio;
+	struct doorbell doorbell;	/* the guest's way to the host from any ring */
 	struct msr_table msrs;
 	bool irqchip;			/* in-kernel LAPICs, IOAPIC, PIC and PIT */
 	unsigned int nr_vcpus;
@@ -32,6 +34,8 @@ struct vm {
 	pthread_cond_t stop_cond;
 	int stop;			/* enum vm_stop; set once, read without the lock */
 	unsigned int running;		/* vCPU threads still in their run loop (stop_lock) */
+	unsigned int halted;		/* vCPUs parked after a HLT (stop_lock) */
+	unsigned long stop_rekicks;	/* re-kicks the last vm_wait_threads_done needed */
 };
 
 /* Allocate the VM object and @mem_size bytes of RAM (no KVM yet, so images load first). */
@@ -63,9 +67,16 @@ enum vm_stop vm_wait_stop(struct vm *vm, uint64_t timeout_ns);
 /*
  * vCPU threads count themselves in and out of their run loop; joining waits for all to be out,
  * because a running vCPU may still kick (pthread_kill) another, which must not be joined yet.
+ * The wait is bounded: it re-kicks every 100 ms, names a vCPU that has not stopped after 1 s,
+ * and gives up after 5 s with -ETIMEDOUT (the caller must then abandon the VM, not free it).
  */
 void vm_vcpu_thread_enter(struct vm *vm);
 void vm_vcpu_thread_leave(struct vm *vm);
-void vm_wait_threads_done(struct vm *vm);
+int vm_wait_threads_done(struct vm *vm) __must_check;
+/*
+ * A vCPU that halted with nothing to wake it waits here until the run stops (VM_RUNNING), or,
+ * the last one to halt, ends the run as a guest error (the guest can no longer report DONE).
+ */
+int vm_park_halted_vcpu(struct vm *vm, unsigned int vcpu_id);
 
 #endif

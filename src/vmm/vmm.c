@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,13 +51,14 @@ static int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus)
 	if (ret)
 		return ret;
 	v->report_ready = true;
-	ret = io_bus_register(&v->vm->pio, PORT_DEBUG_CONSOLE, 1, "debug-console", console_io,
-			      &v->console);
+	ret = io_bus_register(&v->vm->mmio, MEMMAP_DOORBELL, DOORBELL_PAGE_SIZE, "doorbell",
+			      doorbell_io, &v->vm->doorbell);
 	if (!ret)
-		ret = io_bus_register(&v->vm->pio, PORT_REPORT, 4, "report", report_dev_io,
-				      &v->report);
+		ret = doorbell_connect(&v->vm->doorbell, DOORBELL_REPORT, "report", report_dev_ring,
+				       &v->report);
 	if (!ret)
-		ret = io_bus_register(&v->vm->pio, PORT_NULL, 4, "null", null_io, NULL);
+		ret = io_bus_register(&v->vm->pio, PORT_DEBUG_CONSOLE, 1, "debug-console",
+				      console_io, &v->console);
 	uart_init(&v->uart, &v->console);
 	if (!ret)
 		ret = io_bus_register(&v->vm->pio, PORT_UART_COM1, PORT_UART_LEN, "uart-16550",
@@ -216,6 +218,7 @@ static void vmm_collect(struct vmm *v, struct vmm_result *result)
 
 	memset(result, 0, sizeof(*result));
 	result->stop = vm->stop;
+	result->stop_rekicks = vm->stop_rekicks;
 	result->guest_exit_code = vm->stop == VM_STOP_DEBUG_EXIT ? v->debug_exit.status
 								   : v->report.outcome.exit_code;
 	result->syncs = v->report.outcome.syncs;
@@ -234,30 +237,60 @@ static void vmm_collect(struct vmm *v, struct vmm_result *result)
 		result->vcpu_clock[i] = vm->clock.vcpu[i].stats;
 }
 
+/*
+ * VMs whose vCPU threads would not stop (vm_wait_threads_done gave up): their threads may still
+ * use them, so they are never freed, but kept reachable here rather than leaked.
+ */
+static struct vmm *abandoned[16];
+static unsigned int nr_abandoned;
+static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void vmm_abandon(struct vmm *v)
+{
+	pthread_mutex_lock(&abandoned_lock);
+	if (nr_abandoned < sizeof(abandoned) / sizeof(abandoned[0]))
+		abandoned[nr_abandoned++] = v;
+	pthread_mutex_unlock(&abandoned_lock);
+}
+
+/* Stop every thread of the run; -ETIMEDOUT if a vCPU would not stop (then @v is abandoned). */
+static int vmm_stop_threads(struct vmm *v, unsigned int started)
+{
+	int ret = vm_wait_threads_done(v->vm);
+
+	if (v->vm->clock_ready)
+		kvmclock_stop(&v->vm->clock);
+	if (ret) {
+		vmm_abandon(v);
+		return ret;
+	}
+	for (unsigned int i = 0; i < started; i++)
+		vcpu_join(v->vm->vcpus[i]);
+	return 0;
+}
+
 int vmm_run(const struct vmm_config *cfg, struct vmm_result *result)
 {
-	struct vmm v = { 0 };
+	struct vmm *v = calloc(1, sizeof(*v));
 	unsigned int started = 0;
 	int ret;
 
-	ret = vmm_build(&v, cfg);
-	for (; !ret && started < v.vm->nr_vcpus; started++)
-		ret = vcpu_start(v.vm->vcpus[started]);
-	if (ret && v.vm)
-		vm_request_stop(v.vm, VM_STOP_VMM_ERROR, 0);
-	else if (!ret && vm_wait_stop(v.vm, cfg->timeout_ns) == VM_STOP_TIMEOUT)
+	if (!v)
+		return -ENOMEM;
+	ret = vmm_build(v, cfg);
+	for (; !ret && started < v->vm->nr_vcpus; started++)
+		ret = vcpu_start(v->vm->vcpus[started]);
+	if (ret && v->vm)
+		vm_request_stop(v->vm, VM_STOP_VMM_ERROR, 0);
+	else if (!ret && vm_wait_stop(v->vm, cfg->timeout_ns) == VM_STOP_TIMEOUT)
 		pr_err("guest still running after the %.3f s timeout: stopped",
 		       cfg->timeout_ns / 1e9);
-	if (v.vm) {
-		vm_wait_threads_done(v.vm);
-		if (v.vm->clock_ready)
-			kvmclock_stop(&v.vm->clock);
-	}
-	for (unsigned int i = 0; i < started; i++)
-		vcpu_join(v.vm->vcpus[i]);
+	if (v->vm && vmm_stop_threads(v, started))
+		return -ETIMEDOUT;
 	if (!ret)
-		vmm_collect(&v, result);
-	vmm_teardown(&v);
+		vmm_collect(v, result);
+	vmm_teardown(v);
+	free(v);
 	return ret;
 }
 

@@ -40,6 +40,7 @@ struct vmm_config {
 
 struct vmm_result {
 	enum vm_stop stop;
+	unsigned long stop_rekicks;	/* kick rounds the stop needed past the first (0: none) */
 	int guest_exit_code;		/* valid when stop == VM_STOP_DONE */
 	unsigned long nr_exits;		/* KVM_RUN exits over all vCPUs */
 	unsigned long syncs;		/* GUEST_SYNC reports */
@@ -53,7 +54,10 @@ struct vmm_result {
 	struct kvmclock_stats vcpu_clock[MEMMAP_MAX_VCPUS];
 };
 
-/* Build the VM, run the guest until it stops, tear everything down. 0 or -errno (setup). */
+/*
+ * Build the VM, run the guest until it stops, tear everything down. 0 or -errno (set-up), or
+ * -ETIMEDOUT if a vCPU thread would not stop (named in the log; the VM is then abandoned).
+ */
 int vmm_run(const struct vmm_config *cfg, struct vmm_result *result) __must_check;
 /* Print the per-vCPU kvmclock counters (--stats). */
 void vmm_print_stats(const struct vmm_result *result, FILE *out);

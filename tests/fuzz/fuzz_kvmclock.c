@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct kvmclock_ops ops = { no_kick, fake_tsc_write, NULL };
 	struct clock_policy policy;
 	struct msr_table table = { 0 };
-	struct io_bus pio;
+	struct doorbell db;
 	struct kvmclock *kc;
 
 	if (!mem.host) {
@@ -55,11 +55,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	kc = calloc(1, sizeof(*kc));
-	io_bus_init(&pio, "port", 0x10000);
+	doorbell_init(&db);
 	if (!kc || clock_policy_parse(size && data[0] & 1 ? "threshold:50" : "every-entry",
 				      &policy) ||
 	    kvmclock_init(kc, &mem, &fake, 2, 2000000000, &ops, &policy) ||
-	    kvmclock_register(kc, &table, &pio))
+	    kvmclock_register(kc, &table, &db))
 		abort();
 	for (size_t i = 0; i + 9 <= size; i += 9) {
 		uint8_t op = data[i];

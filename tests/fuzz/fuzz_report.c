@@ -1,8 +1,9 @@
-/* libFuzzer harness: the report channel, from the port write through decoding and handling. */
+/* libFuzzer harness: the report channel, from the doorbell store through decoding and handling. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "doorbell.h"
 #include "exit.h"
 #include "report.h"
 
@@ -14,35 +15,48 @@ static void quiet(enum log_level level, const char *msg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Input: 4 bytes of GPA for the OUT, then bytes copied into guest RAM at that GPA. */
+/*
+ * Input: 1 byte of access shape (bits 0-4 the doorbell offset, 5-6 log2 of the size, 7 a read),
+ * 8 bytes of GPA for the store, then bytes copied into guest RAM at that GPA.
+ */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct guest_mem mem;
 	static struct report_dev dev;
-	struct io_access a = { .addr = 0x700, .size = 4, .write = true };
+	static struct doorbell db;
+	uint8_t store[8];
+	struct io_access a = { .data = store };
 	struct guest_report decoded;
 	char why[128];
-	uint32_t gpa;
+	uint64_t gpa;
 	int stop;
 
 	if (!mem.host) {
 		log_set_sink(quiet);
-		if (guest_mem_alloc(&mem, 2 << 20) || report_dev_init(&dev, &mem, fopen("/dev/null", "w")))
+		doorbell_init(&db);
+		if (guest_mem_alloc(&mem, 2 << 20) ||
+		    report_dev_init(&dev, &mem, fopen("/dev/null", "w")) ||
+		    doorbell_connect(&db, DOORBELL_REPORT, "report", report_dev_ring, &dev))
 			abort();
 	}
-	if (size < 4)
+	if (size < 9)
 		return 0;
-	memcpy(&gpa, data, 4);
-	gpa %= (uint32_t)mem.size + 0x1000;	/* mostly inside RAM, sometimes just past it */
-	if (guest_mem_ptr(&mem, gpa, size - 4))
-		memcpy(guest_mem_ptr(&mem, gpa, size - 4), data + 4, size - 4);
-	a.data = (uint8_t *)&gpa;
-	stop = report_dev_io(&dev, &a);
+	a.offset = data[0] & 0x1f;
+	a.addr = MEMMAP_DOORBELL + a.offset;
+	a.size = 1u << ((data[0] >> 5) & 3);
+	a.write = !(data[0] & 0x80);
+	memcpy(&gpa, data + 1, 8);
+	if (!(gpa >> 63))
+		gpa %= mem.size + 0x1000;	/* mostly inside RAM, sometimes just past it */
+	memcpy(store, &gpa, sizeof(store));
+	if (guest_mem_ptr(&mem, gpa, size - 9))
+		memcpy(guest_mem_ptr(&mem, gpa, size - 9), data + 9, size - 9);
+	stop = doorbell_io(&db, &a);
 	if (stop != VM_RUNNING && stop != VM_STOP_DONE && stop != VM_STOP_ABORT &&
 	    stop != VM_STOP_GUEST_ERROR)
 		abort();
 	/* The decoder alone, on the raw bytes, at every length. */
-	if (report_decode(data + 4, size - 4, &decoded, why, sizeof(why)) == 0 &&
+	if (report_decode(data + 9, size - 9, &decoded, why, sizeof(why)) == 0 &&
 	    (!memchr(decoded.msg, 0, sizeof(decoded.msg)) || decoded.nr_values > 4))
 		abort();
 	return 0;
