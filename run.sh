@@ -106,7 +106,7 @@ nested-test)
 	dirs=("$BUILD_DIR")
 	[ -f "${BUILD_DIR}-sanitize/CTestTestfile.cmake" ] && dirs+=("${BUILD_DIR}-sanitize")
 	script='for d; do ctest --test-dir "$d" -L integration --output-on-failure || exit; done'
-	KVMLAB_SMP=1 KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-1200} tools/kvmlab/run-in-vm.sh "$PWD" \
+	KVMLAB_SMP=${KVMLAB_SMP:-2} KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-1200} tools/kvmlab/run-in-vm.sh "$PWD" \
 		bash -c "$script" nested "${dirs[@]}"
 	;;
 bench)

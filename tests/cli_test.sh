@@ -93,6 +93,14 @@ guests)
 			fails=$((fails + 1))
 		fi
 	done
+	# A guest that hands over no samples: every policy fails, said why, and no plot is made.
+	expect 70 "demo: no policy produced samples (why is logged above for each): no plots" -- \
+		demo --duration 50 --calibrate 10 --policy once --policy kernel --guest "$guests/hello.elf" \
+		--plot "$tmp/plots"
+	grep -qF "policy once: the guest ended well but handed the host no samples" "$tmp/out" ||
+		{ echo "FAIL: the demo did not say why policy once failed"; fails=$((fails + 1)); }
+	[ ! -e "$tmp/plots/plot.gp" ] ||
+		{ echo "FAIL: a plot script was written with nothing to plot"; fails=$((fails + 1)); }
 	;;
 *)
 	echo "usage: $0 VMM GUEST_DIR errors|guests" >&2

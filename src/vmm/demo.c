@@ -215,6 +215,9 @@ static int demo_run_one(const struct demo_options *o, const char *policy, struct
 		m.tsc_hz = res.tsc_hz;
 		clock_measure_summarize(&m, !strcmp(policy, "kernel"), &row->sum);
 		row->ran = m.nr > 0;
+		if (!row->ran)
+			pr_err("demo: policy %s: the guest ended well but handed the host no samples",
+			       policy);
 		row->exits = res.nr_exits;
 		row->publishes = res.clock.publishes;
 		row->anchors = res.clock.anchors;
@@ -224,7 +227,8 @@ static int demo_run_one(const struct demo_options *o, const char *policy, struct
 		if (o->plot_dir)
 			demo_write_samples(o->plot_dir, policy, &m, row->sum.offset_ns);
 	} else if (!ret) {
-		pr_err("demo: policy %s: the guest ended with %s", policy, vm_stop_name(res.stop));
+		pr_err("demo: policy %s: the guest ended with %s (status %d)", policy,
+		       vm_stop_name(res.stop), vmm_exit_status(&res));
 	}
 	demo_verdict(row);
 	clock_measure_destroy(&m);
@@ -414,6 +418,7 @@ int demo_main(int argc, char **argv, const char *self)
 	struct demo_options o;
 	struct demo_row rows[8];
 	int ret = demo_parse(argc, argv, self, &o), failed;
+	bool none_ran;
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
@@ -426,12 +431,15 @@ int demo_main(int argc, char **argv, const char *self)
 		return VMM_EXIT_USAGE;
 	}
 	failed = demo_run(&o, rows);
+	none_ran = failed == (int)o.nr_policies;
 	demo_print_table(stdout, rows, o.nr_policies);
 	if (o.csv && demo_write_csv(o.csv, rows, o.nr_policies))
 		failed++;
 	if (o.json && demo_write_json(o.json, rows, o.nr_policies))
 		failed++;
-	if (o.plot_dir && demo_plot(o.plot_dir, rows, o.nr_policies))
+	if (o.plot_dir && none_ran)
+		pr_err("demo: no policy produced samples (why is logged above for each): no plots");
+	else if (o.plot_dir && demo_plot(o.plot_dir, rows, o.nr_policies))
 		failed++;
 	return failed ? VMM_EXIT_VMM_ERROR : 0;
 }
