@@ -36,12 +36,12 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Wall time of one exit_loop run with @loops exits, through the library. */
-static int time_exit_loop(const char *guest, unsigned long loops, double *seconds)
+/* Wall time of one exit_loop run with @loops exits from ring @ring, through the library. */
+static int time_exit_loop(const char *guest, unsigned long loops, int ring, double *seconds)
 {
 	char count[32], path[512];
-	char *argv[] = { path, count, NULL };
-	struct vmm_config cfg = { .image_path = path, .argc = 2, .argv = argv,
+	char *argv[] = { path, count, ring ? "ring3" : "ring0", NULL };
+	struct vmm_config cfg = { .image_path = path, .argc = 3, .argv = argv,
 				  .timeout_ns = 600000000000ull };
 	struct vmm_result res;
 	double t0;
@@ -63,11 +63,14 @@ static int bench_exit_round_trip(const char *dir)
 	double base, loaded;
 
 	snprintf(guest, sizeof(guest), "%s/guest/exit_loop.elf", dir);
-	if (time_exit_loop(guest, 0, &base) || time_exit_loop(guest, EXIT_LOOPS, &loaded))
-		return -1;
-	printf("exit round trip (guest OUT to the null port, ring 0): %.2f us  "
-	       "[(run with %d exits - run with 0) / %d]\n",
-	       (loaded - base) / EXIT_LOOPS * 1e6, EXIT_LOOPS, EXIT_LOOPS);
+	for (int ring = 0; ring <= 3; ring += 3) {
+		if (time_exit_loop(guest, 0, ring, &base) ||
+		    time_exit_loop(guest, EXIT_LOOPS, ring, &loaded))
+			return -1;
+		printf("exit round trip (guest store to the doorbell's null register, ring %d): "
+		       "%.2f us  [(run with %d exits - run with 0) / %d]\n", ring,
+		       (loaded - base) / EXIT_LOOPS * 1e6, EXIT_LOOPS, EXIT_LOOPS);
+	}
 	return 0;
 }
 

@@ -6,7 +6,9 @@
 #include "kvm_util.h"
 #include "pvclock_abi.h"
 #include "pvclock_clock.h"
+#include "tsc_probe.h"
 #include "vcpu.h"
+#include "vm.h"
 
 static int vcpu_tsc_offset_ioctl(struct vcpu *vcpu, unsigned long req, const char *name,
 				 uint64_t *offset)
@@ -75,11 +77,34 @@ int vcpu_init_tsc(struct vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * Where KVM ignores TSC offsets (PVM), a guest's TSC write cannot move its TSC: drop it, say so
+ * once, and keep kvmclock on the TSC the guest really has. Returns 1 if dropped.
+ */
+static int vcpu_tsc_write_dropped(struct vcpu *vcpu, uint32_t msr)
+{
+	static int warned;
+	int applied = tsc_probe_offsets_applied(vcpu->vm->kvm_fd, vcpu->vm->cpuid);
+
+	if (applied != 0)
+		return applied < 0 ? applied : 0;
+	if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		pr_warn("vCPU %u: this KVM ignores TSC offsets (a probe VM given one read the host's "
+			"TSC): the guest's write of MSR 0x%x cannot move its TSC and is dropped; "
+			"kvmclock follows the TSC the guest really has (logged once)", vcpu->id, msr);
+	return 1;
+}
+
 int vcpu_write_tsc_msr(struct vcpu *vcpu, uint32_t msr, uint64_t value, uint64_t *tsc_offset)
 {
 	uint64_t adjust, delta, offset;
 	int ret;
 
+	ret = vcpu_tsc_write_dropped(vcpu, msr);
+	if (ret) {
+		*tsc_offset = vcpu->tsc_offset;
+		return ret < 0 ? ret : 0;
+	}
 	ret = vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST, &adjust);
 	if (ret)
 		return ret;
