@@ -7,10 +7,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # expect STATUS PATTERN -- ARGS: run the binary, check its exit status and combined output.
+# Each run is bounded (124 on a hang), so one stuck run fails the test instead of stalling it.
 expect() {
 	local want=$1 pattern=$2 status
 	shift 3
-	"$vmm" "$@" >"$tmp/out" 2>&1
+	timeout -k 5 100 "$vmm" "$@" >"$tmp/out" 2>&1
 	status=$?
 	if [ "$status" -ne "$want" ] || ! grep -qF -- "$pattern" "$tmp/out"; then
 		echo "FAIL: pvclock-vmm $* -> status $status (want $want), output:"
