@@ -33,6 +33,7 @@
 #define KVMCLOCK_RATE_MIN_SPAN_S 0.05
 #define KVMCLOCK_RATE_HALF_LIFE_S 60.0
 #define KVMCLOCK_PROBE_LOG_MAX 5
+#define KVMCLOCK_REKICK_NS 100000000	/* SMP sync: re-kick vCPUs still inside after 100 ms */
 
 static uint64_t ns_to_ticks(const struct kvmclock *kc, uint64_t ns)
 {
@@ -52,6 +53,18 @@ static uint64_t pack_scale(struct pvclock_scale sc)
 static struct pvclock_scale unpack_scale(uint64_t v)
 {
 	return (struct pvclock_scale){ (uint32_t)v, (int8_t)(uint8_t)(v >> 32) };
+}
+
+static int kvmclock_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+	int ret;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);	/* timed waits in kvmclock_wait */
+	ret = pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+	return ret;
 }
 
 int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
@@ -86,7 +99,7 @@ int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
 	kc->start_ns = clk->read_mono_ns(clk->ctx);
 	ret = pthread_mutex_init(&kc->lock, NULL);
 	if (!ret)
-		ret = pthread_cond_init(&kc->cond, NULL);
+		ret = kvmclock_cond_init(&kc->cond);
 	return -ret;
 }
 
@@ -346,13 +359,32 @@ static bool kvmclock_any_on(const struct kvmclock *kc)
 	return false;
 }
 
-/* SMP, with kc->lock held: stop the world, move the anchor, restart the world. */
+/* With kc->lock held: wait for a change, or KVMCLOCK_REKICK_NS (then ETIMEDOUT). */
+static int kvmclock_wait(struct kvmclock *kc)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_nsec += KVMCLOCK_REKICK_NS;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	return pthread_cond_timedwait(&kc->cond, &kc->lock, &t);
+}
+
+/*
+ * SMP, with kc->lock held: stop the world, move the anchor, restart the world. Kicks are not
+ * lost (vcpu.c), but the wait re-kicks every KVMCLOCK_REKICK_NS all the same, as the stop path
+ * does, so no host that drops one can hold every vCPU here for good.
+ */
 static void kvmclock_sync_update(struct kvmclock *kc, unsigned int id)
 {
 	kc->updating = true;
 	kc->ops.kick_others(kc->ops.opaque, id);
 	while (kc->inside)
-		pthread_cond_wait(&kc->cond, &kc->lock);
+		if (kvmclock_wait(kc) == ETIMEDOUT && kc->inside)
+			kc->ops.kick_others(kc->ops.opaque, id);
 	kvmclock_reanchor(kc, &kc->vcpu[id]);
 	kc->vcpu[id].stats.syncs++;
 	kc->updating = false;

@@ -20,8 +20,9 @@
  *   with EINTR (KVM_EXIT_INTR). run is mapped at creation, so K2 is valid from the start, and
  *   self stays valid until vcpu_join, which waits for every vCPU thread to leave its loop
  *   (vm_wait_threads_done), so no kick targets a joined thread.
- * The stop path never relies on one kick alone all the same: it re-kicks what has not left its
- * loop, and names a vCPU that still does not stop (vm.c).
+ * The clock's sync flag is stored and loaded under kc->lock, which orders K1 and T2 as well.
+ * The stop path and the sync never rely on one kick alone all the same: they re-kick what has
+ * not left KVM_RUN, and the stop path names a vCPU that still does not stop (vm.c).
  */
 #include "vcpu.h"
 
