@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kvmclock.h"
+#include "clock/kvmclock.h"
 #include "pvclock_clock.h"
 #include "pvclock_sample.h"
 #include "vmm.h"

@@ -1,5 +1,5 @@
 /* Unit tests for guest RAM sizing and the long-mode boot state the host builds. */
-#include "boot.h"
+#include "boot/longmode.h"
 #include "boot_abi.h"
 #include "memmap.h"
 #include "test_util.h"

@@ -1,9 +1,9 @@
 /* Unit tests for the device range table and the debug console device. */
-#include "console.h"
-#include "exit.h"
-#include "io_bus.h"
-#include "fw_cfg.h"
-#include "uart.h"
+#include "dev/console.h"
+#include "core/exit.h"
+#include "core/io_bus.h"
+#include "dev/fw_cfg.h"
+#include "dev/uart.h"
 #include "test_util.h"
 
 static int dummy_io(void *opaque, struct io_access *a)

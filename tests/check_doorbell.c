@@ -1,6 +1,6 @@
 /* Unit tests for the doorbell page: only a 64-bit store to a register rings it. */
-#include "doorbell.h"
-#include "exit.h"
+#include "dev/doorbell.h"
+#include "core/exit.h"
 #include "test_util.h"
 
 static struct doorbell db;

@@ -1,8 +1,8 @@
 /* Unit tests for the ELF loader on crafted in-memory images. */
 #include <elf.h>
 
-#include "elf_load.h"
-#include "guest_file.h"
+#include "boot/elf_load.h"
+#include "boot/guest_file.h"
 #include "memmap.h"
 #include "test_util.h"
 

@@ -2,8 +2,8 @@
 #include <linux/kvm.h>
 #include <sys/resource.h>
 
-#include "guest_mem.h"
-#include "kvm_util.h"
+#include "core/guest_mem.h"
+#include "core/kvm_util.h"
 #include "test_util.h"
 
 static void setup(void)

@@ -1,5 +1,5 @@
 /* Unit tests for the exit dispatcher, fed fabricated struct kvm_run exits (no /dev/kvm). */
-#include "exit.h"
+#include "core/exit.h"
 #include "test_util.h"
 
 #define RUN_SIZE 4096

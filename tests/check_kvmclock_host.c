@@ -1,6 +1,6 @@
 /* Unit tests for the kvmclock glue (MSR handlers, publish before KVM_RUN) on a fake clock. */
-#include "exit.h"
-#include "kvmclock.h"
+#include "core/exit.h"
+#include "clock/kvmclock.h"
 #include "probe_abi.h"
 #include "test_util.h"
 

@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "guest_run.h"
-#include "kvm_util.h"
-#include "vcpu.h"
+#include "core/kvm_util.h"
+#include "core/vcpu.h"
 
 #ifdef __SANITIZE_ADDRESS__
 /* ASan keeps freed memory in a 256 MB quarantine, which would read as growth here. */

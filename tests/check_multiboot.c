@@ -2,11 +2,11 @@
 #include <elf.h>
 #include <stdint.h>
 
-#include "elf_load.h"
-#include "guest_file.h"
-#include "image.h"
+#include "boot/elf_load.h"
+#include "boot/guest_file.h"
+#include "boot/image.h"
 #include "memmap.h"
-#include "multiboot.h"
+#include "boot/multiboot.h"
 #include "test_util.h"
 
 #define MEM_SIZE (64ull << 20)

@@ -1,7 +1,7 @@
 /* Integration tests: each host update policy, measured by the clock_measure guest. */
 #include <math.h>
 
-#include "clock_measure.h"
+#include "clock/clock_measure.h"
 #include "guest_run.h"
 
 static struct clock_measure m;

@@ -1,10 +1,10 @@
 /* Unit tests: policy parsing and behaviour, measurement summaries, the demo's CSV and JSON. */
 #include <math.h>
 
-#include "clock_measure.h"
-#include "demo.h"
-#include "kvmclock.h"
-#include "policy.h"
+#include "clock/clock_measure.h"
+#include "cli/demo.h"
+#include "clock/kvmclock.h"
+#include "clock/policy.h"
 #include "test_util.h"
 
 static uint64_t fake_tsc_now;

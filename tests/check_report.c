@@ -1,6 +1,6 @@
 /* Unit tests for the report channel: decoding and the DOORBELL_REPORT service on fake RAM. */
-#include "exit.h"
-#include "report.h"
+#include "core/exit.h"
+#include "dev/report.h"
 #include "test_util.h"
 
 #define MEM_SIZE 0x200000

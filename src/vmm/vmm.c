@@ -7,19 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot.h"
-#include "console.h"
-#include "elf_load.h"
-#include "fw_cfg.h"
-#include "guest_file.h"
-#include "image.h"
-#include "multiboot.h"
+#include "boot/longmode.h"
+#include "dev/console.h"
+#include "boot/elf_load.h"
+#include "dev/fw_cfg.h"
+#include "boot/guest_file.h"
+#include "boot/image.h"
+#include "boot/multiboot.h"
 #include "ports.h"
-#include "report.h"
-#include "uart.h"
-#include "vcpu.h"
-#include "policy.h"
-#include "vm.h"
+#include "dev/report.h"
+#include "dev/uart.h"
+#include "core/vcpu.h"
+#include "clock/policy.h"
+#include "core/vm.h"
 
 struct vmm {
 	struct vm *vm;

@@ -5,10 +5,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "exit.h"
-#include "kvmclock.h"
+#include "core/exit.h"
+#include "clock/kvmclock.h"
 #include "memmap.h"
-#include "log.h"
+#include "core/log.h"
 
 /* Process exit statuses; 0..63 are the guest's own exit code (GUEST_EXIT / main's return). */
 enum vmm_exit_status {

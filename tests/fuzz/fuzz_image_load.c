@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "image.h"
+#include "boot/image.h"
 
 static void quiet(enum log_level level, const char *msg)
 {

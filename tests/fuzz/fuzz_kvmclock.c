@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvmclock.h"
+#include "clock/kvmclock.h"
 
 static uint64_t now_tsc = 1000000;
 

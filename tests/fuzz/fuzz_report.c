@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "doorbell.h"
-#include "exit.h"
-#include "report.h"
+#include "dev/doorbell.h"
+#include "core/exit.h"
+#include "dev/report.h"
 
 static void quiet(enum log_level level, const char *msg)
 {

@@ -1,0 +1,50 @@
+/* Image kind detection: the multiboot header decides, then the ELF class. */
+#include "boot/image.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+
+#include "boot/multiboot.h"
+
+const char *image_kind_name(enum image_kind kind)
+{
+	return kind == IMAGE_MULTIBOOT ? "multiboot" : "native ELF64";
+}
+
+static bool image_is_elf(const uint8_t *bytes, size_t size)
+{
+	return size >= EI_NIDENT && !memcmp(bytes, ELFMAG, SELFMAG);
+}
+
+int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char *name,
+	       struct guest_image *image)
+{
+	struct multiboot_header hdr;
+	size_t offset;
+	int found;
+
+	memset(image, 0, sizeof(*image));
+	found = multiboot_find(bytes, size, name, &hdr, &offset);
+	if (found < 0)
+		return found;
+	if (found) {
+		image->kind = IMAGE_MULTIBOOT;
+		if (hdr.flags & MULTIBOOT_AOUT_KLUDGE)
+			return multiboot_load_aout(mem, bytes, size, name, &hdr, offset,
+						   &image->info);
+		if (!image_is_elf(bytes, size)) {
+			pr_err("multiboot image %s: not ELF and its header has no address fields "
+			       "(flag 16), so there is no way to load it", name);
+			return -ENOEXEC;
+		}
+		return elf_load_physical(mem, bytes, size, name, &image->info);
+	}
+	image->kind = IMAGE_NATIVE;
+	if (image_is_elf(bytes, size) && ((const uint8_t *)bytes)[EI_CLASS] == ELFCLASS32) {
+		pr_err("ELF %s: a 32-bit image needs a multiboot header in its first %u bytes, "
+		       "and has none", name, MULTIBOOT_SEARCH_BYTES);
+		return -ENOEXEC;
+	}
+	return elf_load(mem, bytes, size, name, &image->info);
+}

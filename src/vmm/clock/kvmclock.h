@@ -1,0 +1,134 @@
+/* kvmclock host glue: the MSR handlers, per-vCPU clock state and the publish before KVM_RUN. */
+#ifndef VMM_KVMCLOCK_H
+#define VMM_KVMCLOCK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clock/clock_measure.h"
+#include "dev/doorbell.h"
+#include "core/guest_mem.h"
+#include "memmap.h"
+#include "core/msr_table.h"
+#include "pvclock_clock.h"
+#include "pvclock_line.h"
+#include "pvclock_publish.h"
+#include "pvclock_rate.h"
+#include "clock/policy.h"
+
+struct kvmclock_stats {
+	unsigned long msr_writes;	/* writes to the system-time MSRs */
+	unsigned long publishes;	/* structs written before KVM_RUN */
+	unsigned long anchors;		/* new anchors (re-anchorings of the shared timeline) */
+	unsigned long clamps;		/* anchors held at the old line: MONOTONIC was behind */
+	unsigned long bad_addresses;	/* MSR writes whose struct address was refused */
+	unsigned long wide_samples;	/* samples wider than the bound: anchor kept */
+	unsigned long syncs;		/* anchor updates that stopped every vCPU (SMP) */
+	unsigned long probes;		/* clock probes checked */
+	unsigned long probe_violations;	/* probes outside the host's window */
+	uint64_t max_wall_error_ns;	/* largest |guest wall clock - CLOCK_REALTIME| probed */
+	uint64_t best_sample_ns;	/* narrowest (TSC, MONOTONIC) sample, in ns */
+};
+
+/* What the VMM does for kvmclock that needs KVM (set up by vm.c/vcpu.c). */
+struct kvmclock_ops {
+	/* Make every vCPU but @except leave KVM_RUN soon. */
+	void (*kick_others)(void *opaque, unsigned int except);
+	/* Carry out a guest WRMSR of IA32_TSC or TSC_ADJUST; return the vCPU's new TSC offset. */
+	int (*write_tsc_msr)(void *opaque, unsigned int vcpu, uint32_t msr, uint64_t value,
+			     uint64_t *tsc_offset);
+	void *opaque;
+};
+
+struct kvmclock_vcpu {
+	uint64_t system_msr;		/* last value written to a system-time MSR (RDMSR) */
+	uint64_t gpa;
+	void *time_info;		/* host pointer to the guest's struct; NULL: clock off */
+	struct pvclock_writer writer;
+	uint64_t tsc_offset;		/* guest TSC - host TSC */
+	uint64_t entry_ns;		/* MONOTONIC before the last KVM_RUN (while probing) */
+	uint64_t published_gen;		/* anchor generation last written here */
+	bool warned_bad_address;
+	struct kvmclock_stats stats;
+};
+
+/*
+ * The host's model of MONOTONIC: the sampler's latest tight sample as a line with the fitted
+ * rate as its slope. vCPUs read it lock-free (a seqlock; the sampler is the only writer).
+ */
+struct kvmclock_model {
+	uint32_t seq;
+	struct pvclock_line line;
+	long double ns_per_tick;
+};
+
+struct kvmclock {
+	const struct guest_mem *mem;
+	const struct pvclock_clock *clk;
+	struct kvmclock_ops ops;
+	struct clock_policy policy;
+	unsigned int nr_vcpus;
+	uint64_t tsc_hz;		/* KVM_GET_TSC_KHZ * 1000 */
+	uint64_t min_bound_ticks;	/* KVMCLOCK_SAMPLE_MAX_NS in ticks */
+	uint64_t max_sample_ticks;	/* samples wider than this are refused (atomic) */
+	uint64_t typical_width;		/* sampler: running mean of sample widths, ticks */
+	uint64_t resync_ticks;		/* SMP: anchors move at most this often */
+
+	struct pvclock_line line;	/* the shared anchor every vCPU publishes */
+	uint64_t gen;			/* bumped with every new anchor */
+	uint64_t rate_scale;		/* the rate as a scale, mul | shift << 32 (atomic) */
+	uint8_t flags;			/* PVCLOCK_TSC_STABLE_BIT while it is honest */
+	bool probing;
+
+	uint64_t wall_msr;
+	struct pvclock_writer wall_writer;
+
+	/* The sampler thread owns the rate estimate; the model is what it shares. */
+	struct pvclock_rate rate;
+	struct kvmclock_model model;
+	uint64_t start_ns, settled_ns;	/* MONOTONIC at start, and when the rate settled */
+	pthread_t sampler, live;
+	bool sampler_started, live_started;
+	int stop_threads;
+
+	struct clock_measure *measure;	/* demo/bench: where samples go, NULL otherwise */
+
+	pthread_mutex_t lock;		/* SMP and live: anchor and struct writes */
+	pthread_cond_t cond;
+	unsigned int inside;		/* vCPUs in KVM_RUN (SMP) */
+	bool updating;
+
+	struct kvmclock_vcpu vcpu[MEMMAP_MAX_VCPUS];
+};
+
+int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
+		  const struct pvclock_clock *clk, unsigned int nr_vcpus, uint64_t tsc_hz,
+		  const struct kvmclock_ops *ops, const struct clock_policy *policy) __must_check;
+void kvmclock_destroy(struct kvmclock *kc);
+/* Start the sampler (and, for live policies, the publisher) thread; stop joins them. */
+int kvmclock_start(struct kvmclock *kc) __must_check;
+void kvmclock_stop(struct kvmclock *kc);
+/* Let the sampler measure the rate for @ns before the guest starts; returns the ns waited. */
+uint64_t kvmclock_calibrate(struct kvmclock *kc, uint64_t ns);
+/* One round of the sampler thread's work (tests call it directly). */
+void kvmclock_sampler_step(struct kvmclock *kc);
+uint64_t kvmclock_ticks_to_ns(const struct kvmclock *kc, uint64_t ticks);
+/* MONOTONIC at host TSC @tsc by the host's model, or -1 before the first sample. */
+long double kvmclock_model_ns(const struct kvmclock *kc, uint64_t tsc);
+/* Publish a new model (the sampler; tests) / read a consistent copy (false: none yet). */
+void kvmclock_set_model(struct kvmclock *kc, const struct pvclock_line *line,
+			long double ns_per_tick);
+bool kvmclock_get_model(const struct kvmclock *kc, struct pvclock_line *line,
+			long double *ns_per_tick);
+/* Register the kvmclock and TSC MSR handlers and the clock probe's doorbell register. */
+int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct doorbell *db)
+	__must_check;
+
+/* Hot path: publish this vCPU's struct before KVM_RUN; account for it after. */
+void kvmclock_before_run(struct kvmclock *kc, unsigned int vcpu);
+void kvmclock_after_run(struct kvmclock *kc, unsigned int vcpu);
+
+void kvmclock_total_stats(const struct kvmclock *kc, struct kvmclock_stats *out);
+
+#endif

@@ -1,0 +1,14 @@
+/* once: one anchor when the guest first enables its clock, never another (shows drift). */
+#include "clock/kvmclock.h"
+
+static bool once_due(const struct clock_policy *p, const struct kvmclock *kc)
+{
+	return !kc->line.valid;
+}
+
+const struct clock_policy_ops policy_once = {
+	.name = "once",
+	.usage = "once",
+	.summary = "anchor once when the guest enables the clock, never again (drift)",
+	.reanchor_due = once_due,
+};

@@ -1,0 +1,30 @@
+/*
+ * threshold:<ns>: a new anchor on entry only when the guest's predicted error exceeds the
+ * bound. The prediction compares the published line with the host's current model of
+ * MONOTONIC (the last sampler sample extended at the measured rate), both at the TSC now.
+ */
+#include <math.h>
+
+#include "clock/kvmclock.h"
+
+static bool threshold_due(const struct clock_policy *p, const struct kvmclock *kc)
+{
+	uint64_t tsc = kc->clk->read_tsc_fast(kc->clk->ctx);
+	long double model, err;
+
+	if (!kc->line.valid)
+		return true;
+	model = kvmclock_model_ns(kc, tsc);
+	if (model < 0)
+		return false;	/* no model yet: keep the anchor */
+	err = fabsl((long double)pvclock_line_at(&kc->line, tsc) - model);
+	return err > (long double)p->param_ns;
+}
+
+const struct clock_policy_ops policy_threshold = {
+	.name = "threshold",
+	.usage = "threshold:<ns>",
+	.summary = "re-anchor on entry only when the predicted guest error exceeds <ns>",
+	.has_param = true,
+	.reanchor_due = threshold_due,
+};

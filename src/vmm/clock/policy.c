@@ -1,0 +1,68 @@
+/* Policy registry and the --policy parser. */
+#include "clock/policy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct clock_policy_ops *const clock_policies[] = {
+	&policy_every_entry, &policy_periodic, &policy_once, &policy_threshold, &policy_live,
+	&policy_kernel,
+};
+const unsigned int nr_clock_policies = sizeof(clock_policies) / sizeof(clock_policies[0]);
+
+static int parse_duration_ns(const char *text, uint64_t *ns)
+{
+	static const struct { const char *unit; uint64_t mul; } units[] = {
+		{ "", 1 }, { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
+	};
+	char *end;
+	double v;
+
+	v = strtod(text, &end);
+	if (end == text || !(v > 0) || v > 1e12)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit))
+			continue;
+		*ns = (uint64_t)(v * (double)units[i].mul);
+		return *ns ? 0 : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+int clock_policy_parse(const char *spec, struct clock_policy *out)
+{
+	const char *colon = strchr(spec, ':');
+	size_t name_len = colon ? (size_t)(colon - spec) : strlen(spec);
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < nr_clock_policies; i++) {
+		const struct clock_policy_ops *ops = clock_policies[i];
+
+		if (strlen(ops->name) != name_len || strncmp(ops->name, spec, name_len))
+			continue;
+		if (ops->has_param != !!colon ||
+		    (colon && parse_duration_ns(colon + 1, &out->param_ns))) {
+			pr_err("invalid policy '%s': expected %s", spec, ops->usage);
+			return -EINVAL;
+		}
+		out->ops = ops;
+		snprintf(out->spec, sizeof(out->spec), "%s", spec);
+		return 0;
+	}
+	pr_err("unknown policy '%s' (one of: every-entry, periodic:<interval>, once, "
+	       "threshold:<ns>, live:<interval>, kernel)", spec);
+	return -EINVAL;
+}
+
+void clock_policy_list(char *buf, unsigned int len)
+{
+	unsigned int used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < nr_clock_policies && used < len; i++)
+		used += (unsigned int)snprintf(buf + used, len - used, "    %-20s %s\n",
+					       clock_policies[i]->usage, clock_policies[i]->summary);
+}

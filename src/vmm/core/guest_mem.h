@@ -1,0 +1,41 @@
+/* Guest RAM: one anonymous mapping from GPA 0, and the only way to turn a GPA into a pointer. */
+#ifndef VMM_GUEST_MEM_H
+#define VMM_GUEST_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/log.h"
+
+struct guest_mem {
+	uint8_t *host;	/* NULL until allocated */
+	uint64_t size;
+	/*
+	 * RAM below this belongs to the VMM: images may not load there, and kvmclock does not
+	 * publish there. GUEST_IMAGE_MIN from allocation; a PC machine hands it all to the guest
+	 * at entry (0), since its boot information is the guest's to read and overwrite.
+	 */
+	uint64_t vmm_end;
+};
+
+/* Allocate @size bytes of zeroed guest RAM (rounded check: page multiple, within limits). */
+int guest_mem_alloc(struct guest_mem *mem, uint64_t size) __must_check;
+void guest_mem_free(struct guest_mem *mem);
+
+/* Host pointer to [gpa, gpa + len) if that range lies wholly in RAM, else NULL. */
+static inline void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
+{
+	if (gpa > mem->size || len > mem->size - gpa)
+		return NULL;
+	return mem->host + gpa;
+}
+
+/* True if [gpa, gpa + len) touches RAM the VMM keeps (below mem->vmm_end). */
+static inline bool guest_mem_overlaps_vmm(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
+{
+	return gpa < mem->vmm_end && len > 0;
+}
+/* Parse a size such as "64M", "1G", "2097152"; 0 on success, -EINVAL with a message otherwise. */
+int guest_mem_parse_size(const char *text, uint64_t *size) __must_check;
+
+#endif

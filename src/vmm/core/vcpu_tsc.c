@@ -1,0 +1,126 @@
+/* A vCPU's TSC offset: pinned to 0 at creation, and moved only by the guest's TSC writes. */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "core/kvm_util.h"
+#include "pvclock_abi.h"
+#include "pvclock_clock.h"
+#include "core/tsc_probe.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+
+static int vcpu_tsc_offset_ioctl(struct vcpu *vcpu, unsigned long req, const char *name,
+				 uint64_t *offset)
+{
+	struct kvm_device_attr attr = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
+					.addr = (uintptr_t)offset };
+
+	return kvm_ioctl_named(vcpu->fd, req, name, &attr);
+}
+
+/* struct kvm_msrs with room for one entry. */
+union one_msr {
+	struct kvm_msrs msrs;
+	char bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+};
+
+static int vcpu_get_msr(struct vcpu *vcpu, uint32_t index, uint64_t *value)
+{
+	union one_msr m = { .msrs.nmsrs = 1 };
+	int ret;
+
+	m.msrs.entries[0].index = index;
+	ret = kvm_ioctl(vcpu->fd, KVM_GET_MSRS, &m);
+	if (ret != 1)
+		return ret < 0 ? ret : -EIO;
+	*value = m.msrs.entries[0].data;
+	return 0;
+}
+
+static int vcpu_set_msr(struct vcpu *vcpu, uint32_t index, uint64_t value)
+{
+	union one_msr m = { .msrs.nmsrs = 1 };
+	int ret;
+
+	m.msrs.entries[0].index = index;
+	m.msrs.entries[0].data = value;
+	ret = kvm_ioctl(vcpu->fd, KVM_SET_MSRS, &m);
+	return ret == 1 ? 0 : ret < 0 ? ret : -EIO;
+}
+
+/*
+ * Guest TSC = host TSC + offset on every vCPU, so kvmclock's tsc_timestamp is host TSC + offset
+ * and equal offsets keep the vCPUs' TSCs in step (what the STABLE bit needs). Without
+ * KVM_VCPU_TSC_OFFSET (Linux < 5.16) the offset is measured through KVM_GET_MSRS instead.
+ */
+int vcpu_init_tsc(struct vcpu *vcpu)
+{
+	struct kvm_device_attr probe = { .group = KVM_VCPU_TSC_CTRL,
+					 .attr = KVM_VCPU_TSC_OFFSET };
+	uint64_t zero = 0, guest, t1, t2;
+	int ret;
+
+	if (ioctl(vcpu->fd, KVM_HAS_DEVICE_ATTR, &probe) == 0) {
+		ret = vcpu_tsc_offset_ioctl(vcpu, KVM_SET_DEVICE_ATTR, "KVM_SET_DEVICE_ATTR", &zero);
+		vcpu->tsc_offset = 0;
+		return ret < 0 ? ret : 0;
+	}
+	t1 = pvclock_clock_system.read_tsc(NULL);
+	ret = vcpu_get_msr(vcpu, MSR_IA32_TSC, &guest);
+	t2 = pvclock_clock_system.read_tsc(NULL);
+	if (ret)
+		return ret;
+	vcpu->tsc_offset = guest - (t1 + (t2 - t1) / 2);
+	pr_warn("vCPU %u: KVM_VCPU_TSC_OFFSET unsupported: TSC offset measured as %lld (+-%llu "
+		"ticks)", vcpu->id, (long long)vcpu->tsc_offset, (unsigned long long)(t2 - t1));
+	return 0;
+}
+
+/*
+ * Where KVM ignores TSC offsets (PVM), a guest's TSC write cannot move its TSC: drop it, say so
+ * once, and keep kvmclock on the TSC the guest really has. Returns 1 if dropped.
+ */
+static int vcpu_tsc_write_dropped(struct vcpu *vcpu, uint32_t msr)
+{
+	static int warned;
+	int applied = tsc_probe_offsets_applied(vcpu->vm->kvm_fd, vcpu->vm->cpuid);
+
+	if (applied != 0)
+		return applied < 0 ? applied : 0;
+	if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		pr_warn("vCPU %u: this KVM ignores TSC offsets (a probe VM given one read the host's "
+			"TSC): the guest's write of MSR 0x%x cannot move its TSC and is dropped; "
+			"kvmclock follows the TSC the guest really has (logged once)", vcpu->id, msr);
+	return 1;
+}
+
+int vcpu_write_tsc_msr(struct vcpu *vcpu, uint32_t msr, uint64_t value, uint64_t *tsc_offset)
+{
+	uint64_t adjust, delta, offset;
+	int ret;
+
+	ret = vcpu_tsc_write_dropped(vcpu, msr);
+	if (ret) {
+		*tsc_offset = vcpu->tsc_offset;
+		return ret < 0 ? ret : 0;
+	}
+	ret = vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST, &adjust);
+	if (ret)
+		return ret;
+	/* As the SDM says: a write to either moves the TSC and TSC_ADJUST by the same delta. */
+	if (msr == MSR_IA32_TSC)
+		delta = value - (pvclock_clock_system.read_tsc(NULL) + vcpu->tsc_offset);
+	else
+		delta = value - adjust;
+	offset = vcpu->tsc_offset + delta;
+	ret = vcpu_tsc_offset_ioctl(vcpu, KVM_SET_DEVICE_ATTR, "KVM_SET_DEVICE_ATTR", &offset);
+	if (ret < 0)
+		return ret;
+	ret = vcpu_set_msr(vcpu, MSR_IA32_TSC_ADJUST, adjust + delta);
+	if (ret)
+		return ret;
+	vcpu->tsc_offset = offset;
+	*tsc_offset = offset;
+	return 0;
+}

@@ -1,0 +1,418 @@
+/* VM lifecycle: KVM VM, RAM slot, supported CPUID, stop state. */
+#include "core/vm.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/kvm_util.h"
+#include "pvclock_abi.h"
+#include "core/vcpu.h"
+
+#define VM_STOP_REKICK_NS 100000000ull	/* re-kick what has not stopped, every 100 ms */
+#define VM_STOP_REPORT_NS 1000000000ull		/* then name it, after 1 s */
+#define VM_STOP_GIVE_UP_NS 5000000000ull	/* and give up on it after 5 s */
+
+#define CPUID_MAX_ENTRIES 256
+/* Intel needs these two pages for real-mode emulation; we place them in the MMIO window. */
+#define VM_IDENTITY_MAP_ADDR 0xfffbc000ull
+#define VM_TSS_ADDR 0xfffbd000ul
+
+/* What KVM reports, with our kvmclock leaves: the signature and exactly the clock features. */
+static void vm_set_kvm_leaves(struct kvm_cpuid2 *cpuid)
+{
+	static const char signature[12] = "KVMKVMKVM\0\0\0";
+	struct kvm_cpuid_entry2 *sig = NULL, *feat = NULL;
+
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		if (cpuid->entries[i].function == CPUID_KVM_SIGNATURE)
+			sig = &cpuid->entries[i];
+		else if (cpuid->entries[i].function == CPUID_KVM_FEATURES)
+			feat = &cpuid->entries[i];
+	}
+	if (!sig)
+		sig = &cpuid->entries[cpuid->nent++];
+	if (!feat)
+		feat = &cpuid->entries[cpuid->nent++];
+	*sig = (struct kvm_cpuid_entry2){ .function = CPUID_KVM_SIGNATURE,
+					  .eax = CPUID_KVM_FEATURES };
+	memcpy(&sig->ebx, signature, 4);
+	memcpy(&sig->ecx, signature + 4, 4);
+	memcpy(&sig->edx, signature + 8, 4);
+	/* The STABLE bit is honest: all vCPUs publish one shared anchor (see kvmclock.c). */
+	*feat = (struct kvm_cpuid_entry2){
+		.function = CPUID_KVM_FEATURES,
+		.eax = (1u << KVM_FEATURE_CLOCKSOURCE) | (1u << KVM_FEATURE_CLOCKSOURCE2) |
+		       (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT),
+	};
+}
+
+static int vm_get_supported_cpuid(struct vm *vm)
+{
+	struct kvm_cpuid2 *cpuid;
+	int ret;
+
+	cpuid = calloc(1, sizeof(*cpuid) + CPUID_MAX_ENTRIES * sizeof(cpuid->entries[0]));
+	if (!cpuid)
+		return -ENOMEM;
+	cpuid->nent = CPUID_MAX_ENTRIES - 2;	/* room for the KVM leaves if absent */
+	ret = kvm_ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid);
+	if (ret < 0) {
+		free(cpuid);
+		return ret;
+	}
+	vm_set_kvm_leaves(cpuid);
+	vm->cpuid = cpuid;
+	return 0;
+}
+
+static int vm_set_memory(struct vm *vm)
+{
+	struct kvm_userspace_memory_region region;
+	int ret;
+
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem.size,
+		.userspace_addr = (uintptr_t)vm->mem.host,
+	};
+	ret = kvm_ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
+	return ret < 0 ? ret : 0;
+}
+
+static int vm_set_x86_addresses(struct vm *vm)
+{
+	uint64_t identity = VM_IDENTITY_MAP_ADDR;
+	int ret;
+
+	if (kvm_has_cap(vm->kvm_fd, KVM_CAP_SET_IDENTITY_MAP_ADDR)) {
+		ret = kvm_ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity);
+		if (ret < 0)
+			return ret;
+	}
+	if (kvm_has_cap(vm->kvm_fd, KVM_CAP_SET_TSS_ADDR)) {
+		ret = kvm_ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, VM_TSS_ADDR);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int vm_init_stop_state(struct vm *vm)
+{
+	pthread_condattr_t attr;
+	int ret;
+
+	ret = pthread_mutex_init(&vm->stop_lock, NULL);
+	if (ret)
+		return -ret;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	ret = pthread_cond_init(&vm->stop_cond, &attr);
+	pthread_condattr_destroy(&attr);
+	if (ret) {
+		pthread_mutex_destroy(&vm->stop_lock);
+		return -ret;
+	}
+	return 0;
+}
+
+static int vm_create_kvm_vm(struct vm *vm)
+{
+	int ret;
+
+	do
+		ret = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	while (ret < 0 && errno == EINTR);
+	if (ret < 0) {
+		ret = -errno;
+		pr_err("KVM_CREATE_VM: %s", strerror(-ret));
+		return ret;
+	}
+	vm->vm_fd = ret;
+	return 0;
+}
+
+int vm_alloc(struct vm **out, uint64_t mem_size)
+{
+	struct vm *vm;
+	int ret;
+
+	*out = NULL;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->kvm_fd = -1;
+	vm->vm_fd = -1;
+	io_bus_init(&vm->pio, "port", 0x10000);
+	io_bus_init(&vm->mmio, "MMIO", UINT64_MAX);
+	doorbell_init(&vm->doorbell);
+	ret = vm_init_stop_state(vm);
+	if (ret) {
+		free(vm);
+		return ret;
+	}
+	ret = guest_mem_alloc(&vm->mem, mem_size);
+	if (ret) {
+		vm_destroy(vm);
+		return ret;
+	}
+	*out = vm;
+	return 0;
+}
+
+int vm_open_kvm(struct vm *vm)
+{
+	int ret;
+
+	ret = kvm_open(&vm->kvm_fd);
+	if (!ret)
+		ret = vm_create_kvm_vm(vm);
+	if (!ret)
+		ret = vm_set_x86_addresses(vm);
+	if (!ret)
+		ret = vm_set_memory(vm);
+	if (!ret)
+		ret = vm_get_supported_cpuid(vm);
+	return ret;
+}
+
+int vm_create_irqchip(struct vm *vm)
+{
+	/* The speaker port (0x61) stays in the kernel too, as a dummy beside the PIT. */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	int ret;
+
+	if (!kvm_has_cap(vm->kvm_fd, KVM_CAP_IRQCHIP) || !kvm_has_cap(vm->kvm_fd, KVM_CAP_PIT2)) {
+		pr_err("this KVM lacks KVM_CAP_IRQCHIP or KVM_CAP_PIT2 (both since 2.6.31), which "
+		       "the PC machine of multiboot guests needs");
+		return -ENOTSUP;
+	}
+	ret = kvm_ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
+	if (ret >= 0)
+		ret = kvm_ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit);
+	if (ret < 0)
+		return ret;
+	vm->irqchip = true;
+	return 0;
+}
+
+static int vm_enable_user_msrs(struct vm *vm)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
+				      .args = { KVM_MSR_EXIT_REASON_FILTER } };
+	static uint8_t deny[1];	/* bit clear: the access is denied in KVM, so it exits to us */
+	struct kvm_msr_filter filter = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
+	int ret;
+
+	if (vm->msrs.nr > KVM_MSR_FILTER_MAX_RANGES)
+		return -E2BIG;
+	for (unsigned int i = 0; i < vm->msrs.nr; i++) {
+		const struct msr_handler *h = &vm->msrs.handlers[i];
+
+		filter.ranges[i] = (struct kvm_msr_filter_range){
+			.flags = (h->read ? KVM_MSR_FILTER_READ : 0) |
+				 (h->write ? KVM_MSR_FILTER_WRITE : 0),
+			.nmsrs = 1, .base = h->index, .bitmap = deny,
+		};
+	}
+	ret = kvm_ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap);
+	if (ret >= 0)
+		ret = kvm_ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &filter);
+	return ret < 0 ? ret : 0;
+}
+
+void vm_kick_others(struct vm *vm, unsigned int except)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (i != except)
+			vcpu_kick(vm->vcpus[i]);
+}
+
+static void vm_clock_kick_others(void *opaque, unsigned int except)
+{
+	vm_kick_others(opaque, except);
+}
+
+static int vm_clock_write_tsc_msr(void *opaque, unsigned int id, uint32_t msr, uint64_t value,
+				  uint64_t *tsc_offset)
+{
+	struct vm *vm = opaque;
+
+	return vcpu_write_tsc_msr(vm->vcpus[id], msr, value, tsc_offset);
+}
+
+int vm_setup_kvmclock(struct vm *vm, const struct clock_policy *policy)
+{
+	const struct kvmclock_ops ops = { vm_clock_kick_others, vm_clock_write_tsc_msr, vm };
+	int khz, ret;
+
+	khz = kvm_ioctl(vm->vcpus[0]->fd, KVM_GET_TSC_KHZ, 0);
+	if (khz <= 0)
+		return khz < 0 ? khz : -EINVAL;
+	ret = kvmclock_init(&vm->clock, &vm->mem, &pvclock_clock_system, vm->nr_vcpus,
+			    (uint64_t)khz * 1000, &ops, policy);
+	if (ret)
+		return ret;
+	vm->clock_ready = true;
+	ret = kvmclock_register(&vm->clock, &vm->msrs, &vm->doorbell);
+	if (!ret && vm->msrs.nr)
+		ret = vm_enable_user_msrs(vm);
+	return ret;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	if (vm->clock_ready)
+		kvmclock_destroy(&vm->clock);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(vm->vcpus[i]);
+	free(vm->cpuid);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	guest_mem_free(&vm->mem);
+	pthread_cond_destroy(&vm->stop_cond);
+	pthread_mutex_destroy(&vm->stop_lock);
+	free(vm);
+}
+
+void vm_request_stop(struct vm *vm, enum vm_stop reason, unsigned int vcpu_id)
+{
+	pthread_mutex_lock(&vm->stop_lock);
+	if (vm->stop == VM_RUNNING) {
+		__atomic_store_n(&vm->stop, reason, __ATOMIC_SEQ_CST);	/* K1 (vcpu.c) */
+		pthread_cond_broadcast(&vm->stop_cond);
+	}
+	pthread_mutex_unlock(&vm->stop_lock);
+	vcpu_race_point(VCPU_RACE_STOP, vcpu_id);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(vm->vcpus[i]);
+}
+
+int vm_park_halted_vcpu(struct vm *vm, unsigned int vcpu_id)
+{
+	int stop = VM_RUNNING;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	if (++vm->halted == vm->nr_vcpus) {
+		pr_err("vCPU %u: guest executed HLT with nothing to wake it (%u of %u vCPUs halted); "
+		       "a guest ends by reporting DONE", vcpu_id, vm->halted, vm->nr_vcpus);
+		stop = VM_STOP_GUEST_ERROR;
+	}
+	while (stop == VM_RUNNING && vm->stop == VM_RUNNING)
+		pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
+	vm->halted--;
+	pthread_mutex_unlock(&vm->stop_lock);
+	return stop;
+}
+
+enum vm_stop vm_wait_stop(struct vm *vm, uint64_t timeout_ns)
+{
+	struct timespec deadline;
+	int ret = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ns / 1000000000ull;
+	deadline.tv_nsec += timeout_ns % 1000000000ull;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&vm->stop_lock);
+	while (vm->stop == VM_RUNNING && ret != ETIMEDOUT) {
+		if (timeout_ns)
+			ret = pthread_cond_timedwait(&vm->stop_cond, &vm->stop_lock, &deadline);
+		else
+			pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
+	}
+	pthread_mutex_unlock(&vm->stop_lock);
+	if (ret == ETIMEDOUT)
+		vm_request_stop(vm, VM_STOP_TIMEOUT, 0);
+	return vm->stop;
+}
+
+void vm_vcpu_thread_enter(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->stop_lock);
+	vm->running++;
+	pthread_mutex_unlock(&vm->stop_lock);
+}
+
+void vm_vcpu_thread_leave(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->stop_lock);
+	vm->running--;
+	pthread_cond_broadcast(&vm->stop_cond);
+	pthread_mutex_unlock(&vm->stop_lock);
+}
+
+static uint64_t vm_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* With stop_lock held: wait for a change of vm->running, or until MONOTONIC reaches @until. */
+static void vm_wait_running_change(struct vm *vm, uint64_t until)
+{
+	struct timespec deadline = { (time_t)(until / 1000000000u), (long)(until % 1000000000u) };
+
+	pthread_cond_timedwait(&vm->stop_cond, &vm->stop_lock, &deadline);
+}
+
+static void vm_report_stuck(struct vm *vm, uint64_t waited_ns)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = vm->vcpus[i];
+		int state = __atomic_load_n(&v->state, __ATOMIC_RELAXED);
+
+		if (state == VCPU_LEFT || state == VCPU_NOT_STARTED)
+			continue;
+		pr_err("vCPU %u (thread %d) has not stopped %.1f s after the run ended: %s, "
+		       "after %lu exits, the last %s", i, (int)v->tid, waited_ns / 1e9,
+		       vcpu_state_name(state), v->nr_exits,
+		       v->nr_exits ? exit_reason_name(__atomic_load_n(&v->last_exit,
+								       __ATOMIC_RELAXED)) : "none");
+	}
+}
+
+int vm_wait_threads_done(struct vm *vm)
+{
+	uint64_t start = vm_now_ns(), next_kick = start + VM_STOP_REKICK_NS, now;
+	bool reported = false;
+
+	vm->stop_rekicks = 0;
+	pthread_mutex_lock(&vm->stop_lock);
+	while (vm->running) {
+		vm_wait_running_change(vm, next_kick);
+		now = vm_now_ns();
+		if (!vm->running || now < next_kick)
+			continue;	/* a thread left, or a stop was broadcast: wait on */
+		pthread_mutex_unlock(&vm->stop_lock);
+		next_kick = now + VM_STOP_REKICK_NS;
+		/* Kicks are not lost (vcpu.c); a re-kick bounds a host that drops them anyway. */
+		vm->stop_rekicks++;
+		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+			vcpu_kick(vm->vcpus[i]);
+		if (now - start >= VM_STOP_REPORT_NS && !reported) {
+			vm_report_stuck(vm, now - start);
+			reported = true;
+		}
+		if (now - start >= VM_STOP_GIVE_UP_NS) {
+			pr_err("giving up on the vCPUs above after %.1f s: the VM is abandoned, not "
+			       "freed", (now - start) / 1e9);
+			return -ETIMEDOUT;
+		}
+		pthread_mutex_lock(&vm->stop_lock);
+	}
+	pthread_mutex_unlock(&vm->stop_lock);
+	return 0;
+}

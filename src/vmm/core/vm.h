@@ -1,0 +1,82 @@
+/* struct vm: the KVM VM, its RAM, devices, vCPUs and the shared stop state. */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <pthread.h>
+#include <linux/kvm.h>
+
+#include "dev/doorbell.h"
+#include "core/exit.h"
+#include "clock/kvmclock.h"
+#include "core/guest_mem.h"
+#include "core/io_bus.h"
+#include "memmap.h"
+#include "core/msr_table.h"
+
+struct vcpu;
+
+struct vm {
+	int kvm_fd;
+	int vm_fd;
+	struct guest_mem mem;
+	struct kvm_cpuid2 *cpuid;	/* what KVM supports; vCPUs get this (plus our leaves) */
+	struct io_bus pio;
+	struct io_bus mmio;
+	struct doorbell doorbell;	/* the guest's way to the host from any ring */
+	struct msr_table msrs;
+	bool irqchip;			/* in-kernel LAPICs, IOAPIC, PIC and PIT */
+	unsigned int nr_vcpus;
+	struct vcpu *vcpus[MEMMAP_MAX_VCPUS];
+	struct kvmclock clock;
+	bool clock_ready;
+
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	int stop;			/* enum vm_stop; set once, read without the lock */
+	unsigned int running;		/* vCPU threads still in their run loop (stop_lock) */
+	unsigned int halted;		/* vCPUs parked after a HLT (stop_lock) */
+	unsigned long stop_rekicks;	/* re-kicks the last vm_wait_threads_done needed */
+};
+
+/* Allocate the VM object and @mem_size bytes of RAM (no KVM yet, so images load first). */
+int vm_alloc(struct vm **out, uint64_t mem_size) __must_check;
+/* Open /dev/kvm, create the KVM VM and hand it the RAM at GPA 0. */
+int vm_open_kvm(struct vm *vm) __must_check;
+void vm_destroy(struct vm *vm);
+/*
+ * The PC machine's interrupt controllers in the kernel, before any vCPU exists: then vCPU 0
+ * starts at its entry and the others wait for INIT/SIPI from the guest, as on hardware.
+ */
+int vm_create_irqchip(struct vm *vm) __must_check;
+
+/*
+ * Start the kvmclock host once every vCPU exists: TSC frequency, MSR handlers, and the KVM MSR
+ * filter that sends exactly the MSRs in vm->msrs to userspace.
+ */
+int vm_setup_kvmclock(struct vm *vm, const struct clock_policy *policy) __must_check;
+void vm_kick_others(struct vm *vm, unsigned int except);
+
+/* End the run (the first reason wins) and kick every vCPU out of KVM_RUN. */
+void vm_request_stop(struct vm *vm, enum vm_stop reason, unsigned int vcpu_id);
+static inline int vm_stopping(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->stop, __ATOMIC_SEQ_CST);
+}
+/* Wait until the run stops or @timeout_ns passes (0: no limit); returns the stop reason. */
+enum vm_stop vm_wait_stop(struct vm *vm, uint64_t timeout_ns);
+/*
+ * vCPU threads count themselves in and out of their run loop; joining waits for all to be out,
+ * because a running vCPU may still kick (pthread_kill) another, which must not be joined yet.
+ * The wait is bounded: it re-kicks every 100 ms, names a vCPU that has not stopped after 1 s,
+ * and gives up after 5 s with -ETIMEDOUT (the caller must then abandon the VM, not free it).
+ */
+void vm_vcpu_thread_enter(struct vm *vm);
+void vm_vcpu_thread_leave(struct vm *vm);
+int vm_wait_threads_done(struct vm *vm) __must_check;
+/*
+ * A vCPU that halted with nothing to wake it waits here until the run stops (VM_RUNNING), or,
+ * the last one to halt, ends the run as a guest error (the guest can no longer report DONE).
+ */
+int vm_park_halted_vcpu(struct vm *vm, unsigned int vcpu_id);
+
+#endif
