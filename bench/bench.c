@@ -13,6 +13,7 @@
 #include "clock/kvmclock.h"
 #include "pvclock_clock.h"
 #include "pvclock_sample.h"
+#include "core/log.h"
 #include "vmm.h"
 
 #define EXIT_LOOPS 20000

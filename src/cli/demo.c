@@ -1,4 +1,5 @@
 /* pvclock-vmm demo: run the measurement guest under every policy and compare them. */
+#include "core/compiler.h"
 #include "cli/demo.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "vmm.h"
+#include "core/log.h"
 
 #define DEMO_MAX_SAMPLES 2000000
 
@@ -60,7 +62,7 @@ static int demo_add_policy(struct demo_options *o, const char *spec)
 {
 	struct clock_policy p;
 
-	if (o->nr_policies == sizeof(o->policies) / sizeof(o->policies[0]))
+	if (o->nr_policies == ARRAY_SIZE(o->policies))
 		return -E2BIG;
 	if (clock_policy_parse(spec, &p))
 		return -EINVAL;

@@ -2,6 +2,7 @@
 #ifndef VMM_DEMO_H
 #define VMM_DEMO_H
 
+#include "core/compiler.h"
 #include <stdbool.h>
 #include <stdio.h>
 

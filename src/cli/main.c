@@ -13,6 +13,7 @@
 #include "boot/multiboot.h"
 #include "clock/policy.h"
 #include "vmm.h"
+#include "core/log.h"
 
 #ifndef PVCLOCK_VMM_VERSION
 #define PVCLOCK_VMM_VERSION "unknown"

@@ -1,4 +1,5 @@
 /* vmm_run: assemble a VM from a config, run its vCPU threads under the watchdog, report. */
+#include "core/compiler.h"
 #include "vmm.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include "core/vcpu.h"
 #include "clock/policy.h"
 #include "core/vm.h"
+#include "core/log.h"
 
 struct vmm {
 	struct vm *vm;
@@ -248,7 +250,7 @@ static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
 static void vmm_abandon(struct vmm *v)
 {
 	pthread_mutex_lock(&abandoned_lock);
-	if (nr_abandoned < sizeof(abandoned) / sizeof(abandoned[0]))
+	if (nr_abandoned < ARRAY_SIZE(abandoned))
 		abandoned[nr_abandoned++] = v;
 	pthread_mutex_unlock(&abandoned_lock);
 }

@@ -5,10 +5,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/exit.h"
+#include "core/stop.h"
 #include "clock/kvmclock.h"
 #include "memmap.h"
-#include "core/log.h"
+#include "core/compiler.h"
 
 /* Process exit statuses; 0..63 are the guest's own exit code (GUEST_EXIT / main's return). */
 enum vmm_exit_status {

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "core/log.h"
 #include "boot/image.h"
 
 static void quiet(enum log_level level, const char *msg)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "clock/kvmclock.h"
 
 static uint64_t now_tsc = 1000000;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "dev/doorbell.h"
 #include "core/exit.h"
 #include "dev/report.h"

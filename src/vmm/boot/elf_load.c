@@ -11,6 +11,7 @@
 
 #include "boot/guest_file.h"
 #include "memmap.h"
+#include "core/log.h"
 
 struct elf_segment {
 	uint64_t gpa, vaddr, filesz, memsz, offset;

@@ -2,6 +2,7 @@
 #ifndef VMM_ELF_LOAD_H
 #define VMM_ELF_LOAD_H
 
+#include "core/compiler.h"
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,5 +1,6 @@
 /* guest_file_read: a whole regular file, size-checked before anything is allocated. */
 #include "boot/guest_file.h"
+#include "core/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

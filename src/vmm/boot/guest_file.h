@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/log.h"
+#include "core/compiler.h"
 
 /*
  * Read the regular file @path, at most @max_size bytes, into a malloc'd *@data of *@size

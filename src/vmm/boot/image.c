@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "boot/multiboot.h"
+#include "core/log.h"
 
 const char *image_kind_name(enum image_kind kind)
 {

@@ -2,6 +2,7 @@
 #ifndef VMM_IMAGE_H
 #define VMM_IMAGE_H
 
+#include "core/compiler.h"
 #include <stddef.h>
 #include <stdint.h>
 

@@ -6,6 +6,7 @@
 
 #include "boot_abi.h"
 #include "memmap.h"
+#include "core/log.h"
 
 #define CR0_PE (1ull << 0)
 #define CR0_MP (1ull << 1)

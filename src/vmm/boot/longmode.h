@@ -2,6 +2,7 @@
 #ifndef VMM_BOOT_H
 #define VMM_BOOT_H
 
+#include "core/compiler.h"
 #include <linux/kvm.h>
 
 #include "core/guest_mem.h"

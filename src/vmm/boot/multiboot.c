@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "memmap.h"
+#include "core/log.h"
 
 #define MB_LOADER_NAME "pvclock-vmm"
 #define MB_LOW_MEM_END 0x9fc00u		/* conventional memory, as a PC BIOS reports it */

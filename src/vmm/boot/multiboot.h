@@ -2,6 +2,7 @@
 #ifndef VMM_MULTIBOOT_H
 #define VMM_MULTIBOOT_H
 
+#include "core/compiler.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/kvm.h>

@@ -1,5 +1,6 @@
 /* Recording guest clock samples and turning them into medians, percentiles and drift. */
 #include "clock/clock_measure.h"
+#include "core/log.h"
 
 #include <errno.h>
 #include <math.h>

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/log.h"
+#include "core/compiler.h"
 
 /* One guest reading, judged at the exit that reported it. */
 struct clock_sample {

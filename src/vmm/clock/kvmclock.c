@@ -16,9 +16,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/exit.h"
+#include "core/stop.h"
 #include "probe_abi.h"
 #include "pvclock_sample.h"
+#include "core/log.h"
 #include <math.h>
 
 #define KVMCLOCK_SAMPLE_TRIES 3

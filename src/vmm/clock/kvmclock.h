@@ -2,6 +2,7 @@
 #ifndef VMM_KVMCLOCK_H
 #define VMM_KVMCLOCK_H
 
+#include "core/compiler.h"
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,7 @@
 /* Policy registry and the --policy parser. */
+#include "core/compiler.h"
 #include "clock/policy.h"
+#include "core/log.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +12,7 @@ const struct clock_policy_ops *const clock_policies[] = {
 	&policy_every_entry, &policy_periodic, &policy_once, &policy_threshold, &policy_live,
 	&policy_kernel,
 };
-const unsigned int nr_clock_policies = sizeof(clock_policies) / sizeof(clock_policies[0]);
+const unsigned int nr_clock_policies = ARRAY_SIZE(clock_policies);
 
 static int parse_duration_ns(const char *text, uint64_t *ns)
 {
@@ -23,7 +25,7 @@ static int parse_duration_ns(const char *text, uint64_t *ns)
 	v = strtod(text, &end);
 	if (end == text || !(v > 0) || v > 1e12)
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcmp(end, units[i].unit))
 			continue;
 		*ns = (uint64_t)(v * (double)units[i].mul);

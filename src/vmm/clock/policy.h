@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/log.h"
+#include "core/compiler.h"
 
 struct kvmclock;
 struct clock_policy;

@@ -1,5 +1,7 @@
 /* The exit dispatcher and its per-reason handlers; no KVM calls, so tests feed it fake exits. */
+#include "core/compiler.h"
 #include "core/exit.h"
+#include "core/log.h"
 
 #include <string.h>
 
@@ -30,7 +32,7 @@ static const char *const exit_names[] = {
 
 const char *exit_reason_name(unsigned int reason)
 {
-	if (reason < sizeof(exit_names) / sizeof(exit_names[0]) && exit_names[reason])
+	if (reason < ARRAY_SIZE(exit_names) && exit_names[reason])
 		return exit_names[reason];
 	return "unknown to this VMM";
 }
@@ -48,7 +50,7 @@ const char *vm_stop_name(enum vm_stop stop)
 		[VM_STOP_DEBUG_EXIT] = "debug exit",
 	};
 
-	if ((unsigned int)stop < sizeof(names) / sizeof(names[0]))
+	if ((unsigned int)stop < ARRAY_SIZE(names))
 		return names[stop];
 	return "?";
 }
@@ -162,8 +164,8 @@ static int exit_internal_error(const struct exit_ctx *ctx, const struct kvm_run 
 {
 	uint32_t n = run->internal.ndata;
 
-	if (n > sizeof(run->internal.data) / sizeof(run->internal.data[0]))
-		n = sizeof(run->internal.data) / sizeof(run->internal.data[0]);
+	if (n > ARRAY_SIZE(run->internal.data))
+		n = ARRAY_SIZE(run->internal.data);
 	pr_err("vCPU %u: KVM internal error, suberror %u (%s)", ctx->vcpu_id,
 	       run->internal.suberror,
 	       run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? "emulation failure" :

@@ -7,19 +7,9 @@
 #include <linux/kvm.h>
 
 #include "core/io_bus.h"
+#include "core/stop.h"
 #include "core/msr_table.h"
 
-/* Why a run ends. VM_RUNNING (0) means "keep going" wherever a stop reason is returned. */
-enum vm_stop {
-	VM_RUNNING = 0,
-	VM_STOP_DONE,		/* the guest reported DONE with an exit code */
-	VM_STOP_ABORT,		/* the guest reported a failed assertion */
-	VM_STOP_GUEST_ERROR,	/* the guest broke the rules: bad report, unclaimed port, stray HLT */
-	VM_STOP_CRASH,		/* triple fault, KVM internal error, unexpected exit */
-	VM_STOP_TIMEOUT,	/* the watchdog fired */
-	VM_STOP_VMM_ERROR,	/* a host-side failure */
-	VM_STOP_DEBUG_EXIT,	/* the guest wrote the isa-debug-exit port */
-};
 
 /*
  * exit_dispatch's answer for a HLT that KVM hands to userspace (no in-kernel LAPIC): park this
@@ -39,6 +29,5 @@ struct exit_ctx {
 /* Handle the exit in @run; returns VM_RUNNING to re-enter, VCPU_HALTED, or the reason to stop. */
 int exit_dispatch(const struct exit_ctx *ctx, struct kvm_run *run);
 const char *exit_reason_name(unsigned int reason);
-const char *vm_stop_name(enum vm_stop stop);
 
 #endif

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "memmap.h"
+#include "core/log.h"
 
 static int guest_mem_check_size(uint64_t size)
 {

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "core/log.h"
+#include "core/compiler.h"
 
 struct guest_mem {
 	uint8_t *host;	/* NULL until allocated */

@@ -1,5 +1,6 @@
 /* Device range table: registration with overlap checks, and lookup by address. */
 #include "core/io_bus.h"
+#include "core/log.h"
 
 #include <errno.h>
 #include <stddef.h>

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "core/log.h"
+#include "core/compiler.h"
 
 #define IO_BUS_MAX_DEVICES 16
 

@@ -1,5 +1,7 @@
 /* Checked KVM ioctls and the capability check done once at start-up. */
+#include "core/compiler.h"
 #include "core/kvm_util.h"
+#include "core/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,7 +84,7 @@ int kvm_check_caps(int fd, bool (*has_cap)(int fd, int cap))
 {
 	int missing = 0;
 
-	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(required_caps); i++) {
 		if (has_cap(fd, required_caps[i].cap))
 			continue;
 		pr_err("KVM lacks %s (needs Linux %s or later)", required_caps[i].name,

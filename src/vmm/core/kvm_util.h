@@ -3,7 +3,7 @@
 #define VMM_KVM_UTIL_H
 
 #include <stdbool.h>
-#include "core/log.h"
+#include "core/compiler.h"
 
 /* Issue @req on @fd; on failure log "<name>: <strerror>" and return -errno, else the result. */
 int kvm_ioctl_named(int fd, unsigned long req, const char *name, void *arg) __must_check;

@@ -1,5 +1,6 @@
 /* MSR handler table: registration (no duplicates) and lookup by index. */
 #include "core/msr_table.h"
+#include "core/log.h"
 
 #include <errno.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
 #define VMM_MSR_TABLE_H
 
 #include <stdint.h>
-#include "core/log.h"
+#include "core/compiler.h"
 
 #define MSR_TABLE_MAX 8
 

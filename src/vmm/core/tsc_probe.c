@@ -16,6 +16,7 @@
 #include "doorbell_abi.h"
 #include "core/kvm_util.h"
 #include "pvclock_clock.h"
+#include "core/log.h"
 
 #define PROBE_OFFSET (1ull << 40)
 #define PROBE_DOORBELL ((uint32_t)(MEMMAP_DOORBELL + DOORBELL_NULL))

@@ -4,7 +4,7 @@
 
 #include <linux/kvm.h>
 
-#include "core/log.h"
+#include "core/compiler.h"
 
 /*
  * 1 if a vCPU's TSC offset (KVM_VCPU_TSC_OFFSET) moves what its RDTSC returns, 0 if this KVM

@@ -24,6 +24,7 @@
  * The stop path and the sync never rely on one kick alone all the same: they re-kick what has
  * not left KVM_RUN, and the stop path names a vCPU that still does not stop (vm.c).
  */
+#include "core/compiler.h"
 #include "core/vcpu.h"
 
 #include <errno.h>
@@ -38,6 +39,7 @@
 #include "core/kvm_util.h"
 #include "boot/multiboot.h"
 #include "core/vm.h"
+#include "core/log.h"
 
 #define SIG_VCPU_KICK SIGUSR1
 
@@ -53,7 +55,7 @@ const char *vcpu_state_name(enum vcpu_state state)
 		[VCPU_LEFT] = "out of its run loop",
 	};
 
-	return (unsigned int)state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "?";
 }
 
 static void vcpu_set_state(struct vcpu *vcpu, enum vcpu_state state)

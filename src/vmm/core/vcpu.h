@@ -2,6 +2,7 @@
 #ifndef VMM_VCPU_H
 #define VMM_VCPU_H
 
+#include "core/compiler.h"
 #include <pthread.h>
 #include <stdbool.h>
 #include <linux/kvm.h>

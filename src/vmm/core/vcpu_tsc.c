@@ -9,6 +9,7 @@
 #include "core/tsc_probe.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
+#include "core/log.h"
 
 static int vcpu_tsc_offset_ioctl(struct vcpu *vcpu, unsigned long req, const char *name,
 				 uint64_t *offset)

@@ -8,9 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/exit.h"
 #include "core/kvm_util.h"
 #include "pvclock_abi.h"
 #include "core/vcpu.h"
+#include "core/log.h"
 
 #define VM_STOP_REKICK_NS 100000000ull	/* re-kick what has not stopped, every 100 ms */
 #define VM_STOP_REPORT_NS 1000000000ull		/* then name it, after 1 s */

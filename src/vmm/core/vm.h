@@ -2,11 +2,12 @@
 #ifndef VMM_VM_H
 #define VMM_VM_H
 
+#include "core/compiler.h"
 #include <pthread.h>
 #include <linux/kvm.h>
 
 #include "dev/doorbell.h"
-#include "core/exit.h"
+#include "core/stop.h"
 #include "clock/kvmclock.h"
 #include "core/guest_mem.h"
 #include "core/io_bus.h"

@@ -4,7 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/exit.h"
+#include "core/stop.h"
+#include "core/log.h"
 
 int console_init(struct console *con, FILE *out)
 {

@@ -2,6 +2,7 @@
 #ifndef VMM_CONSOLE_H
 #define VMM_CONSOLE_H
 
+#include "core/compiler.h"
 #include <stdio.h>
 #include <pthread.h>
 

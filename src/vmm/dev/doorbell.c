@@ -4,7 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/exit.h"
+#include "core/stop.h"
+#include "core/log.h"
 
 static int doorbell_null(void *opaque, unsigned int vcpu_id, uint64_t value)
 {

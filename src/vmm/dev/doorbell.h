@@ -2,6 +2,7 @@
 #ifndef VMM_DOORBELL_H
 #define VMM_DOORBELL_H
 
+#include "core/compiler.h"
 #include <stdint.h>
 
 #include "doorbell_abi.h"

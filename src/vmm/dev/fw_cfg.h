@@ -2,6 +2,7 @@
 #ifndef VMM_FW_CFG_H
 #define VMM_FW_CFG_H
 
+#include "core/compiler.h"
 #include <pthread.h>
 #include <stdint.h>
 

@@ -6,7 +6,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "core/exit.h"
+#include "core/stop.h"
+#include "core/log.h"
 
 __attribute__((format(printf, 3, 4))) static int report_reject(char *why, size_t why_len,
 								 const char *fmt, ...)

@@ -2,6 +2,7 @@
 #ifndef VMM_REPORT_H
 #define VMM_REPORT_H
 
+#include "core/compiler.h"
 #include <stddef.h>
 #include <stdio.h>
 #include <pthread.h>

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "core/exit.h"
+#include "core/stop.h"
 
 enum { UART_THR_RBR = 0, UART_IER = 1, UART_IIR_FCR = 2, UART_LCR = 3, UART_MCR = 4,
        UART_LSR = 5, UART_MSR = 6, UART_SCR = 7 };
