@@ -1,0 +1,44 @@
+/* What the kvmclock host's files share: its constants and helpers (not for other modules). */
+#ifndef VMM_KVMCLOCK_INTERNAL_H
+#define VMM_KVMCLOCK_INTERNAL_H
+
+#include "clock/kvmclock.h"
+
+#define KVMCLOCK_SAMPLE_TRIES 3
+/*
+ * Refuse (TSC, MONOTONIC) pairs wider than 250 ns, or than 4x this host's typical width where
+ * that is larger (slow or emulated hosts), so a preempted sample never becomes an anchor.
+ */
+#define KVMCLOCK_SAMPLE_MAX_NS 250
+#define KVMCLOCK_WIDTH_FACTOR 4
+#define KVMCLOCK_RESYNC_NS 100000000ull	/* SMP: re-anchor every 100 ms */
+#define KVMCLOCK_SAMPLER_PERIOD_NS 1000000ull	/* the sampler thread's period: 1 ms */
+#define KVMCLOCK_RATE_MIN_SPAN_S 0.05
+#define KVMCLOCK_RATE_HALF_LIFE_S 60.0
+#define KVMCLOCK_PROBE_LOG_MAX 5
+#define KVMCLOCK_REKICK_NS 100000000	/* SMP sync: re-kick vCPUs still inside after 100 ms */
+
+static inline uint64_t ns_to_ticks(const struct kvmclock *kc, uint64_t ns)
+{
+	return (uint64_t)((unsigned __int128)ns * kc->tsc_hz / 1000000000u);
+}
+
+/* The rate as a scale packed in one word, so vCPUs read it with one atomic load. */
+static inline uint64_t pack_scale(struct pvclock_scale sc)
+{
+	return sc.mul | (uint64_t)(uint8_t)sc.shift << 32;
+}
+
+static inline struct pvclock_scale unpack_scale(uint64_t v)
+{
+	return (struct pvclock_scale){ (uint32_t)v, (int8_t)(uint8_t)(v >> 32) };
+}
+
+/* kvmclock_sampler.c: the widest (TSC, MONOTONIC) sample still taken, in ticks. */
+uint64_t kvmclock_sample_bound(const struct kvmclock *kc);
+/* kvmclock.c: the live policy's thread: a new anchor, written while the vCPUs run. */
+void kvmclock_live_publish(struct kvmclock *kc);
+/* clock_probe.c: the DOORBELL_PROBE service. */
+int kvmclock_probe_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa);
+
+#endif
