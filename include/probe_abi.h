@@ -20,7 +20,10 @@ enum clock_probe_kind {
 	CLOCK_PROBE_READ_COST = 4,
 };
 
-/* Largest wall-clock difference the host accepts: generous for emulated exits. */
+/*
+ * Largest wall-clock difference the host accepts, beyond the time since the run's entry (the
+ * guest read its clock at some moment of the run, and emulated exits can take milliseconds).
+ */
 #define CLOCK_PROBE_WALL_BOUND_NS 1000000ull
 
 struct clock_probe {
