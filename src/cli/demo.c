@@ -1,5 +1,4 @@
 /* pvclock-vmm demo: run the measurement guest under every policy and compare them. */
-#include "core/compiler.h"
 #include "cli/demo.h"
 
 #include <errno.h>
@@ -10,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/compiler.h"
 #include "vmm.h"
 #include "core/log.h"
 

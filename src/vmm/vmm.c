@@ -1,5 +1,4 @@
 /* vmm_run: assemble a VM from a config, run its vCPU threads under the watchdog, report. */
-#include "core/compiler.h"
 #include "vmm.h"
 
 #include <errno.h>
@@ -8,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/compiler.h"
 #include "boot/longmode.h"
 #include "dev/console.h"
 #include "boot/elf_load.h"

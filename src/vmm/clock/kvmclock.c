@@ -17,23 +17,12 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/mono_time.h"
 #include "pvclock_sample.h"
 
 uint64_t kvmclock_ticks_to_ns(const struct kvmclock *kc, uint64_t ticks)
 {
 	return (uint64_t)((unsigned __int128)ticks * 1000000000u / kc->tsc_hz);
-}
-
-static int kvmclock_cond_init(pthread_cond_t *cond)
-{
-	pthread_condattr_t attr;
-	int ret;
-
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);	/* timed waits in kvmclock_wait */
-	ret = pthread_cond_init(cond, &attr);
-	pthread_condattr_destroy(&attr);
-	return ret;
 }
 
 int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
@@ -68,7 +57,7 @@ int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
 	kc->start_ns = clk->read_mono_ns(clk->ctx);
 	ret = pthread_mutex_init(&kc->lock, NULL);
 	if (!ret)
-		ret = kvmclock_cond_init(&kc->cond);
+		ret = mono_cond_init(&kc->cond);	/* timed waits in kvmclock_wait */
 	return -ret;
 }
 
@@ -152,15 +141,9 @@ static bool kvmclock_any_on(const struct kvmclock *kc)
 /* With kc->lock held: wait for a change, or KVMCLOCK_REKICK_NS (then ETIMEDOUT). */
 static int kvmclock_wait(struct kvmclock *kc)
 {
-	struct timespec t;
+	struct timespec until = mono_timespec(mono_now_ns() + KVMCLOCK_REKICK_NS);
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_nsec += KVMCLOCK_REKICK_NS;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
-	return pthread_cond_timedwait(&kc->cond, &kc->lock, &t);
+	return pthread_cond_timedwait(&kc->cond, &kc->lock, &until);
 }
 
 /*

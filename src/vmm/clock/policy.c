@@ -1,6 +1,6 @@
 /* Policy registry and the --policy parser. */
-#include "core/compiler.h"
 #include "clock/policy.h"
+#include "core/compiler.h"
 #include "core/log.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* The exit dispatcher and its per-reason handlers; no KVM calls, so tests feed it fake exits. */
-#include "core/compiler.h"
 #include "core/exit.h"
+#include "core/compiler.h"
 #include "core/log.h"
 
 #include <string.h>

@@ -1,6 +1,6 @@
 /* Checked KVM ioctls and the capability check done once at start-up. */
-#include "core/compiler.h"
 #include "core/kvm_util.h"
+#include "core/compiler.h"
 #include "core/log.h"
 
 #include <errno.h>

@@ -9,18 +9,17 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "boot/longmode.h"
-#include "doorbell_abi.h"
 #include "core/kvm_util.h"
-#include "pvclock_clock.h"
 #include "core/log.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+#include "doorbell_abi.h"
+#include "pvclock_clock.h"
 
 #define PROBE_OFFSET (1ull << 40)
 #define PROBE_DOORBELL ((uint32_t)(MEMMAP_DOORBELL + DOORBELL_NULL))
-#define PROBE_TSS_ADDR 0xfffbd000ul
 
 /* rdtsc; shl $32, %rdx; or %rdx, %rax; mov $doorbell, %ecx; mov %rax, (%rcx); hlt */
 static const uint8_t probe_code[] = {
@@ -29,80 +28,24 @@ static const uint8_t probe_code[] = {
 	PROBE_DOORBELL >> 24, 0x48, 0x89, 0x01, 0xf4,
 };
 
-struct probe_vm {
-	int vm_fd, vcpu_fd;
-	struct kvm_run *run;
-	int run_size;
-	struct guest_mem mem;
-};
-
-static int probe_vm_memory(struct probe_vm *p)
-{
-	struct kvm_userspace_memory_region region;
-	int ret = guest_mem_alloc(&p->mem, GUEST_MEM_MIN);
-
-	if (!ret)
-		ret = boot_write_tables(&p->mem, 1, 0, NULL);
-	if (ret)
-		return ret;
-	memcpy(guest_mem_ptr(&p->mem, GUEST_IMAGE_MIN, sizeof(probe_code)), probe_code,
-	       sizeof(probe_code));
-	region = (struct kvm_userspace_memory_region){
-		.slot = 0, .memory_size = p->mem.size, .userspace_addr = (uintptr_t)p->mem.host,
-	};
-	ret = kvm_ioctl(p->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
-	return ret < 0 ? ret : 0;
-}
-
-static int probe_vcpu(struct probe_vm *p, int kvm_fd, const struct kvm_cpuid2 *cpuid)
-{
-	uint64_t offset = PROBE_OFFSET;
-	struct kvm_device_attr attr = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
-					.addr = (uintptr_t)&offset };
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-	void *run;
-	int ret;
-
-	p->vcpu_fd = kvm_ioctl(p->vm_fd, KVM_CREATE_VCPU, 0);
-	p->run_size = kvm_ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (p->vcpu_fd < 0 || p->run_size < 0)
-		return p->vcpu_fd < 0 ? p->vcpu_fd : p->run_size;
-	run = mmap(NULL, p->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->vcpu_fd, 0);
-	if (run == MAP_FAILED)
-		return -errno;
-	p->run = run;
-	ret = kvm_ioctl(p->vcpu_fd, KVM_SET_CPUID2, cpuid);
-	if (ret >= 0)
-		ret = kvm_ioctl(p->vcpu_fd, KVM_GET_SREGS, &sregs);
-	if (ret < 0)
-		return ret;
-	boot_vcpu_state(0, GUEST_IMAGE_MIN, &regs, &sregs);
-	ret = kvm_ioctl(p->vcpu_fd, KVM_SET_SREGS, &sregs);
-	if (ret >= 0)
-		ret = kvm_ioctl(p->vcpu_fd, KVM_SET_REGS, &regs);
-	if (ret >= 0)
-		ret = kvm_ioctl(p->vcpu_fd, KVM_SET_DEVICE_ATTR, &attr);
-	return ret < 0 ? ret : 0;
-}
-
 /* Run the probe: 1 if the guest's TSC carried the offset, 0 if it read the host's TSC. */
-static int probe_run(struct probe_vm *p)
+static int probe_run(struct vcpu *vcpu)
 {
+	const struct kvm_run *run = vcpu->run;
 	uint64_t t0, t1, guest;
 	int ret;
 
 	t0 = pvclock_clock_system.read_tsc(NULL);
-	ret = kvm_ioctl(p->vcpu_fd, KVM_RUN, 0);
+	ret = kvm_ioctl(vcpu->fd, KVM_RUN, 0);
 	t1 = pvclock_clock_system.read_tsc(NULL);
 	if (ret < 0)
 		return ret;
-	if (p->run->exit_reason != KVM_EXIT_MMIO || p->run->mmio.len != 8 ||
-	    p->run->mmio.phys_addr != PROBE_DOORBELL) {
-		pr_err("TSC offset probe: unexpected exit %u", p->run->exit_reason);
+	if (run->exit_reason != KVM_EXIT_MMIO || run->mmio.len != 8 ||
+	    run->mmio.phys_addr != PROBE_DOORBELL) {
+		pr_err("TSC offset probe: unexpected exit %u", run->exit_reason);
 		return -EIO;
 	}
-	memcpy(&guest, p->run->mmio.data, sizeof(guest));
+	memcpy(&guest, run->mmio.data, sizeof(guest));
 	if (guest - t0 - PROBE_OFFSET <= t1 - t0)
 		return 1;
 	if (guest - t0 <= t1 - t0)
@@ -113,32 +56,34 @@ static int probe_run(struct probe_vm *p)
 	return 0;
 }
 
-static int probe_once(int kvm_fd, const struct kvm_cpuid2 *cpuid)
+/* The VMM's own VM and vCPU, as a native image whose code is probe_code. */
+static int probe_once(void)
 {
-	struct probe_vm p = { .vm_fd = -1, .vcpu_fd = -1 };
-	int ret;
+	const struct guest_image image = { .kind = IMAGE_NATIVE,
+					   .info.entry = GUEST_IMAGE_MIN };
+	struct vm *vm;
+	int ret = vm_alloc(&vm, GUEST_MEM_MIN);
 
-	p.vm_fd = kvm_ioctl(kvm_fd, KVM_CREATE_VM, 0);
-	ret = p.vm_fd < 0 ? p.vm_fd : 0;
-	if (!ret && kvm_has_cap(kvm_fd, KVM_CAP_SET_TSS_ADDR))
-		ret = kvm_ioctl(p.vm_fd, KVM_SET_TSS_ADDR, PROBE_TSS_ADDR);
-	if (ret >= 0)
-		ret = probe_vm_memory(&p);
+	if (ret)
+		return ret;
+	ret = boot_write_tables(&vm->mem, 1, 0, NULL);
+	memcpy(guest_mem_ptr(&vm->mem, GUEST_IMAGE_MIN, sizeof(probe_code)), probe_code,
+	       sizeof(probe_code));
 	if (!ret)
-		ret = probe_vcpu(&p, kvm_fd, cpuid);
+		ret = vm_open_kvm(vm);
 	if (!ret)
-		ret = probe_run(&p);
-	if (p.run)
-		munmap(p.run, p.run_size);
-	if (p.vcpu_fd >= 0)
-		close(p.vcpu_fd);
-	if (p.vm_fd >= 0)
-		close(p.vm_fd);
-	guest_mem_free(&p.mem);
+		ret = vcpu_create(vm, 0, &image, &vm->vcpus[0]);
+	if (!ret) {
+		vm->nr_vcpus = 1;
+		ret = vcpu_set_tsc_offset(vm->vcpus[0], PROBE_OFFSET);
+	}
+	if (!ret)
+		ret = probe_run(vm->vcpus[0]);
+	vm_destroy(vm);
 	return ret;
 }
 
-int tsc_probe_offsets_applied(int kvm_fd, const struct kvm_cpuid2 *cpuid)
+int tsc_probe_offsets_applied(void)
 {
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	static int answer = -1;
@@ -146,7 +91,7 @@ int tsc_probe_offsets_applied(int kvm_fd, const struct kvm_cpuid2 *cpuid)
 
 	pthread_mutex_lock(&lock);
 	if (answer < 0) {
-		ret = probe_once(kvm_fd, cpuid);
+		ret = probe_once();
 		if (ret >= 0)
 			answer = ret;
 	} else {

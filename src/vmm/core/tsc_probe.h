@@ -2,15 +2,13 @@
 #ifndef VMM_TSC_PROBE_H
 #define VMM_TSC_PROBE_H
 
-#include <linux/kvm.h>
-
 #include "core/compiler.h"
 
 /*
  * 1 if a vCPU's TSC offset (KVM_VCPU_TSC_OFFSET) moves what its RDTSC returns, 0 if this KVM
- * accepts the offset and ignores it (PVM does), or -errno. The first call runs a scratch VM on
- * @kvm_fd (vCPUs get @cpuid); later calls return the answer it gave.
+ * accepts the offset and ignores it (PVM does), or -errno. The first call runs a scratch VM;
+ * later calls return the answer it gave.
  */
-int tsc_probe_offsets_applied(int kvm_fd, const struct kvm_cpuid2 *cpuid) __must_check;
+int tsc_probe_offsets_applied(void) __must_check;
 
 #endif

@@ -24,7 +24,6 @@
  * The stop path and the sync never rely on one kick alone all the same: they re-kick what has
  * not left KVM_RUN, and the stop path names a vCPU that still does not stop (vm.c).
  */
-#include "core/compiler.h"
 #include "core/vcpu.h"
 
 #include <errno.h>
@@ -35,6 +34,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/compiler.h"
 #include "boot/longmode.h"
 #include "core/kvm_util.h"
 #include "boot/multiboot.h"
@@ -251,7 +251,6 @@ static int vcpu_run_once(struct vcpu *vcpu)
 		return VM_RUNNING;
 	}
 	vcpu->nr_exits++;
-	__atomic_store_n(&vcpu->last_exit, vcpu->run->exit_reason, __ATOMIC_RELAXED);
 	return exit_dispatch(&vcpu->exit_ctx, vcpu->run);
 }
 

@@ -35,7 +35,6 @@ struct vcpu {
 	int kickable;			/* atomic: self is valid, signals may be sent (vcpu.c) */
 	int state;			/* atomic: enum vcpu_state */
 	pid_t tid;			/* the thread's kernel id, for the stuck-vCPU report */
-	uint32_t last_exit;		/* exit_reason of the last exit (atomic) */
 	struct exit_ctx exit_ctx;
 	unsigned long nr_exits;
 	uint64_t tsc_offset;		/* guest TSC - host TSC, as set in KVM */
@@ -76,6 +75,8 @@ void vcpu_join(struct vcpu *vcpu);
  */
 void vcpu_kick(struct vcpu *vcpu);
 void vcpu_dump_regs(struct vcpu *vcpu);
+/* Set the vCPU's TSC offset in KVM (KVM_VCPU_TSC_OFFSET); the caller keeps tsc_offset. */
+int vcpu_set_tsc_offset(struct vcpu *vcpu, uint64_t offset) __must_check;
 /* Pin the TSC offset to 0 (or measure it where KVM cannot set it). */
 int vcpu_init_tsc(struct vcpu *vcpu) __must_check;
 /* Carry out a guest's write of IA32_TSC or IA32_TSC_ADJUST (trapped so the clock can follow). */

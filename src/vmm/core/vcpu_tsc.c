@@ -11,13 +11,13 @@
 #include "core/vm.h"
 #include "core/log.h"
 
-static int vcpu_tsc_offset_ioctl(struct vcpu *vcpu, unsigned long req, const char *name,
-				 uint64_t *offset)
+int vcpu_set_tsc_offset(struct vcpu *vcpu, uint64_t offset)
 {
 	struct kvm_device_attr attr = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
-					.addr = (uintptr_t)offset };
+					.addr = (uintptr_t)&offset };
+	int ret = kvm_ioctl(vcpu->fd, KVM_SET_DEVICE_ATTR, &attr);
 
-	return kvm_ioctl_named(vcpu->fd, req, name, &attr);
+	return ret < 0 ? ret : 0;
 }
 
 /* struct kvm_msrs with room for one entry. */
@@ -59,13 +59,12 @@ int vcpu_init_tsc(struct vcpu *vcpu)
 {
 	struct kvm_device_attr probe = { .group = KVM_VCPU_TSC_CTRL,
 					 .attr = KVM_VCPU_TSC_OFFSET };
-	uint64_t zero = 0, guest, t1, t2;
+	uint64_t guest, t1, t2;
 	int ret;
 
 	if (ioctl(vcpu->fd, KVM_HAS_DEVICE_ATTR, &probe) == 0) {
-		ret = vcpu_tsc_offset_ioctl(vcpu, KVM_SET_DEVICE_ATTR, "KVM_SET_DEVICE_ATTR", &zero);
 		vcpu->tsc_offset = 0;
-		return ret < 0 ? ret : 0;
+		return vcpu_set_tsc_offset(vcpu, 0);
 	}
 	t1 = pvclock_clock_system.read_tsc(NULL);
 	ret = vcpu_get_msr(vcpu, MSR_IA32_TSC, &guest);
@@ -85,7 +84,7 @@ int vcpu_init_tsc(struct vcpu *vcpu)
 static int vcpu_tsc_write_dropped(struct vcpu *vcpu, uint32_t msr)
 {
 	static int warned;
-	int applied = tsc_probe_offsets_applied(vcpu->vm->kvm_fd, vcpu->vm->cpuid);
+	int applied = tsc_probe_offsets_applied();
 
 	if (applied != 0)
 		return applied < 0 ? applied : 0;
@@ -115,8 +114,8 @@ int vcpu_write_tsc_msr(struct vcpu *vcpu, uint32_t msr, uint64_t value, uint64_t
 	else
 		delta = value - adjust;
 	offset = vcpu->tsc_offset + delta;
-	ret = vcpu_tsc_offset_ioctl(vcpu, KVM_SET_DEVICE_ATTR, "KVM_SET_DEVICE_ATTR", &offset);
-	if (ret < 0)
+	ret = vcpu_set_tsc_offset(vcpu, offset);
+	if (ret)
 		return ret;
 	ret = vcpu_set_msr(vcpu, MSR_IA32_TSC_ADJUST, adjust + delta);
 	if (ret)

@@ -13,6 +13,7 @@
 #include "pvclock_abi.h"
 #include "core/vcpu.h"
 #include "core/log.h"
+#include "core/mono_time.h"
 
 #define VM_STOP_REKICK_NS 100000000ull	/* re-kick what has not stopped, every 100 ms */
 #define VM_STOP_REPORT_NS 1000000000ull		/* then name it, after 1 s */
@@ -104,16 +105,11 @@ static int vm_set_x86_addresses(struct vm *vm)
 
 static int vm_init_stop_state(struct vm *vm)
 {
-	pthread_condattr_t attr;
-	int ret;
+	int ret = pthread_mutex_init(&vm->stop_lock, NULL);
 
-	ret = pthread_mutex_init(&vm->stop_lock, NULL);
 	if (ret)
 		return -ret;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	ret = pthread_cond_init(&vm->stop_cond, &attr);
-	pthread_condattr_destroy(&attr);
+	ret = mono_cond_init(&vm->stop_cond);
 	if (ret) {
 		pthread_mutex_destroy(&vm->stop_lock);
 		return -ret;
@@ -316,16 +312,9 @@ int vm_park_halted_vcpu(struct vm *vm, unsigned int vcpu_id)
 
 enum vm_stop vm_wait_stop(struct vm *vm, uint64_t timeout_ns)
 {
-	struct timespec deadline;
+	struct timespec deadline = mono_timespec(mono_now_ns() + timeout_ns);
 	int ret = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ns / 1000000000ull;
-	deadline.tv_nsec += timeout_ns % 1000000000ull;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&vm->stop_lock);
 	while (vm->stop == VM_RUNNING && ret != ETIMEDOUT) {
 		if (timeout_ns)
@@ -354,22 +343,6 @@ void vm_vcpu_thread_leave(struct vm *vm)
 	pthread_mutex_unlock(&vm->stop_lock);
 }
 
-static uint64_t vm_now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-/* With stop_lock held: wait for a change of vm->running, or until MONOTONIC reaches @until. */
-static void vm_wait_running_change(struct vm *vm, uint64_t until)
-{
-	struct timespec deadline = { (time_t)(until / 1000000000u), (long)(until % 1000000000u) };
-
-	pthread_cond_timedwait(&vm->stop_cond, &vm->stop_lock, &deadline);
-}
-
 static void vm_report_stuck(struct vm *vm, uint64_t waited_ns)
 {
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
@@ -381,21 +354,23 @@ static void vm_report_stuck(struct vm *vm, uint64_t waited_ns)
 		pr_err("vCPU %u (thread %d) has not stopped %.1f s after the run ended: %s, "
 		       "after %lu exits, the last %s", i, (int)v->tid, waited_ns / 1e9,
 		       vcpu_state_name(state), v->nr_exits,
-		       v->nr_exits ? exit_reason_name(__atomic_load_n(&v->last_exit,
+		       v->nr_exits ? exit_reason_name(__atomic_load_n(&v->run->exit_reason,
 								       __ATOMIC_RELAXED)) : "none");
 	}
 }
 
 int vm_wait_threads_done(struct vm *vm)
 {
-	uint64_t start = vm_now_ns(), next_kick = start + VM_STOP_REKICK_NS, now;
+	uint64_t start = mono_now_ns(), next_kick = start + VM_STOP_REKICK_NS, now;
 	bool reported = false;
 
 	vm->stop_rekicks = 0;
 	pthread_mutex_lock(&vm->stop_lock);
 	while (vm->running) {
-		vm_wait_running_change(vm, next_kick);
-		now = vm_now_ns();
+		struct timespec until = mono_timespec(next_kick);
+
+		pthread_cond_timedwait(&vm->stop_cond, &vm->stop_lock, &until);
+		now = mono_now_ns();
 		if (!vm->running || now < next_kick)
 			continue;	/* a thread left, or a stop was broadcast: wait on */
 		pthread_mutex_unlock(&vm->stop_lock);
