@@ -1,5 +1,5 @@
 /* args: echoes its arguments, one per line; exits with the count of arguments after argv[0]. */
-#include "guest.h"
+#include "guest/guest.h"
 
 int main(int argc, char **argv)
 {

@@ -1,5 +1,5 @@
 /* assert_fail: a deliberately failing GUEST_ASSERT_EQ, proving the ABORT path end to end. */
-#include "guest.h"
+#include "guest/guest.h"
 
 int main(int argc, char **argv)
 {

@@ -3,8 +3,8 @@
  * clock probe, against the host's clocks. Covers enable, read, republish on every entry, never
  * backwards, the version protocol, move, disable, refused addresses and the wall clock.
  */
-#include "guest.h"
-#include "kvmclock.h"
+#include "guest/guest.h"
+#include "guest/kvmclock.h"
 
 #define MARK_A 0xdead0000u
 #define MARK_B 0xbeef0000u

@@ -1,6 +1,6 @@
 /* clock_demo: the README's kvmclock example, built and run by `make demo`. */
-#include "guest.h"
-#include "kvmclock.h"
+#include "guest/guest.h"
+#include "guest/kvmclock.h"
 
 static struct pvclock_vcpu_time_info ti __attribute__((aligned(4)));
 static struct pvclock_wall_clock wc;

@@ -6,8 +6,8 @@
  * clock_measure check <reads> [ring3|ring0]: reads back to back with no exit, counting
  * backward steps and retries (the live policy's seqlock test).
  */
-#include "guest.h"
-#include "kvmclock.h"
+#include "guest/guest.h"
+#include "guest/kvmclock.h"
 
 static struct pvclock_vcpu_time_info ti __attribute__((aligned(64)));
 

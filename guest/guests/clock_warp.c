@@ -3,8 +3,8 @@
  * counts warps (a reading below the last one, from any vCPU) and stalls (equal readings), as
  * kvm-unit-tests' kvmclock test does. Each vCPU registers its own struct.
  */
-#include "guest.h"
-#include "kvmclock.h"
+#include "guest/guest.h"
+#include "guest/kvmclock.h"
 
 static uint8_t page[4096] __attribute__((aligned(4096)));
 static struct kvmclock_warp warp;

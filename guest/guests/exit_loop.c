@@ -4,7 +4,7 @@
  * ap-spin loop in the guest without ever exiting, so only a kick can get them out of KVM_RUN
  * when the run ends.
  */
-#include "guest.h"
+#include "guest/guest.h"
 
 static bool has_flag(const char *flag)
 {

@@ -1,5 +1,5 @@
 /* hello: greets through both output paths and ends DONE with exit code 0. */
-#include "guest.h"
+#include "guest/guest.h"
 
 int main(int argc, char **argv)
 {

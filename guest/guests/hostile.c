@@ -3,8 +3,8 @@
  * outcome each must have (README, "Bad input"). A case that the VMM must tolerate ends DONE 0
  * after checking what it can see from inside; the others end however the VMM stops them.
  */
-#include "guest.h"
-#include "kvmclock.h"
+#include "guest/guest.h"
+#include "guest/kvmclock.h"
 
 static uint8_t page[2][4096] __attribute__((aligned(4096)));
 static struct pvclock_vcpu_time_info shared_ti __attribute__((aligned(64)));

@@ -7,9 +7,9 @@
  * e.g. `date +%s.%N` at launch) the wall clock must be within 1 s of it.
  * Exit: 0 pass, 1 fail, 77 skip (no kvmclock, e.g. QEMU without KVM).
  */
-#include "guest.h"
-#include "kvmclock.h"
-#include "pc.h"
+#include "guest/guest.h"
+#include "guest/kvmclock.h"
+#include "guest/pc.h"
 
 #define NS_PER_SEC 1000000000l
 /*

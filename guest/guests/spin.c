@@ -1,5 +1,5 @@
 /* spin: never finishes, so the watchdog (--timeout) has something to stop. */
-#include "guest.h"
+#include "guest/guest.h"
 
 int main(int argc, char **argv)
 {

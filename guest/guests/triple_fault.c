@@ -1,5 +1,5 @@
 /* triple_fault: drops the IDT, then raises #UD: with no handler that escalates to a triple fault. */
-#include "guest.h"
+#include "guest/guest.h"
 
 int main(int argc, char **argv)
 {

@@ -1,5 +1,5 @@
 /* uart_exit [code]: prints through the 16550 at 0x3f8 (polling LSR), ends through isa-debug-exit. */
-#include "guest.h"
+#include "guest/guest.h"
 
 static void uart_putc(char c)
 {

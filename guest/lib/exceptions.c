@@ -1,5 +1,5 @@
 /* Guest exception handling: an IDT whose handler reports the fault, or resumes a _safe access. */
-#include "guest.h"
+#include "guest/guest.h"
 
 #define NR_VECTORS 20
 

@@ -1,5 +1,5 @@
 /* Guest vsnprintf: %d %i %u %x %X %p %s %c %%, with l/ll/z, width, '0' and '-' flags. */
-#include "guest.h"
+#include "guest/guest.h"
 
 struct out {
 	char *buf;

@@ -1,7 +1,7 @@
 /* Guest side of kvmclock. */
-#include "kvmclock.h"
+#include "guest/kvmclock.h"
 
-#include "guest.h"
+#include "guest/guest.h"
 
 bool kvmclock_available(uint32_t *features)
 {

@@ -1,5 +1,5 @@
 /* Native guest runtime: C entry from boot_abi.h, and text and reports through the doorbell. */
-#include "guest.h"
+#include "guest/guest.h"
 
 static const struct boot_info *boot_info;
 /* The host's TSS has an IST stack for #DF, NMI and #MC (boot_abi.h). */

@@ -1,5 +1,5 @@
 /* Freestanding string and memory functions for every guest runtime. */
-#include "guest.h"
+#include "guest/guest.h"
 
 void *memset(void *s, int c, size_t n)
 {

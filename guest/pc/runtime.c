@@ -1,6 +1,6 @@
 /* PC guest runtime: multiboot command line, UART text, isa-debug-exit, fw_cfg, the report API. */
-#include "guest.h"
-#include "pc.h"
+#include "guest/guest.h"
+#include "guest/pc.h"
 
 #define PC_MAX_ARGS 32
 #define PC_CMDLINE_MAX 1024

@@ -1,6 +1,6 @@
 /* SMP bring-up on a PC: the local APIC, INIT/SIPI to the other CPUs, and their C entry. */
-#include "guest.h"
-#include "pc.h"
+#include "guest/guest.h"
+#include "guest/pc.h"
 
 #define APIC_ID			0x020
 #define APIC_SVR		0x0f0

@@ -2,13 +2,17 @@
 #ifndef VMM_VMM_H
 #define VMM_VMM_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/stop.h"
-#include "clock/kvmclock.h"
-#include "memmap.h"
+#include "clock/kvmclock_stats.h"
 #include "core/compiler.h"
+#include "core/stop.h"
+#include "memmap.h"
+
+struct clock_measure;
 
 /* Process exit statuses; 0..63 are the guest's own exit code (GUEST_EXIT / main's return). */
 enum vmm_exit_status {

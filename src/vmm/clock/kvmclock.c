@@ -25,6 +25,28 @@ uint64_t kvmclock_ticks_to_ns(const struct kvmclock *kc, uint64_t ticks)
 	return (uint64_t)((unsigned __int128)ticks * 1000000000u / kc->tsc_hz);
 }
 
+static const struct kvmclock *view_host(const struct clock_policy_view *v)
+{
+	return container_of(v, const struct kvmclock, policy_view);
+}
+
+static uint64_t view_tsc_now(const struct clock_policy_view *v)
+{
+	const struct pvclock_clock *clk = view_host(v)->clk;
+
+	return clk->read_tsc_fast(clk->ctx);
+}
+
+static uint64_t view_ticks_to_ns(const struct clock_policy_view *v, uint64_t ticks)
+{
+	return kvmclock_ticks_to_ns(view_host(v), ticks);
+}
+
+static long double view_model_ns(const struct clock_policy_view *v, uint64_t tsc)
+{
+	return kvmclock_model_ns(view_host(v), tsc);
+}
+
 int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
 		  const struct pvclock_clock *clk, unsigned int nr_vcpus, uint64_t tsc_hz,
 		  const struct kvmclock_ops *ops, const struct clock_policy *policy)
@@ -41,6 +63,12 @@ int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
 	kc->clk = clk;
 	kc->ops = *ops;
 	kc->policy = *policy;
+	kc->policy_view = (struct clock_policy_view){
+		.line = &kc->line,
+		.tsc_now = view_tsc_now,
+		.ticks_to_ns = view_ticks_to_ns,
+		.model_ns = view_model_ns,
+	};
 	kc->nr_vcpus = nr_vcpus;
 	kc->tsc_hz = tsc_hz;
 	kc->min_bound_ticks = ns_to_ticks(kc, KVMCLOCK_SAMPLE_MAX_NS);
@@ -127,7 +155,7 @@ static void kvmclock_publish_current(struct kvmclock *kc, struct kvmclock_vcpu *
 
 static bool kvmclock_reanchor_due(const struct kvmclock *kc)
 {
-	return !kc->line.valid || kc->policy.ops->reanchor_due(&kc->policy, kc);
+	return !kc->line.valid || kc->policy.ops->reanchor_due(&kc->policy, &kc->policy_view);
 }
 
 static bool kvmclock_any_on(const struct kvmclock *kc)
@@ -172,7 +200,7 @@ static bool kvmclock_sync_due(const struct kvmclock *kc)
 	if (!kc->line.valid)
 		return true;
 	return kc->clk->read_tsc_fast(kc->clk->ctx) - kc->line.tsc > kc->resync_ticks &&
-	       kc->policy.ops->reanchor_due(&kc->policy, kc);
+	       kc->policy.ops->reanchor_due(&kc->policy, &kc->policy_view);
 }
 
 static void kvmclock_before_run_smp(struct kvmclock *kc, unsigned int id)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "clock/clock_measure.h"
+#include "clock/kvmclock_stats.h"
 #include "dev/doorbell.h"
 #include "core/guest_mem.h"
 #include "memmap.h"
@@ -17,20 +18,6 @@
 #include "pvclock_publish.h"
 #include "pvclock_rate.h"
 #include "clock/policy.h"
-
-struct kvmclock_stats {
-	unsigned long msr_writes;	/* writes to the system-time MSRs */
-	unsigned long publishes;	/* structs written before KVM_RUN */
-	unsigned long anchors;		/* new anchors (re-anchorings of the shared timeline) */
-	unsigned long clamps;		/* anchors held at the old line: MONOTONIC was behind */
-	unsigned long bad_addresses;	/* MSR writes whose struct address was refused */
-	unsigned long wide_samples;	/* samples wider than the bound: anchor kept */
-	unsigned long syncs;		/* anchor updates that stopped every vCPU (SMP) */
-	unsigned long probes;		/* clock probes checked */
-	unsigned long probe_violations;	/* probes outside the host's window */
-	uint64_t max_wall_error_ns;	/* largest |guest wall clock - CLOCK_REALTIME| probed */
-	uint64_t best_sample_ns;	/* narrowest (TSC, MONOTONIC) sample, in ns */
-};
 
 /* What the VMM does for kvmclock that needs KVM (set up by vm.c/vcpu.c). */
 struct kvmclock_ops {
@@ -69,6 +56,7 @@ struct kvmclock {
 	const struct pvclock_clock *clk;
 	struct kvmclock_ops ops;
 	struct clock_policy policy;
+	struct clock_policy_view policy_view;	/* what the policy sees of this host */
 	unsigned int nr_vcpus;
 	uint64_t tsc_hz;		/* KVM_GET_TSC_KHZ * 1000 */
 	uint64_t min_bound_ticks;	/* KVMCLOCK_SAMPLE_MAX_NS in ticks */

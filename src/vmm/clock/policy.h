@@ -7,8 +7,20 @@
 
 #include "core/compiler.h"
 
-struct kvmclock;
 struct clock_policy;
+struct pvclock_line;
+
+/*
+ * What a policy may see of the clock host, and nothing more: the anchor every vCPU publishes,
+ * the TSC now, and the host's model of MONOTONIC. The host fills it in; policies only read.
+ */
+struct clock_policy_view {
+	const struct pvclock_line *line;
+	uint64_t (*tsc_now)(const struct clock_policy_view *v);
+	uint64_t (*ticks_to_ns)(const struct clock_policy_view *v, uint64_t ticks);
+	/* MONOTONIC at host TSC @tsc by the host's model, or -1 before the first sample. */
+	long double (*model_ns)(const struct clock_policy_view *v, uint64_t tsc);
+};
 
 struct clock_policy_ops {
 	const char *name;		/* as given to --policy, before any ':' */
@@ -17,8 +29,8 @@ struct clock_policy_ops {
 	bool has_param;			/* takes ":<value>" */
 	bool in_kernel;			/* no trap: KVM's own kvmclock serves the guest */
 	bool live;			/* a host thread publishes while the vCPUs run */
-	/* Before KVM_RUN: should the host take a new anchor now? (@kc's lock rules apply) */
-	bool (*reanchor_due)(const struct clock_policy *p, const struct kvmclock *kc);
+	/* Before KVM_RUN: should the host take a new anchor now? (the host's lock rules apply) */
+	bool (*reanchor_due)(const struct clock_policy *p, const struct clock_policy_view *v);
 };
 
 struct clock_policy {

@@ -3,9 +3,9 @@
  * run, so guests meet odd versions and must retry: the seqlock under real concurrency. The
  * vCPU threads never write the struct themselves (kvmclock.c runs the thread).
  */
-#include "clock/kvmclock.h"
+#include "clock/policy.h"
 
-static bool live_due(const struct clock_policy *p, const struct kvmclock *kc)
+static bool live_due(const struct clock_policy *p, const struct clock_policy_view *v)
 {
 	return false;
 }

@@ -1,9 +1,10 @@
 /* once: one anchor when the guest first enables its clock, never another (shows drift). */
-#include "clock/kvmclock.h"
+#include "clock/policy.h"
+#include "pvclock_line.h"
 
-static bool once_due(const struct clock_policy *p, const struct kvmclock *kc)
+static bool once_due(const struct clock_policy *p, const struct clock_policy_view *v)
 {
-	return !kc->line.valid;
+	return !v->line->valid;
 }
 
 const struct clock_policy_ops policy_once = {

@@ -1,11 +1,12 @@
 /* periodic:<interval>: a new anchor on entry only once the interval has passed. */
-#include "clock/kvmclock.h"
+#include "clock/policy.h"
+#include "pvclock_line.h"
 
-static bool periodic_due(const struct clock_policy *p, const struct kvmclock *kc)
+static bool periodic_due(const struct clock_policy *p, const struct clock_policy_view *v)
 {
-	uint64_t age = kc->clk->read_tsc_fast(kc->clk->ctx) - kc->line.tsc;
+	uint64_t age = v->tsc_now(v) - v->line->tsc;
 
-	return !kc->line.valid || kvmclock_ticks_to_ns(kc, age) >= p->param_ns;
+	return !v->line->valid || v->ticks_to_ns(v, age) >= p->param_ns;
 }
 
 const struct clock_policy_ops policy_periodic = {

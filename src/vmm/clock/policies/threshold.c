@@ -5,19 +5,20 @@
  */
 #include <math.h>
 
-#include "clock/kvmclock.h"
+#include "clock/policy.h"
+#include "pvclock_line.h"
 
-static bool threshold_due(const struct clock_policy *p, const struct kvmclock *kc)
+static bool threshold_due(const struct clock_policy *p, const struct clock_policy_view *v)
 {
-	uint64_t tsc = kc->clk->read_tsc_fast(kc->clk->ctx);
+	uint64_t tsc = v->tsc_now(v);
 	long double model, err;
 
-	if (!kc->line.valid)
+	if (!v->line->valid)
 		return true;
-	model = kvmclock_model_ns(kc, tsc);
+	model = v->model_ns(v, tsc);
 	if (model < 0)
 		return false;	/* no model yet: keep the anchor */
-	err = fabsl((long double)pvclock_line_at(&kc->line, tsc) - model);
+	err = fabsl((long double)pvclock_line_at(v->line, tsc) - model);
 	return err > (long double)p->param_ns;
 }
 
