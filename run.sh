@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 BUILD_DIR=${BUILD_DIR:-build}
 BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 PACKAGES=(cmake make gcc libc6-dev pkg-config check libelf-dev linux-libc-dev gnuplot-nox)
-# The multiboot test image is cross-checked under QEMU's emulator (tests/qemu_crosscheck.sh).
+# The multiboot test image is cross-checked under QEMU's emulator (tests/integration/qemu_crosscheck.sh).
 TEST_PACKAGES=(qemu-system-x86)
 # tools/kvmlab: an emulated KVM host for machines without /dev/kvm.
 LAB_PACKAGES=(qemu-system-x86 busybox-static linux-image-amd64 cpio xz-utils)

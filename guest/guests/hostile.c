@@ -1,10 +1,16 @@
 /*
- * hostile CASE: one misbehaving guest per case, for tests/check_hostile.c, which knows the
- * outcome each must have (README, "Bad input"). A case that the VMM must tolerate ends DONE 0
- * after checking what it can see from inside; the others end however the VMM stops them.
+ * hostile CASE: one misbehaving guest per case of hostile_cases.h, which also holds the outcome
+ * each must have (check_hostile runs them). A case that the VMM must tolerate ends DONE 0 after
+ * checking what it can see from inside; the others end however the VMM stops them.
  */
 #include "guest/guest.h"
 #include "guest/kvmclock.h"
+#include "hostile_cases.h"
+
+#define CASE_ID(id, name, ...) id,
+#define CASE_NAME(id, name, ...) name,
+enum hostile_case { HOSTILE_CASES(CASE_ID) NR_HOSTILE_CASES };
+static const char *const case_names[] = { HOSTILE_CASES(CASE_NAME) };
 
 static uint8_t page[2][4096] __attribute__((aligned(4096)));
 static struct pvclock_vcpu_time_info shared_ti __attribute__((aligned(64)));
@@ -74,6 +80,17 @@ static int unknown_msr(bool write)
 	return 0;
 }
 
+/* A port with no device: the run ends there, unless the VMM was told to ignore it. */
+static int unclaimed_port(bool out)
+{
+	if (out)
+		outb(0x378, 0x42);	/* a parallel port: none here */
+	else
+		GUEST_PRINT("hostile: read 0x%x\n", inb(0x61));
+	GUEST_PRINT("hostile: went on after the unclaimed port\n");
+	return 0;
+}
+
 static int string_io_console(void)
 {
 	static const char text[] = "rep outsb reaches the console\n";
@@ -93,33 +110,33 @@ static int string_io_in(void)
 }
 
 /* A report struct the guest fills wrong, handed to the host as is. */
-static int bad_report(const char *how)
+static int bad_report(enum hostile_case how)
 {
 	struct guest_report r;
 
 	memset(&r, 0, sizeof(r));
 	r.magic = REPORT_MAGIC;
 	r.cmd = REPORT_PRINT;
-	if (!strcmp(how, "unterminated"))
+	if (how == REPORT_UNTERMINATED)
 		memset(r.msg, 'A', sizeof(r.msg));
-	else if (!strcmp(how, "oversized"))
+	else if (how == REPORT_OVERSIZED)
 		r.nr_values = 99;
-	else if (!strcmp(how, "half-written"))
+	else if (how == REPORT_HALF_WRITTEN)
 		r.cmd = 0;	/* as if the guest stopped after writing the magic */
 	doorbell_ring(DOORBELL_REPORT, (uint64_t)(uintptr_t)&r);
 	return 0;
 }
 
 /* Accesses to the doorbell page that are not a 64-bit store to a register. */
-static int bad_doorbell(const char *how)
+static int bad_doorbell(enum hostile_case how)
 {
 	volatile uint8_t *page = (volatile uint8_t *)(uintptr_t)MEMMAP_DOORBELL;
 
-	if (!strcmp(how, "read"))
+	if (how == DOORBELL_READ)
 		(void)*(volatile uint64_t *)(page + DOORBELL_REPORT);
-	else if (!strcmp(how, "size"))
+	else if (how == DOORBELL_SIZE)
 		*(volatile uint32_t *)(page + DOORBELL_NULL) = 0x1234;
-	else if (!strcmp(how, "offset"))
+	else if (how == DOORBELL_OFFSET)
 		doorbell_ring(0x800, 0x42);
 	return 0;
 }
@@ -136,15 +153,15 @@ static int __attribute__((noinline)) recurse(int depth)
 }
 
 /* Drop to ring 3 and do there what only ring 0 (or IOPL 3) may. */
-static int ring3(const char *what)
+static int ring3(enum hostile_case what)
 {
 	guest_enter_user_mode();
 	GUEST_PRINT("hostile: in ring %u\n", guest_cpl());
-	if (!strcmp(what, "ud2"))
+	if (what == RING3_UD2)
 		__asm__ volatile("ud2");
-	if (!strcmp(what, "port"))
+	if (what == RING3_PORT)
 		outb(0x378, 0x42);	/* IOPL 0: #GP, never an exit */
-	if (!strcmp(what, "wrmsr"))
+	if (what == RING3_WRMSR)
 		wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0);
 	return 0;
 }
@@ -189,75 +206,58 @@ static int scribble(void)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int run_case(enum hostile_case c)
 {
-	const char *c = argc > 1 ? argv[1] : "";
-
-	if (!strcmp(c, "gpa-outside-ram"))
-		return refused_clock(ram_end() + 0x1000);
-	if (!strcmp(c, "gpa-ram-end"))
-		return refused_clock(ram_end() - 16);
-	if (!strcmp(c, "gpa-straddle-page"))
-		return refused_clock((uint64_t)(uintptr_t)&page[0][4096 - 12]);
-	if (!strcmp(c, "gpa-page-tables"))
-		return refused_clock(MEMMAP_PML4 + 0x40);
-	if (!strcmp(c, "gpa-boot-info"))
-		return refused_clock(MEMMAP_BOOT_INFO);
-	if (!strcmp(c, "gpa-stack"))	/* where this guest's reports live */
+	switch (c) {
+	case GPA_OUTSIDE_RAM: return refused_clock(ram_end() + 0x1000);
+	case GPA_RAM_END: return refused_clock(ram_end() - 16);
+	case GPA_STRADDLE_PAGE: return refused_clock((uint64_t)(uintptr_t)&page[0][4096 - 12]);
+	case GPA_PAGE_TABLES: return refused_clock(MEMMAP_PML4 + 0x40);
+	case GPA_BOOT_INFO: return refused_clock(MEMMAP_BOOT_INFO);
+	case GPA_STACK:	/* where this guest's reports live */
 		return refused_clock(MEMMAP_VCPU_STACKS(0) + MEMMAP_BOOT_STACK_TOP - 0x100);
-	if (!strcmp(c, "gpa-mmio-hole"))
-		return refused_clock(GUEST_MMIO_BASE + 0x10000000);
-	if (!strcmp(c, "gpa-high-bits"))
-		return refused_clock(0xfff0000000100000ull);
-	if (!strcmp(c, "wall-outside-ram")) {
+	case GPA_MMIO_HOLE: return refused_clock(GUEST_MMIO_BASE + 0x10000000);
+	case GPA_HIGH_BITS: return refused_clock(0xfff0000000100000ull);
+	case WALL_OUTSIDE_RAM:
 		wrmsr(MSR_KVM_WALL_CLOCK_NEW, ram_end() - 4);
 		GUEST_ASSERT_EQ(rdmsr(MSR_KVM_WALL_CLOCK_NEW), ram_end() - 4);
 		return 0;
-	}
-	if (!strcmp(c, "msr-garbage"))
-		return msr_garbage();
-	if (!strcmp(c, "msr-toggle"))
-		return msr_toggle();
-	if (!strcmp(c, "unknown-msr-read"))
-		return unknown_msr(false);
-	if (!strcmp(c, "unknown-msr-write"))
-		return unknown_msr(true);
-	if (!strcmp(c, "unknown-port-out"))
-		outb(0x378, 0x42);	/* a parallel port: nothing there */
-	if (!strcmp(c, "unknown-port-in"))
-		(void)inb(0x61);
-	if (!strcmp(c, "string-io-out"))
-		return string_io_console();
-	if (!strcmp(c, "string-io-in"))
-		return string_io_in();
-	if (!strcmp(c, "report-outside-ram"))
-		doorbell_ring(DOORBELL_REPORT, 0xfffff000u);
-	if (!strcmp(c, "probe-outside-ram"))
-		doorbell_ring(DOORBELL_PROBE, 0x123456789000ull);
-	if (!strncmp(c, "doorbell-", 9))
-		return bad_doorbell(c + 9);
-	if (!strncmp(c, "ring3-", 6))
-		return ring3(c + 6);
-	if (!strcmp(c, "stack-overflow"))
-		return recurse(0);
-	if (!strcmp(c, "report-unterminated") || !strcmp(c, "report-oversized") ||
-	    !strcmp(c, "report-half-written"))
-		return bad_report(c + 7);
-	if (!strcmp(c, "exit-code-range"))
-		return 99;
-	if (!strcmp(c, "exception"))
-		__asm__ volatile("ud2");
-	if (!strcmp(c, "infinite-loop"))
+	case MSR_GARBAGE: return msr_garbage();
+	case MSR_TOGGLE: return msr_toggle();
+	case UNKNOWN_MSR_READ: return unknown_msr(false);
+	case UNKNOWN_MSR_WRITE: return unknown_msr(true);
+	case UNKNOWN_PORT_OUT: return unclaimed_port(true);
+	case UNKNOWN_PORT_IN: return unclaimed_port(false);
+	case STRING_IO_OUT: return string_io_console();
+	case STRING_IO_IN: return string_io_in();
+	case REPORT_OUTSIDE_RAM: doorbell_ring(DOORBELL_REPORT, 0xfffff000u); return 0;
+	case PROBE_OUTSIDE_RAM: doorbell_ring(DOORBELL_PROBE, 0x123456789000ull); return 0;
+	case DOORBELL_READ: case DOORBELL_SIZE: case DOORBELL_OFFSET: return bad_doorbell(c);
+	case RING3_UD2: case RING3_PORT: case RING3_WRMSR: return ring3(c);
+	case STACK_OVERFLOW: return recurse(0);
+	case REPORT_UNTERMINATED: case REPORT_OVERSIZED: case REPORT_HALF_WRITTEN:
+		return bad_report(c);
+	case EXIT_CODE_RANGE: return 99;
+	case EXCEPTION: __asm__ volatile("ud2"); return 0;
+	case INFINITE_LOOP:
 		for (;;)
 			cpu_relax();
-	if (!strcmp(c, "hlt-cli"))
-		__asm__ volatile("cli; hlt");
-	if (!strcmp(c, "never-enables"))
-		return 0;
-	if (!strcmp(c, "same-gpa"))
-		return same_gpa_primary();
-	if (!strcmp(c, "scribble"))
-		return scribble();
-	GUEST_PRINT("hostile: unknown case '%s'\n", c);
+	case HLT_CLI: __asm__ volatile("cli; hlt"); return 0;
+	case NEVER_ENABLES: return 0;
+	case SAME_GPA: return same_gpa_primary();
+	case SCRIBBLE: return scribble();
+	case NR_HOSTILE_CASES: break;
+	}
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : "";
+
+	for (unsigned int i = 0; i < NR_HOSTILE_CASES; i++)
+		if (!strcmp(name, case_names[i]))
+			return run_case((enum hostile_case)i);
+	GUEST_PRINT("hostile: unknown case '%s'\n", name);
 	return 1;
 }

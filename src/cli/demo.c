@@ -2,18 +2,63 @@
 #include "cli/demo.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/options.h"
 #include "core/compiler.h"
-#include "vmm.h"
 #include "core/log.h"
+#include "vmm.h"
 
 #define DEMO_MAX_SAMPLES 2000000
+
+static const char *const default_policies[] = {
+	"every-entry", "periodic:10ms", "once", "threshold:100", "live:1ms", "kernel",
+};
+
+static int take_policy(const struct cli_option *opt, void *ctx, const char *spec)
+{
+	struct demo_options *o = ctx;
+	struct clock_policy p;
+
+	if (o->nr_policies == ARRAY_SIZE(o->policies)) {
+		fprintf(stderr, "pvclock-vmm: too many --policy options (at most %zu), at '%s'\n",
+			ARRAY_SIZE(o->policies), spec);
+		return -EINVAL;
+	}
+	if (clock_policy_parse(spec, &p))
+		return -EINVAL;
+	snprintf(o->policies[o->nr_policies++], sizeof(o->policies[0]), "%s", spec);
+	return 0;
+}
+
+#define DEMO_FIELD(member) .field = CLI_FIELD(struct demo_options, member)
+static const struct cli_option demo_options[] = {
+	{ .name = "duration", .key = 'd', .arg = "MS", .take = cli_take_uint,
+	  DEMO_FIELD(duration_ms), .min = 1, .max = 3600000,
+	  .help = "sampling time per policy (default 2000)" },
+	{ .name = "period", .key = 'p', .arg = "US", .take = cli_take_uint,
+	  DEMO_FIELD(period_us), .min = 1, .max = 10000000,
+	  .help = "time between samples (default 1000)" },
+	{ .name = "policy", .key = 'P', .arg = "SPEC", .take = take_policy,
+	  .help = "a policy to run (repeatable; default: all of them)" },
+	{ .name = "calibrate", .arg = "MS", .take = cli_take_uint,
+	  DEMO_FIELD(calibrate_ms), .min = 1, .max = 600000,
+	  .help = "measure MONOTONIC's rate this long first (default 1000)" },
+	{ .name = "ring0", .take = cli_take_true, DEMO_FIELD(ring0),
+	  .help = "read the clock in ring 0 instead of ring 3" },
+	{ .name = "csv", .arg = "FILE", .take = cli_take_string, DEMO_FIELD(csv),
+	  .help = "write the table as CSV" },
+	{ .name = "json", .arg = "FILE", .take = cli_take_string, DEMO_FIELD(json),
+	  .help = "write the table as JSON" },
+	{ .name = "plot", .arg = "DIR", .take = cli_take_string, DEMO_FIELD(plot_dir),
+	  .help = "write per-sample CSVs and PNG plots (gnuplot) into DIR" },
+	{ .name = "guest", .arg = "ELF", .take = cli_take_string, DEMO_FIELD(guest),
+	  .help = "the measurement guest (default: next to this binary)" },
+	{ .name = "help", .key = 'h', .take = cli_take_help, .help = "this text" },
+};
 
 static void demo_usage(FILE *out)
 {
@@ -26,104 +71,46 @@ static void demo_usage(FILE *out)
 		"Run the measurement guest under each host update policy and compare guest time\n"
 		"with the host's CLOCK_MONOTONIC.\n"
 		"\n"
-		"options:\n"
-		"  -d, --duration MS     sampling time per policy (default 2000)\n"
-		"  -p, --period US       time between samples (default 1000)\n"
-		"  -P, --policy SPEC     a policy to run (repeatable; default: all of them)\n"
-		"      --calibrate MS    measure MONOTONIC's rate this long first (default 1000)\n"
-		"      --ring0           read the clock in ring 0 instead of ring 3\n"
-		"      --csv FILE        write the table as CSV\n"
-		"      --json FILE       write the table as JSON\n"
-		"      --plot DIR        write per-sample CSVs and PNG plots (gnuplot) into DIR\n"
-		"      --guest ELF       the measurement guest (default: next to this binary)\n"
-		"\n"
-		"policies:\n%s",
-		list);
+		"options:\n");
+	cli_print_options(out, demo_options, ARRAY_SIZE(demo_options));
+	fprintf(out, "\npolicies:\n%s", list);
 }
 
-static const char *const default_policies[] = {
-	"every-entry", "periodic:10ms", "once", "threshold:100", "live:1ms", "kernel",
-};
-
-static int parse_ms(const char *what, const char *text, unsigned int max, unsigned int *out)
+/* The measurement guest next to the binary: it sits in the build directory, guests in guest/. */
+static const char *default_guest(const char *self)
 {
-	char *end;
-	long v = strtol(text, &end, 10);
+	static char guest[4096];
+	const char *slash = strrchr(self, '/');
 
-	if (end == text || *end || v < 1 || v > (long)max) {
-		fprintf(stderr, "pvclock-vmm: invalid %s '%s' (1..%u)\n", what, text, max);
-		return -EINVAL;
-	}
-	*out = (unsigned int)v;
-	return 0;
-}
-
-static int demo_add_policy(struct demo_options *o, const char *spec)
-{
-	struct clock_policy p;
-
-	if (o->nr_policies == ARRAY_SIZE(o->policies))
-		return -E2BIG;
-	if (clock_policy_parse(spec, &p))
-		return -EINVAL;
-	snprintf(o->policies[o->nr_policies++], sizeof(o->policies[0]), "%s", spec);
-	return 0;
+	snprintf(guest, sizeof(guest), "%.*sguest/clock_measure.elf",
+		 slash ? (int)(slash - self + 1) : 0, self);
+	return guest;
 }
 
 int demo_parse(int argc, char **argv, const char *self, struct demo_options *o)
 {
-	static const struct option opts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "period", required_argument, NULL, 'p' },
-		{ "policy", required_argument, NULL, 'P' },
-		{ "calibrate", required_argument, NULL, 'C' },
-		{ "ring0", no_argument, NULL, 'r' },
-		{ "csv", required_argument, NULL, 'c' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "plot", required_argument, NULL, 'o' },
-		{ "guest", required_argument, NULL, 'g' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static char guest[4096];
-	int c, bad = 0;
+	int ret, first;
 
-	*o = (struct demo_options){ .duration_ms = 2000, .period_us = 1000, .calibrate_ms = 1000,
-				    .mode = "ring3" };
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:p:P:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': bad |= !!parse_ms("--duration", optarg, 3600000, &o->duration_ms); break;
-		case 'p': bad |= !!parse_ms("--period", optarg, 10000000, &o->period_us); break;
-		case 'P': bad |= !!demo_add_policy(o, optarg); break;
-		case 'C': bad |= !!parse_ms("--calibrate", optarg, 600000, &o->calibrate_ms); break;
-		case 'r': o->mode = "ring0"; break;
-		case 'c': o->csv = optarg; break;
-		case 'j': o->json = optarg; break;
-		case 'o': o->plot_dir = optarg; break;
-		case 'g': o->guest = optarg; break;
-		case 'h': demo_usage(stdout); return -1;
-		default: bad = 1; break;
-		}
+	*o = (struct demo_options){ .duration_ms = 2000, .period_us = 1000, .calibrate_ms = 1000 };
+	ret = cli_parse(argc, argv, demo_options, ARRAY_SIZE(demo_options), false, o, &first);
+	if (ret == CLI_HELP) {
+		demo_usage(stdout);
+		return -1;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "pvclock-vmm: demo: unexpected argument '%s'\n", argv[optind]);
-		bad = 1;
+	if (!ret && first < argc) {
+		fprintf(stderr, "pvclock-vmm: demo: unexpected argument '%s'\n", argv[first]);
+		ret = -EINVAL;
 	}
-	if (bad)
+	if (ret)
 		return VMM_EXIT_USAGE;
-	for (unsigned int i = 0; !o->nr_policies && i < 6; i++)
-		snprintf(o->policies[i], sizeof(o->policies[0]), "%s", default_policies[i]);
-	if (!o->nr_policies)
-		o->nr_policies = 6;
-	if (!o->guest) {
-		/* The binary sits in the build directory; the guests in its guest/ folder. */
-		const char *slash = strrchr(self, '/');
-
-		snprintf(guest, sizeof(guest), "%.*sguest/clock_measure.elf",
-			 slash ? (int)(slash - self + 1) : 0, self);
-		o->guest = guest;
+	if (!o->nr_policies) {
+		for (unsigned int i = 0; i < ARRAY_SIZE(default_policies); i++)
+			snprintf(o->policies[i], sizeof(o->policies[0]), "%s", default_policies[i]);
+		o->nr_policies = ARRAY_SIZE(default_policies);
 	}
+	if (!o->guest)
+		o->guest = default_guest(self);
+	o->mode = o->ring0 ? "ring0" : "ring3";
 	return 0;
 }
 
@@ -153,36 +140,6 @@ void demo_verdict(struct demo_row *r)
 		snprintf(r->verdict, sizeof(r->verdict),
 			 "tracks MONOTONIC: %.0f ns p99 with %.1f anchors/s", s->err_p99_ns,
 			 s->duration_s > 0 ? r->anchors / s->duration_s : 0);
-}
-
-/* "periodic:10ms" -> "periodic-10ms": a policy as part of a file name. */
-static void policy_file_name(char *out, size_t len, const char *policy)
-{
-	size_t i = 0;
-
-	for (; policy[i] && i + 1 < len; i++)
-		out[i] = policy[i] == ':' || policy[i] == '/' ? '-' : policy[i];
-	out[i] = '\0';
-}
-
-static void demo_write_samples(const char *dir, const char *policy, const struct clock_measure *m,
-			       double offset_ns)
-{
-	char path[4096], name[64];
-	FILE *f;
-
-	policy_file_name(name, sizeof(name), policy);
-	snprintf(path, sizeof(path), "%s/samples-%s.csv", dir, name);
-	f = fopen(path, "w");
-	if (!f) {
-		pr_err("cannot write %s: %s", path, strerror(errno));
-		return;
-	}
-	fprintf(f, "time_s,error_ns\n");
-	for (size_t i = 0; i < m->nr; i++)
-		fprintf(f, "%.6f,%.1f\n", (m->samples[i].host_ns - m->samples[0].host_ns) / 1e9,
-			m->samples[i].error_ns - offset_ns);
-	fclose(f);
 }
 
 static int demo_run_one(const struct demo_options *o, const char *policy, struct demo_row *row)
@@ -250,171 +207,6 @@ int demo_run(const struct demo_options *o, struct demo_row *rows)
 	return failed;
 }
 
-void demo_print_table(FILE *out, const struct demo_row *rows, unsigned int n)
-{
-	const struct demo_row *kernel = NULL;
-
-	fprintf(out, "%-15s %7s %9s %9s %10s %10s %4s %7s %8s %8s %7s %8s\n", "policy", "samples",
-		"err p50", "err p99", "err max", "drift ppm", "back", "retries", "anchor/s",
-		"publish", "read", "exit RT");
-	for (unsigned int i = 0; i < n; i++) {
-		const struct demo_row *r = &rows[i];
-		const struct clock_summary *s = &r->sum;
-
-		if (!strcmp(r->policy, "kernel") && r->ran)
-			kernel = r;
-		if (!r->ran) {
-			fprintf(out, "%-15s  (did not run)\n", r->policy);
-			continue;
-		}
-		fprintf(out, "%-15s %7zu %6.0f ns %6.0f ns %7.0f ns %+10.4f %4lu %7lu %8.1f %5.0f ns "
-			     "%4.0f ns %5.1f us\n", r->policy, s->samples, s->err_median_ns,
-			s->err_p99_ns, s->err_max_ns, s->drift_ppm, s->backward, s->retries,
-			s->duration_s > 0 ? r->anchors / s->duration_s : 0, s->publish_ns_median,
-			s->read_ns, s->exit_rt_ns_median / 1e3);
-	}
-	fprintf(out, "\n");
-	for (unsigned int i = 0; i < n; i++)
-		fprintf(out, "%-15s %s\n", rows[i].policy, rows[i].verdict);
-	if (!kernel)
-		return;
-	fprintf(out, "\nagainst the in-kernel clock (kernel = 1.00):\n");
-	for (unsigned int i = 0; i < n; i++) {
-		const struct clock_summary *s = &rows[i].sum, *k = &kernel->sum;
-
-		if (!rows[i].ran || &rows[i] == kernel)
-			continue;
-		fprintf(out, "%-15s err p99 x%.2f   |drift| x%.3f   read cost x%.3f\n",
-			rows[i].policy, k->err_p99_ns ? s->err_p99_ns / k->err_p99_ns : 0,
-			k->drift_ppm ? fabs(s->drift_ppm / k->drift_ppm) : 0,
-			k->read_ns ? s->read_ns / k->read_ns : 0);
-	}
-}
-
-int demo_write_csv(const char *path, const struct demo_row *rows, unsigned int n)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f) {
-		pr_err("cannot write %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	fprintf(f, "policy,ran,samples,duration_s,err_median_ns,err_p99_ns,err_max_ns,offset_ns,"
-		   "drift_ppm,backward,retries,exits,publishes,anchors,clamps,publish_ns_median,"
-		   "read_cycles,read_ns,exit_rt_ns_median\n");
-	for (unsigned int i = 0; i < n; i++) {
-		const struct demo_row *r = &rows[i];
-		const struct clock_summary *s = &r->sum;
-
-		fprintf(f, "%s,%d,%zu,%.6f,%.1f,%.1f,%.1f,%.1f,%.6f,%lu,%lu,%lu,%lu,%lu,%lu,%.1f,"
-			   "%.2f,%.2f,%.1f\n", r->policy, r->ran, s->samples, s->duration_s,
-			s->err_median_ns, s->err_p99_ns, s->err_max_ns, s->offset_ns, s->drift_ppm,
-			s->backward, s->retries, r->exits, r->publishes, r->anchors, r->clamps,
-			s->publish_ns_median, s->read_cycles, s->read_ns, s->exit_rt_ns_median);
-	}
-	return fclose(f) ? -errno : 0;
-}
-
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		if ((unsigned char)*s >= 0x20)
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-int demo_write_json(const char *path, const struct demo_row *rows, unsigned int n)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f) {
-		pr_err("cannot write %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	fprintf(f, "{\n  \"policies\": [\n");
-	for (unsigned int i = 0; i < n; i++) {
-		const struct demo_row *r = &rows[i];
-		const struct clock_summary *s = &r->sum;
-
-		fprintf(f, "    {\"policy\": ");
-		json_string(f, r->policy);
-		fprintf(f, ", \"ran\": %s, \"samples\": %zu, \"duration_s\": %.6f, "
-			   "\"err_median_ns\": %.1f, \"err_p99_ns\": %.1f, \"err_max_ns\": %.1f, "
-			   "\"offset_ns\": %.1f, \"drift_ppm\": %.6f, \"backward\": %lu, "
-			   "\"retries\": %lu, \"exits\": %lu, \"publishes\": %lu, \"anchors\": %lu, "
-			   "\"clamps\": %lu, \"publish_ns_median\": %.1f, \"read_cycles\": %.2f, "
-			   "\"read_ns\": %.2f, \"exit_rt_ns_median\": %.1f, \"verdict\": ",
-			r->ran ? "true" : "false", s->samples, s->duration_s, s->err_median_ns,
-			s->err_p99_ns, s->err_max_ns, s->offset_ns, s->drift_ppm, s->backward,
-			s->retries, r->exits, r->publishes, r->anchors, r->clamps,
-			s->publish_ns_median, s->read_cycles, s->read_ns, s->exit_rt_ns_median);
-		json_string(f, r->verdict);
-		fprintf(f, "}%s\n", i + 1 < n ? "," : "");
-	}
-	fprintf(f, "  ]\n}\n");
-	return fclose(f) ? -errno : 0;
-}
-
-/* Two PNGs from the per-sample CSVs: error over time, and its distribution. */
-static int demo_plot(const char *dir, const struct demo_row *rows, unsigned int n)
-{
-	char script[4096], cmd[4200];
-	FILE *f;
-	int ret;
-
-	if (system("command -v gnuplot >/dev/null 2>&1")) {
-		pr_warn("gnuplot not found (apt-get install gnuplot-nox): no plots, CSVs in %s", dir);
-		return 0;
-	}
-	snprintf(script, sizeof(script), "%s/plot.gp", dir);
-	f = fopen(script, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "set datafile separator ','\nset key outside right\nset grid\n"
-		   "set terminal png size 1100,600 noenhanced\nset logscale y\n"
-		   "set output '%s/error-over-time.png'\nset title 'Guest clock error against "
-		   "host CLOCK_MONOTONIC at the guest TSC'\nset xlabel 'time (s)'\n"
-		   "set ylabel '|error| + 1 (ns)'\nplot", dir);
-	for (unsigned int i = 0, first = 1; i < n; i++) {
-		char name[64];
-
-		if (!rows[i].ran)
-			continue;
-		policy_file_name(name, sizeof(name), rows[i].policy);
-		fprintf(f, "%s '%s/samples-%s.csv' skip 1 using 1:(abs($2)+1) with points pointtype 7 pointsize 0.35 title '%s'",
-			first ? "" : ",", dir, name, rows[i].policy);
-		first = 0;
-	}
-	fprintf(f, "\nunset logscale y\nset logscale x\nset output '%s/error-distribution.png'\n"
-		   "set title 'Distribution of guest clock error (cumulative)'\n"
-		   "set xlabel '|error| + 1 (ns)'\nset ylabel 'fraction of readings'\nplot", dir);
-	for (unsigned int i = 0, first = 1; i < n; i++) {
-		char name[64];
-
-		if (!rows[i].ran)
-			continue;
-		policy_file_name(name, sizeof(name), rows[i].policy);
-		fprintf(f, "%s '%s/samples-%s.csv' skip 1 using (abs($2)+1):(1.0) smooth cnormal "
-			   "with lines title '%s'", first ? "" : ",", dir, name, rows[i].policy);
-		first = 0;
-	}
-	fputc('\n', f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "gnuplot '%s'", script);
-	ret = system(cmd);
-	if (ret) {
-		pr_err("gnuplot %s failed (status %d)", script, ret);
-		return -EIO;
-	}
-	fprintf(stderr, "demo: plots in %s/error-over-time.png and %s/error-distribution.png\n",
-		dir, dir);
-	return 0;
-}
-
 int demo_main(int argc, char **argv, const char *self)
 {
 	struct demo_options o;
@@ -441,7 +233,7 @@ int demo_main(int argc, char **argv, const char *self)
 		failed++;
 	if (o.plot_dir && none_ran)
 		pr_err("demo: no policy produced samples (why is logged above for each): no plots");
-	else if (o.plot_dir && demo_plot(o.plot_dir, rows, o.nr_policies))
+	else if (o.plot_dir && demo_write_plots(o.plot_dir, rows, o.nr_policies))
 		failed++;
 	return failed ? VMM_EXIT_VMM_ERROR : 0;
 }

@@ -23,7 +23,8 @@ struct demo_options {
 	unsigned int duration_ms;	/* per policy */
 	unsigned int period_us;		/* between samples */
 	unsigned int calibrate_ms;	/* rate estimate before the guest starts */
-	const char *mode;		/* "ring3" or "ring0" */
+	bool ring0;			/* --ring0 */
+	const char *mode;		/* "ring3" or "ring0", for the guest */
 	const char *csv, *json, *plot_dir;
 	char policies[8][48];
 	unsigned int nr_policies;
@@ -38,6 +39,11 @@ void demo_print_table(FILE *out, const struct demo_row *rows, unsigned int n);
 int demo_write_csv(const char *path, const struct demo_row *rows, unsigned int n) __must_check;
 int demo_write_json(const char *path, const struct demo_row *rows, unsigned int n)
 	__must_check;
+/* Per-sample CSV of one policy's run, for the plots. */
+void demo_write_samples(const char *dir, const char *policy, const struct clock_measure *m,
+			double offset_ns);
+/* Two PNGs (gnuplot) from the per-sample CSVs; 0 with a warning where gnuplot is missing. */
+int demo_write_plots(const char *dir, const struct demo_row *rows, unsigned int n) __must_check;
 int demo_main(int argc, char **argv, const char *self);
 
 #endif

@@ -1,23 +1,105 @@
 /* pvclock-vmm command line: parse options, run the guest, turn the outcome into an exit status. */
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "core/guest_mem.h"
-#include "memmap.h"
-#include "cli/demo.h"
 #include "boot/multiboot.h"
+#include "cli/demo.h"
+#include "cli/options.h"
 #include "clock/policy.h"
-#include "vmm.h"
+#include "core/guest_mem.h"
 #include "core/log.h"
+#include "memmap.h"
+#include "vmm.h"
 
 #ifndef PVCLOCK_VMM_VERSION
 #define PVCLOCK_VMM_VERSION "unknown"
 #endif
+
+/* What `run` fills in as it parses its options. */
+struct run_options {
+	struct vmm_config cfg;
+	enum log_level level;
+	bool print_stats;
+	const char *modules[MULTIBOOT_MAX_MODULES];
+};
+
+static int take_mem(const struct cli_option *opt, void *ctx, const char *arg)
+{
+	return guest_mem_parse_size(arg, &((struct run_options *)ctx)->cfg.mem_size);
+}
+
+static int take_timeout(const struct cli_option *opt, void *ctx, const char *arg)
+{
+	return cli_parse_seconds("--timeout", arg, 1e6, &((struct run_options *)ctx)->cfg.timeout_ns);
+}
+
+static int take_policy(const struct cli_option *opt, void *ctx, const char *arg)
+{
+	struct clock_policy policy;
+
+	((struct run_options *)ctx)->cfg.policy = arg;
+	return clock_policy_parse(arg, &policy);
+}
+
+static int take_module(const struct cli_option *opt, void *ctx, const char *spec)
+{
+	struct run_options *o = ctx;
+
+	if (o->cfg.nr_modules == MULTIBOOT_MAX_MODULES) {
+		fprintf(stderr, "pvclock-vmm: too many --module options (at most %d), at '%s'\n",
+			MULTIBOOT_MAX_MODULES, spec);
+		return -EINVAL;
+	}
+	if (!spec[0] || spec[0] == ' ') {
+		fprintf(stderr, "pvclock-vmm: invalid --module '%s' (expected 'PATH [ARGS]')\n",
+			spec);
+		return -EINVAL;
+	}
+	o->modules[o->cfg.nr_modules++] = spec;
+	o->cfg.modules = o->modules;
+	return 0;
+}
+
+static int take_verbose(const struct cli_option *opt, void *ctx, const char *arg)
+{
+	struct run_options *o = ctx;
+
+	o->level = o->level < LOG_DEBUG ? o->level + 1 : LOG_DEBUG;
+	return 0;
+}
+
+static int take_quiet(const struct cli_option *opt, void *ctx, const char *arg)
+{
+	((struct run_options *)ctx)->level = LOG_ERR;
+	return 0;
+}
+
+#define RUN_FIELD(member) .field = CLI_FIELD(struct run_options, member)
+static const struct cli_option run_options[] = {
+	{ .name = "mem", .key = 'm', .arg = "SIZE", .take = take_mem,
+	  .help = "guest RAM, e.g. 64M or 1G (default 64M, 2M..3G)" },
+	{ .name = "vcpus", .key = 'c', .arg = "N", .take = cli_take_uint, RUN_FIELD(cfg.nr_vcpus),
+	  .min = 1, .max = MEMMAP_MAX_VCPUS,
+	  .help = "number of vCPUs, one thread each (default 1; limit below)" },
+	{ .name = "timeout", .key = 't', .arg = "SECS", .take = take_timeout,
+	  .help = "stop the guest after SECS seconds (default: no limit)" },
+	{ .name = "stats", .key = 's', .take = cli_take_true, RUN_FIELD(print_stats),
+	  .help = "print per-vCPU kvmclock counters when the guest ends" },
+	{ .name = "policy", .key = 'p', .arg = "SPEC", .take = take_policy,
+	  .help = "when the host re-anchors the clock (default every-entry;\nsee policies below)" },
+	{ .name = "module", .arg = "'PATH [ARGS]'", .take = take_module,
+	  .help = "a multiboot module (repeatable, like QEMU's -initrd)" },
+	{ .name = "ignore-unclaimed-ports", .take = cli_take_true,
+	  RUN_FIELD(cfg.ignore_unclaimed_ports),
+	  .help = "ports with no device read as all-ones and ignore writes\n"
+		  "(for guests that probe hardware; default: an error, 66)" },
+	{ .name = "verbose", .key = 'v', .take = take_verbose,
+	  .help = "more messages (repeat for debug)" },
+	{ .name = "quiet", .key = 'q', .take = take_quiet, .help = "errors only" },
+	{ .name = "help", .key = 'h', .take = cli_take_help, .help = "this text" },
+};
 
 static void usage(FILE *out)
 {
@@ -34,142 +116,58 @@ static void usage(FILE *out)
 		"INIT/SIPI bring-up. The kind is detected. The guest's arguments follow the image\n"
 		"(a multiboot guest gets them as its command line, the image name first).\n"
 		"\n"
-		"options:\n"
-		"  -m, --mem SIZE       guest RAM, e.g. 64M or 1G (default 64M, 2M..3G)\n"
-		"  -c, --vcpus N        number of vCPUs, one thread each (default 1, at most %u)\n"
-		"  -t, --timeout SECS   stop the guest after SECS seconds (default: no limit)\n"
-		"  -s, --stats          print per-vCPU kvmclock counters when the guest ends\n"
-		"  -p, --policy SPEC    when the host re-anchors the clock (default every-entry):\n"
-		"%s"
-		"      --module 'PATH [ARGS]'\n"
-		"                       a multiboot module (repeatable, like QEMU's -initrd)\n"
-		"      --ignore-unclaimed-ports\n"
-		"                       ports with no device read as all-ones and ignore writes\n"
-		"                       (for guests that probe hardware; default: an error, 66)\n"
-		"  -v, --verbose        more messages (repeat for debug)\n"
-		"  -q, --quiet          errors only\n"
-		"  -h, --help           this text\n"
-		"  -V, --version        print the version\n"
+		"options:\n");
+	cli_print_options(out, run_options, ARRAY_SIZE(run_options));
+	fprintf(out,
+		"  -V, --version        print the version (as the only argument)\n"
+		"\n"
+		"limits: at most %u vCPUs.\n"
+		"\n"
+		"policies:\n%s"
 		"\n"
 		"devices: 16550 UART at 0x3f8, isa-debug-exit at 0xf4, fw_cfg at 0x510/0x511,\n"
-		"  port 0x80 (no-op), debug console 0xe9, report 0x700, null 0x704, probe 0x708.\n"
+		"  port 0x80 (no-op), debug console 0xe9; the SDK's doorbell page at 0x%x\n"
+		"  (report, clock probe, null exit).\n"
 		"\n"
 		"exit status: the guest's exit code (0-63) when it reports DONE;\n"
 		"  (v << 1) | 1 when it writes v to isa-debug-exit, as under QEMU;\n"
 		"  64 usage error, 65 guest assertion failed, 66 guest protocol error,\n"
 		"  67 guest crash (triple fault), 68 timeout, 70 VMM or setup error.\n",
-		MEMMAP_MAX_VCPUS, policies);
-}
-
-static int parse_timeout(const char *text, uint64_t *ns)
-{
-	char *end;
-	double s;
-
-	errno = 0;
-	s = strtod(text, &end);
-	if (errno || end == text || *end || !isfinite(s) || s <= 0 || s > 1e6) {
-		fprintf(stderr, "pvclock-vmm: invalid --timeout '%s' (seconds, > 0 and <= 1e6)\n",
-			text);
-		return -EINVAL;
-	}
-	*ns = (uint64_t)(s * 1e9);
-	return 0;
-}
-
-static int parse_vcpus(const char *text, unsigned int *n)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (errno || end == text || *end || v < 1 || v > MEMMAP_MAX_VCPUS) {
-		fprintf(stderr, "pvclock-vmm: invalid --vcpus '%s' (1..%u)\n", text,
-			MEMMAP_MAX_VCPUS);
-		return -EINVAL;
-	}
-	*n = (unsigned int)v;
-	return 0;
-}
-
-static bool print_stats;
-static const char *modules[MULTIBOOT_MAX_MODULES];
-
-static int add_module(struct vmm_config *cfg, const char *spec)
-{
-	if (cfg->nr_modules == MULTIBOOT_MAX_MODULES) {
-		fprintf(stderr, "pvclock-vmm: too many --module options (at most %d), at '%s'\n",
-			MULTIBOOT_MAX_MODULES, spec);
-		return 1;
-	}
-	if (!spec[0] || spec[0] == ' ') {
-		fprintf(stderr, "pvclock-vmm: invalid --module '%s' (expected 'PATH [ARGS]')\n",
-			spec);
-		return 1;
-	}
-	modules[cfg->nr_modules++] = spec;
-	cfg->modules = modules;
-	return 0;
+		(unsigned int)MEMMAP_MAX_VCPUS, policies, (unsigned int)MEMMAP_DOORBELL);
 }
 
 /* Parse "run [options] IMAGE [--] ARGS"; returns 0, or the exit status to leave with. */
-static int parse_run(int argc, char **argv, struct vmm_config *cfg)
+static int parse_run(int argc, char **argv, struct run_options *o)
 {
-	static const struct option opts[] = {
-		{ "mem", required_argument, NULL, 'm' },
-		{ "vcpus", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "stats", no_argument, NULL, 's' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "ignore-unclaimed-ports", no_argument, NULL, 'I' },
-		{ "module", required_argument, NULL, 'M' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum log_level level = LOG_WARN;
-	struct clock_policy policy;
-	int c, bad = 0;
+	int ret, first;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+m:c:t:sp:vqh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': bad |= guest_mem_parse_size(optarg, &cfg->mem_size); break;
-		case 'c': bad |= parse_vcpus(optarg, &cfg->nr_vcpus); break;
-		case 't': bad |= parse_timeout(optarg, &cfg->timeout_ns); break;
-		case 's': print_stats = true; break;
-		case 'I': cfg->ignore_unclaimed_ports = true; break;
-		case 'M': bad |= add_module(cfg, optarg); break;
-		case 'p': bad |= !!clock_policy_parse(optarg, &policy); cfg->policy = optarg; break;
-		case 'v': level = level < LOG_DEBUG ? level + 1 : LOG_DEBUG; break;
-		case 'q': level = LOG_ERR; break;
-		case 'h': usage(stdout); return -1;
-		default: bad = 1; break;
-		}
+	o->level = LOG_WARN;
+	ret = cli_parse(argc, argv, run_options, ARRAY_SIZE(run_options), true, o, &first);
+	if (ret == CLI_HELP) {
+		usage(stdout);
+		return -1;
 	}
-	log_set_level(level);
-	if (bad)
+	log_set_level(o->level);
+	if (ret)
 		return VMM_EXIT_USAGE;
-	if (optind >= argc) {
+	if (first >= argc) {
 		fprintf(stderr, "pvclock-vmm: run: missing IMAGE (see --help)\n");
 		return VMM_EXIT_USAGE;
 	}
-	cfg->image_path = argv[optind];
+	o->cfg.image_path = argv[first];
 	/* The guest sees argv[0] = the image, then everything after it (a leading "--" dropped). */
-	if (optind + 1 < argc && !strcmp(argv[optind + 1], "--")) {
-		argv[optind + 1] = argv[optind];
-		optind++;
+	if (first + 1 < argc && !strcmp(argv[first + 1], "--")) {
+		argv[first + 1] = argv[first];
+		first++;
 	}
-	cfg->argv = &argv[optind];
-	cfg->argc = argc - optind;
+	o->cfg.argv = &argv[first];
+	o->cfg.argc = argc - first;
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct vmm_config cfg = { 0 };
+	static struct run_options o;
 	struct vmm_result result;
 	int ret;
 
@@ -191,12 +189,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pvclock-vmm: unknown command '%s' (try --help)\n", argv[1]);
 		return VMM_EXIT_USAGE;
 	}
-	ret = parse_run(argc - 1, argv + 1, &cfg);
+	ret = parse_run(argc - 1, argv + 1, &o);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (vmm_run(&cfg, &result))
+	if (vmm_run(&o.cfg, &result))
 		return VMM_EXIT_VMM_ERROR;
-	if (print_stats)
+	if (o.print_stats)
 		vmm_print_stats(&result, stderr);
 	if (result.stop != VM_STOP_DONE)
 		pr_info("run ended: %s", vm_stop_name(result.stop));

@@ -13,6 +13,18 @@ static void store_version(void *dst, uint32_t version)
 	memcpy(dst, &version, sizeof(version));
 }
 
+/* One seqlock write: version odd, the body (the struct after its version word), version even. */
+static inline void seqlock_write(struct pvclock_writer *w, void *dst, const void *src,
+				 size_t body, size_t size)
+{
+	store_version(dst, w->version | 1);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy((char *)dst + body, (const char *)src + body, size - body);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	w->version = (w->version | 1) + 1;
+	store_version(dst, w->version);
+}
+
 void pvclock_publish(struct pvclock_writer *w, void *dst, const struct pvclock_line *line,
 		     uint64_t tsc_offset, uint8_t flags)
 {
@@ -23,14 +35,9 @@ void pvclock_publish(struct pvclock_writer *w, void *dst, const struct pvclock_l
 		.tsc_shift = line->scale.shift,
 		.flags = flags,
 	};
-	const size_t body = offsetof(struct pvclock_vcpu_time_info, tsc_timestamp);
 
-	store_version(dst, w->version | 1);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memcpy((char *)dst + body, (const char *)&t + body, sizeof(t) - body);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	w->version = (w->version | 1) + 1;
-	store_version(dst, w->version);
+	seqlock_write(w, dst, &t, offsetof(struct pvclock_vcpu_time_info, tsc_timestamp),
+		      sizeof(t));
 }
 
 void pvclock_publish_wall_clock(struct pvclock_writer *w, void *dst, uint64_t boot_real_ns)
@@ -39,12 +46,6 @@ void pvclock_publish_wall_clock(struct pvclock_writer *w, void *dst, uint64_t bo
 		.sec = (uint32_t)(boot_real_ns / 1000000000ull),
 		.nsec = (uint32_t)(boot_real_ns % 1000000000ull),
 	};
-	const size_t body = offsetof(struct pvclock_wall_clock, sec);
 
-	store_version(dst, w->version | 1);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memcpy((char *)dst + body, (const char *)&wc + body, sizeof(wc) - body);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	w->version = (w->version | 1) + 1;
-	store_version(dst, w->version);
+	seqlock_write(w, dst, &wc, offsetof(struct pvclock_wall_clock, sec), sizeof(wc));
 }

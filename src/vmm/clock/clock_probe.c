@@ -44,16 +44,10 @@ int kvmclock_probe_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa)
 	struct kvmclock_vcpu *v = &kc->vcpu[vcpu_id];
 	uint64_t mono = kc->clk->read_mono_ns(kc->clk->ctx);
 	uint64_t real = kc->clk->read_real_ns(kc->clk->ctx);
-	const struct clock_probe *src;
 	struct clock_probe p;
 
-	src = guest_mem_ptr(kc->mem, gpa, sizeof(p));
-	if (!src) {
-		pr_err("vCPU %u: clock probe at GPA 0x%" PRIx64 " lies outside guest RAM", vcpu_id,
-		       gpa);
+	if (!guest_mem_fetch(kc->mem, vcpu_id, "clock probe", gpa, &p, sizeof(p)))
 		return VM_STOP_GUEST_ERROR;
-	}
-	memcpy(&p, src, sizeof(p));
 	if (p.kind == CLOCK_PROBE_MONO) {
 		if (!__atomic_exchange_n(&kc->probing, true, __ATOMIC_RELAXED))
 			return VM_RUNNING;	/* no entry time recorded yet for this run */

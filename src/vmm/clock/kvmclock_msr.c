@@ -40,7 +40,6 @@ static enum msr_result kvmclock_write_system_time(void *opaque, unsigned int id,
 	struct kvmclock *kc = opaque;
 	struct kvmclock_vcpu *v = &kc->vcpu[id];
 	uint64_t gpa = value & ~KVM_SYSTEM_TIME_ENABLE;
-
 	void *ptr = NULL;
 
 	v->stats.msr_writes++;
@@ -55,15 +54,6 @@ static enum msr_result kvmclock_write_system_time(void *opaque, unsigned int id,
 	v->gpa = ptr ? gpa : 0;
 	v->published_gen = UINT64_MAX;	/* a new struct gets the current anchor at once */
 	pthread_mutex_unlock(&kc->lock);
-	return MSR_OK;
-}
-
-static enum msr_result kvmclock_read_system_time(void *opaque, unsigned int id, uint32_t msr,
-						 uint64_t *value)
-{
-	struct kvmclock *kc = opaque;
-
-	*value = kc->vcpu[id].system_msr;
 	return MSR_OK;
 }
 
@@ -89,24 +79,26 @@ static enum msr_result kvmclock_write_wall_clock(void *opaque, unsigned int id, 
 	return MSR_OK;
 }
 
-static enum msr_result kvmclock_read_wall_clock(void *opaque, unsigned int id, uint32_t msr,
-						uint64_t *value)
+/* RDMSR of a kvmclock MSR: the value last written (per vCPU for system time), as KVM does. */
+static enum msr_result kvmclock_read_msr(void *opaque, unsigned int id, uint32_t msr,
+					 uint64_t *value)
 {
 	struct kvmclock *kc = opaque;
+	bool wall = msr == MSR_KVM_WALL_CLOCK || msr == MSR_KVM_WALL_CLOCK_NEW;
 
-	*value = kc->wall_msr;
+	*value = wall ? kc->wall_msr : kc->vcpu[id].system_msr;
 	return MSR_OK;
 }
 
 /* The STABLE bit promises cross-vCPU monotonicity: only true while all TSC offsets agree. */
 static void kvmclock_update_flags(struct kvmclock *kc)
 {
-	bool same = true;
+	bool same = !(kc->policy.ops->live && kc->nr_vcpus > 1);
+	uint8_t flags;
 
 	for (unsigned int i = 1; i < kc->nr_vcpus; i++)
 		same &= kc->vcpu[i].tsc_offset == kc->vcpu[0].tsc_offset;
-	uint8_t flags = same && !(kc->policy.ops->live && kc->nr_vcpus > 1) ? PVCLOCK_TSC_STABLE_BIT
-									      : 0;
+	flags = same ? PVCLOCK_TSC_STABLE_BIT : 0;
 
 	if (flags == kc->flags)
 		return;
@@ -134,13 +126,13 @@ static enum msr_result kvmclock_write_tsc(void *opaque, unsigned int id, uint32_
 int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct doorbell *db)
 {
 	const struct msr_handler handlers[] = {
-		{ MSR_KVM_SYSTEM_TIME, "kvm-system-time", kvmclock_read_system_time,
+		{ MSR_KVM_SYSTEM_TIME, "kvm-system-time", kvmclock_read_msr,
 		  kvmclock_write_system_time, kc },
-		{ MSR_KVM_SYSTEM_TIME_NEW, "kvm-system-time-new", kvmclock_read_system_time,
+		{ MSR_KVM_SYSTEM_TIME_NEW, "kvm-system-time-new", kvmclock_read_msr,
 		  kvmclock_write_system_time, kc },
-		{ MSR_KVM_WALL_CLOCK, "kvm-wall-clock", kvmclock_read_wall_clock,
+		{ MSR_KVM_WALL_CLOCK, "kvm-wall-clock", kvmclock_read_msr,
 		  kvmclock_write_wall_clock, kc },
-		{ MSR_KVM_WALL_CLOCK_NEW, "kvm-wall-clock-new", kvmclock_read_wall_clock,
+		{ MSR_KVM_WALL_CLOCK_NEW, "kvm-wall-clock-new", kvmclock_read_msr,
 		  kvmclock_write_wall_clock, kc },
 		{ MSR_IA32_TSC, "ia32-tsc", NULL, kvmclock_write_tsc, kc },
 		{ MSR_IA32_TSC_ADJUST, "ia32-tsc-adjust", NULL, kvmclock_write_tsc, kc },
@@ -148,8 +140,7 @@ int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct doorbe
 	int ret = 0;
 
 	/* The kernel policy traps nothing: KVM's own kvmclock answers the guest. */
-	for (size_t i = 0; !kc->policy.ops->in_kernel && !ret && i < sizeof(handlers) /
-	     sizeof(handlers[0]); i++)
+	for (size_t i = 0; !kc->policy.ops->in_kernel && !ret && i < ARRAY_SIZE(handlers); i++)
 		ret = msr_table_register(msrs, &handlers[i]);
 	if (!ret)
 		ret = doorbell_connect(db, DOORBELL_PROBE, "clock-probe", kvmclock_probe_ring, kc);

@@ -1,7 +1,8 @@
-/* Guest RAM allocation, size parsing and the VMM-reserved range check. */
+/* Guest RAM allocation, size parsing, copies of guest-handed structs, the VMM-reserved range. */
 #include "core/guest_mem.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -78,4 +79,18 @@ int guest_mem_parse_size(const char *text, uint64_t *size)
 bad:
 	pr_err("invalid memory size '%s' (expected e.g. 64M, 1G or a byte count)", text);
 	return -EINVAL;
+}
+
+bool guest_mem_fetch(const struct guest_mem *mem, unsigned int vcpu, const char *what,
+		     uint64_t gpa, void *dst, size_t len)
+{
+	const void *src = guest_mem_ptr(mem, gpa, len);
+
+	if (!src) {
+		pr_err("vCPU %u: %s at GPA 0x%" PRIx64 " (+%zu bytes) lies outside guest RAM", vcpu,
+		       what, gpa, len);
+		return false;
+	}
+	memcpy(dst, src, len);
+	return true;
 }

@@ -30,6 +30,14 @@ static inline void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uin
 	return mem->host + gpa;
 }
 
+/*
+ * Copy a struct the guest handed over by GPA into @dst, in one go, so the guest (another vCPU)
+ * cannot change it while the host checks it. False, logged naming the vCPU, @what and the
+ * range, when it does not lie wholly in RAM.
+ */
+bool guest_mem_fetch(const struct guest_mem *mem, unsigned int vcpu, const char *what,
+		     uint64_t gpa, void *dst, size_t len) __must_check;
+
 /* True if [gpa, gpa + len) touches RAM the VMM keeps (below mem->vmm_end). */
 static inline bool guest_mem_overlaps_vmm(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 {

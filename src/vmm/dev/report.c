@@ -102,19 +102,13 @@ static int report_apply(struct report_dev *dev, const struct guest_report *r,
 int report_dev_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa)
 {
 	struct report_dev *dev = opaque;
-	struct guest_report report;
+	struct guest_report raw, report;
 	char why[128];
-	const void *src;
 	int stop;
 
-	src = guest_mem_ptr(dev->mem, gpa, sizeof(report));
-	if (!src) {
-		pr_err("vCPU %u: report at GPA 0x%" PRIx64 " (+%zu bytes) lies outside guest RAM",
-		       vcpu_id, gpa, sizeof(report));
+	if (!guest_mem_fetch(dev->mem, vcpu_id, "report", gpa, &raw, sizeof(raw)))
 		return VM_STOP_GUEST_ERROR;
-	}
-	/* One copy first: the guest (another vCPU) may rewrite the struct while we look at it. */
-	if (report_decode(src, sizeof(report), &report, why, sizeof(why))) {
+	if (report_decode(&raw, sizeof(raw), &report, why, sizeof(why))) {
 		pr_err("vCPU %u: malformed report at GPA 0x%" PRIx64 ": %s", vcpu_id, gpa, why);
 		return VM_STOP_GUEST_ERROR;
 	}

@@ -8,11 +8,6 @@
 
 #include "core/stop.h"
 
-enum { UART_THR_RBR = 0, UART_IER = 1, UART_IIR_FCR = 2, UART_LCR = 3, UART_MCR = 4,
-       UART_LSR = 5, UART_MSR = 6, UART_SCR = 7 };
-#define LCR_DLAB 0x80
-#define IIR_NO_INTERRUPT 0x01
-
 void uart_init(struct uart *u, struct console *console)
 {
 	memset(u, 0, sizeof(*u));
@@ -21,14 +16,14 @@ void uart_init(struct uart *u, struct console *console)
 
 static uint8_t *uart_reg(struct uart *u, uint64_t offset)
 {
-	bool dlab = u->lcr & LCR_DLAB;
+	bool dlab = u->lcr & UART_LCR_DLAB;
 
 	switch (offset) {
-	case UART_THR_RBR: return dlab ? &u->dll : NULL;
-	case UART_IER: return dlab ? &u->dlm : &u->ier;
-	case UART_LCR: return &u->lcr;
-	case UART_MCR: return &u->mcr;
-	case UART_SCR: return &u->scr;
+	case UART_REG_THR_RBR: return dlab ? &u->dll : NULL;
+	case UART_REG_IER: return dlab ? &u->dlm : &u->ier;
+	case UART_REG_LCR: return &u->lcr;
+	case UART_REG_MCR: return &u->mcr;
+	case UART_REG_SCR: return &u->scr;
 	default: return NULL;
 	}
 }
@@ -41,7 +36,7 @@ int uart_io(void *opaque, struct io_access *a)
 	if (a->size != 1)
 		return VM_RUNNING;	/* wider accesses: ignored writes, reads of zero */
 	if (a->write) {
-		if (a->offset == UART_THR_RBR && !(u->lcr & LCR_DLAB)) {
+		if (a->offset == UART_REG_THR_RBR && !(u->lcr & UART_LCR_DLAB)) {
 			struct io_access byte = *a;
 
 			byte.size = 1;
@@ -51,10 +46,10 @@ int uart_io(void *opaque, struct io_access *a)
 			*reg = a->data[0];
 		return VM_RUNNING;
 	}
-	if (a->offset == UART_LSR)
+	if (a->offset == UART_REG_LSR)
 		a->data[0] = UART_LSR_THRE | UART_LSR_TEMT;
-	else if (a->offset == UART_IIR_FCR)
-		a->data[0] = IIR_NO_INTERRUPT;
+	else if (a->offset == UART_REG_IIR_FCR)
+		a->data[0] = UART_IIR_NO_INTERRUPT;
 	else if (reg)
 		a->data[0] = *reg;
 	return VM_RUNNING;

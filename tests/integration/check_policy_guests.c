@@ -20,7 +20,7 @@ static void measure_policy(const char *policy, const char *duration_ms)
 	ck_assert_int_eq(clock_measure_init(&m, 100000, 1), 0);
 	ck_assert_int_eq(vmm_run(&cfg, &res), 0);
 	ck_assert_msg(res.stop == VM_STOP_DONE && res.guest_exit_code == 0,
-		      "%s: stop %s; log:\n%s", policy, vm_stop_name(res.stop), test_log);
+		      "%s: stop %s; log:\n%s", policy, vm_stop_name(res.stop), test_logged());
 	m.tsc_hz = res.tsc_hz;
 	clock_measure_summarize(&m, !strcmp(policy, "kernel"), &sum);
 	printf("%-14s %5zu samples, err p50 %.0f p99 %.0f max %.0f ns, drift %+.4f ppm, "
@@ -91,7 +91,7 @@ START_TEST(test_live_retries_without_tearing)
 	ck_assert_int_eq(vmm_run(&cfg, &res), 0);
 	fflush(out);
 	ck_assert_msg(res.stop == VM_STOP_DONE, "stop %s; log:\n%s", vm_stop_name(res.stop),
-		      test_log);
+		      test_logged());
 	line = strstr(out_text, "clock_measure: ");
 	ck_assert_ptr_nonnull(line);
 	ck_assert_int_eq(sscanf(line, "clock_measure: %lu reads, %lu backward, %lu retries",
@@ -128,6 +128,6 @@ static Suite *policies_suite(void)
 
 int main(void)
 {
-	test_require_kvm("check_policies");
+	test_require_kvm("check_policy_guests");
 	return test_run_suite(policies_suite());
 }

@@ -13,7 +13,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	log_set_sink(NULL);
+	test_log_release();
 	unsetenv("PVCLOCK_KVM_DEVICE");
 }
 

@@ -31,7 +31,7 @@ static void teardown(void)
 	fclose(out);
 	free(text);
 	guest_mem_free(&mem);
-	log_set_sink(NULL);
+	test_log_release();
 }
 
 static int signal_report(uint64_t gpa)

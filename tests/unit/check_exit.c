@@ -72,7 +72,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	log_set_sink(NULL);
+	test_log_release();
 }
 
 static void fake_io(uint16_t port, int out, uint8_t size, uint32_t count)
@@ -157,7 +157,7 @@ START_TEST(test_unclaimed_ports_can_be_ignored)
 	fake_io(0x80, 1, 1, 1);
 	ck_assert_int_eq(exit_dispatch(&ctx, run), VM_RUNNING);
 	ck_assert_int_eq(rec.calls, 0);
-	ck_assert_str_eq(test_log, "");
+	ck_assert_str_eq(test_logged(), "");
 }
 END_TEST
 

@@ -6,12 +6,12 @@ static void expect_clock_check_passed(const char *msrs, unsigned long runs)
 {
 	ck_assert_msg(res.stop == VM_STOP_DONE && res.guest_exit_code == 0,
 		      "stop %s, exit %d; log:\n%s", vm_stop_name(res.stop), res.guest_exit_code,
-		      test_log);
+		      test_logged());
 	ck_assert_ptr_nonnull(strstr(out_text, msrs));
 	/* (a) every run's readings lay between MONOTONIC at entry and at exit. */
 	ck_assert_uint_ge(res.clock.probes, runs);
 	ck_assert_msg(res.clock.probe_violations == 0, "%lu probe violations; log:\n%s",
-		      res.clock.probe_violations, test_log);
+		      res.clock.probe_violations, test_logged());
 	/* (c) a new anchor and publish per entry: each entry re-anchored, or kept the anchor
 	 * because every sample was too wide (slow hosts, sanitizers). */
 	ck_assert_uint_ge(res.clock.anchors + res.clock.wide_samples, runs);
@@ -54,7 +54,7 @@ START_TEST(test_two_vcpus_never_warp)
 
 	run_guest("clock_warp", 2, argv, 2, GUEST_RUN_TIMEOUT_NS);
 	ck_assert_msg(res.stop == VM_STOP_DONE, "stop %s; log:\n%s", vm_stop_name(res.stop),
-		      test_log);
+		      test_logged());
 	ck_assert_ptr_nonnull(strstr(out_text, "2 vCPUs, 6000 reads: 0 warps"));
 	ck_assert_ptr_nonnull(strstr(out_text, "0 without STABLE"));
 	ck_assert_uint_ge(res.clock.syncs, 1);
@@ -80,6 +80,6 @@ static Suite *kvmclock_suite(void)
 
 int main(void)
 {
-	test_require_kvm("check_kvmclock");
+	test_require_kvm("check_kvmclock_guests");
 	return test_run_suite(kvmclock_suite());
 }

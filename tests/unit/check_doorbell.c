@@ -29,7 +29,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	log_set_sink(NULL);
+	test_log_release();
 }
 
 static int access_at(uint64_t offset, uint32_t size, bool write, uint64_t value)
@@ -57,7 +57,7 @@ START_TEST(test_null_register_does_nothing)
 {
 	ck_assert_int_eq(access_at(DOORBELL_NULL, 8, true, 0xdead), VM_RUNNING);
 	ck_assert_uint_eq(rings, 0);
-	ck_assert_str_eq(test_log, "");
+	ck_assert_str_eq(test_logged(), "");
 }
 END_TEST
 

@@ -72,7 +72,7 @@ static void teardown(void)
 {
 	kvmclock_destroy(&kc);
 	guest_mem_free(&mem);
-	log_set_sink(NULL);
+	test_log_release();
 }
 
 static enum msr_result wr(unsigned int vcpu, uint32_t msr, uint64_t value)
@@ -162,7 +162,7 @@ START_TEST(test_refused_addresses)
 	/* Logged once per vCPU, naming the MSR, value and reason. */
 	ck_assert_logged("vCPU 0: WRMSR 0x4b564d01 value 0x3ffff1: struct at GPA 0x3ffff0 (+32) "
 			 "lies outside guest RAM; clock left off");
-	ck_assert_ptr_null(strstr(test_log, "crosses a page boundary"));
+	ck_assert_ptr_null(strstr(test_logged(), "crosses a page boundary"));
 	ck_assert_uint_eq(at(0x200ff0).version, 0);
 }
 END_TEST

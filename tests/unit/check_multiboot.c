@@ -47,7 +47,7 @@ static void setup(void)
 static void teardown(void)
 {
 	guest_mem_free(&mem);
-	log_set_sink(NULL);
+	test_log_release();
 }
 
 static int load(size_t size)
