@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for building and running pvclock-vmm: installs what is missing (Debian),
-# configures, builds, then runs the demo, the tests, the sanitizer tests or the benchmark.
+# configures, builds, then runs the demo, the tests, the sanitizer tests, the style check or the
+# benchmark.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -97,6 +98,18 @@ fuzz)
 		[ "$status" -eq 0 ] || { echo "fuzz_$t found a crash: see results/fuzz-crashes"; exit 1; }
 	done
 	;;
+style)
+	# The code's style (.clang-format) and lines within 100 columns, checked, not changed.
+	PACKAGES=(clang-format git)
+	install_deps
+	mapfile -t files < <(git ls-files '*.c' '*.h')
+	clang-format --dry-run --Werror "${files[@]}"
+	long=$(for f in "${files[@]}"; do
+		expand -t 8 "$f" | awk -v f="$f" 'length > 100 { print f ":" FNR ": " length " columns" }'
+	done)
+	[ -z "$long" ] || { echo "$long"; echo "run.sh style: lines over 100 columns"; exit 1; }
+	echo "run.sh style: ${#files[@]} files formatted as .clang-format says"
+	;;
 nested-test)
 	# Integration tests on a machine without /dev/kvm: inside kvmlab's emulated KVM host.
 	PACKAGES+=("${LAB_PACKAGES[@]}")
@@ -122,7 +135,7 @@ nested-bench)
 		"$BUILD_DIR/pvclock-bench" "$BUILD_DIR"
 	;;
 *)
-	echo "usage: $0 demo|test|sanitize|fuzz|nested-test|bench|nested-bench" >&2
+	echo "usage: $0 demo|test|sanitize|fuzz|style|nested-test|bench|nested-bench" >&2
 	exit 2
 	;;
 esac

@@ -16,8 +16,8 @@
 #include "core/log.h"
 #include "vmm.h"
 
-#define EXIT_LOOPS 20000
-#define PROCESS_RUNS 15
+#define EXIT_LOOPS     20000
+#define PROCESS_RUNS   15
 #define SMP_WARP_READS 200000
 
 extern char **environ;
@@ -42,8 +42,9 @@ static int time_exit_loop(const char *guest, unsigned long loops, int ring, doub
 {
 	char count[32], path[512];
 	char *argv[] = { path, count, ring ? "ring3" : "ring0", NULL };
-	struct vmm_config cfg = { .image_path = path, .argc = 3, .argv = argv,
-				  .timeout_ns = 600000000000ull };
+	struct vmm_config cfg = {
+		.image_path = path, .argc = 3, .argv = argv, .timeout_ns = 600000000000ull
+	};
 	struct vmm_result res;
 	double t0;
 
@@ -69,8 +70,8 @@ static int bench_exit_round_trip(const char *dir)
 		    time_exit_loop(guest, EXIT_LOOPS, ring, &loaded))
 			return -1;
 		printf("exit round trip (guest store to the doorbell's null register, ring %d): "
-		       "%.2f us  [(run with %d exits - run with 0) / %d]\n", ring,
-		       (loaded - base) / EXIT_LOOPS * 1e6, EXIT_LOOPS, EXIT_LOOPS);
+		       "%.2f us  [(run with %d exits - run with 0) / %d]\n",
+		       ring, (loaded - base) / EXIT_LOOPS * 1e6, EXIT_LOOPS, EXIT_LOOPS);
 	}
 	return 0;
 }
@@ -114,8 +115,8 @@ static int bench_process_to_done(const char *dir)
 	if (time_process(argv, 0, t))
 		return -1;
 	printf("process start to DONE (pvclock-vmm run hello.elf): median %.2f ms, min %.2f ms, "
-	       "max %.2f ms over %d runs\n", t[PROCESS_RUNS / 2] * 1e3, t[0] * 1e3,
-	       t[PROCESS_RUNS - 1] * 1e3, PROCESS_RUNS);
+	       "max %.2f ms over %d runs\n",
+	       t[PROCESS_RUNS / 2] * 1e3, t[0] * 1e3, t[PROCESS_RUNS - 1] * 1e3, PROCESS_RUNS);
 	return 0;
 }
 
@@ -139,8 +140,8 @@ static int bench_smp_warp(const char *dir)
 		return -1;
 	printf("multiboot, 2 vCPUs (pvclock-vmm run --vcpus 2 mb_kvmclock.elf): start to "
 	       "debug-exit %.2f ms median with no reads, %.2f ms with %d reads per vCPU: "
-	       "%.0f ns per locked read\n", t0[PROCESS_RUNS / 2] * 1e3, t1[PROCESS_RUNS / 2] * 1e3,
-	       SMP_WARP_READS,
+	       "%.0f ns per locked read\n",
+	       t0[PROCESS_RUNS / 2] * 1e3, t1[PROCESS_RUNS / 2] * 1e3, SMP_WARP_READS,
 	       (t1[PROCESS_RUNS / 2] - t0[PROCESS_RUNS / 2]) * 1e9 / (2.0 * SMP_WARP_READS));
 	return 0;
 }
@@ -154,8 +155,11 @@ static int bench_policies(const char *dir)
 {
 	const char *results = getenv("PVCLOCK_RESULTS") ? getenv("PVCLOCK_RESULTS") : "results";
 	char csv[512], json[512], vmm[512];
-	char *argv[] = { vmm, "demo", "--duration", "10000", "--calibrate", "2000", "--csv", csv,
-			 "--json", json, "--plot", (char *)results, NULL };
+	/* The options in pairs, as typed. */
+	/* clang-format off */
+	char *argv[] = { vmm, "demo", "--duration", "10000", "--calibrate", "2000",
+			 "--csv", csv, "--json", json, "--plot", (char *)results, NULL };
+	/* clang-format on */
 	int status;
 	pid_t pid;
 
@@ -183,7 +187,8 @@ static uint64_t measure_tsc_hz(void)
 	(void)pvclock_sample_take(clk, 10, UINT64_MAX, &a);
 	nanosleep(&pause, NULL);
 	(void)pvclock_sample_take(clk, 10, UINT64_MAX, &b);
-	return (uint64_t)((long double)(b.tsc - a.tsc) * 1e9L / (long double)(b.mono_ns - a.mono_ns));
+	return (uint64_t)((long double)(b.tsc - a.tsc) * 1e9L /
+			  (long double)(b.mono_ns - a.mono_ns));
 }
 
 static void noop_kick(void *opaque, unsigned int except)
@@ -206,7 +211,7 @@ static void bench_sample_width(uint64_t hz)
 	for (int i = 0; i < N; i++) {
 		(void)pvclock_sample_take(&pvclock_clock_system, 1, UINT64_MAX, &s);
 		one[i] = s.width * 1e9 / hz;
-		(void)pvclock_sample_take(&pvclock_clock_system, 3, 0, &s);	/* no early stop */
+		(void)pvclock_sample_take(&pvclock_clock_system, 3, 0, &s); /* no early stop */
 		best3[i] = s.width * 1e9 / hz;
 	}
 	qsort(one, N, sizeof(one[0]), cmp_double);
@@ -247,7 +252,7 @@ static int bench_publish(uint64_t hz)
 	       "%.1f ns  [%d calls in batches of %d]; %lu anchors, %lu clamps, %lu wide samples\n",
 	       per[N / BATCH / 2], per[N / BATCH * 99 / 100], N, BATCH, kc->vcpu[0].stats.anchors,
 	       kc->vcpu[0].stats.clamps, kc->vcpu[0].stats.wide_samples);
-	kvmclock_destroy(kc);	/* stops the sampler */
+	kvmclock_destroy(kc); /* stops the sampler */
 	free(kc);
 	return 0;
 }

@@ -22,19 +22,19 @@
  *   - RFLAGS = 0x2 (interrupts off), RSP = MEMMAP_VCPU_STACKS(index) + MEMMAP_BOOT_STACK_TOP,
  *     RDI = MEMMAP_BOOT_INFO (struct boot_info), RSI = the vCPU index, all else zero.
  */
-#define BOOT_SEL_KERNEL_CS	0x10
-#define BOOT_SEL_KERNEL_DS	0x18
-#define BOOT_SEL_USER_DS	0x2b	/* index 5, RPL 3 */
-#define BOOT_SEL_USER_CS	0x33	/* index 6, RPL 3 */
-#define BOOT_SEL_TSS(index)	(0x40 + 16 * (index))	/* 16-byte system descriptors */
-#define BOOT_GDT_ENTRIES	(8 + 2 * MEMMAP_MAX_VCPUS)
-#define BOOT_TSS_IST_DF		1	/* the IST slot of #DF, NMI and #MC */
+#define BOOT_SEL_KERNEL_CS  0x10
+#define BOOT_SEL_KERNEL_DS  0x18
+#define BOOT_SEL_USER_DS    0x2b		  /* index 5, RPL 3 */
+#define BOOT_SEL_USER_CS    0x33		  /* index 6, RPL 3 */
+#define BOOT_SEL_TSS(index) (0x40 + 16 * (index)) /* 16-byte system descriptors */
+#define BOOT_GDT_ENTRIES    (8 + 2 * MEMMAP_MAX_VCPUS)
+#define BOOT_TSS_IST_DF	    1 /* the IST slot of #DF, NMI and #MC */
 
 #ifndef __ASSEMBLER__
-#define BOOT_INFO_MAGIC		0x544f4f42u	/* "BOOT" */
-#define BOOT_INFO_VERSION	1u
-#define BOOT_MAX_ARGS		32
-#define BOOT_ARGS_SIZE		4096
+#define BOOT_INFO_MAGIC	  0x544f4f42u /* "BOOT" */
+#define BOOT_INFO_VERSION 1u
+#define BOOT_MAX_ARGS	  32
+#define BOOT_ARGS_SIZE	  4096
 
 /*
  * Arguments are NUL-terminated strings in args[]; argv[i] is the GPA of argument i, and
@@ -43,7 +43,7 @@
 struct boot_info {
 	uint32_t magic;
 	uint32_t version;
-	uint64_t mem_size;	/* bytes of RAM from GPA 0 */
+	uint64_t mem_size; /* bytes of RAM from GPA 0 */
 	uint32_t nr_vcpus;
 	uint32_t argc;
 	uint64_t argv[BOOT_MAX_ARGS];

@@ -39,25 +39,25 @@
 #define MEMMAP_TSS_END		MEMMAP_C(0x6000, u)
 #define MEMMAP_PML4		MEMMAP_C(0x10000, u)
 #define MEMMAP_PDPT		MEMMAP_C(0x11000, u)
-#define MEMMAP_PD		MEMMAP_C(0x12000, u)	/* 4 consecutive pages, one per GiB */
-#define MEMMAP_PT0		MEMMAP_C(0x16000, u)	/* 4 KiB pages of GPA 0 - 2 MiB */
+#define MEMMAP_PD		MEMMAP_C(0x12000, u) /* 4 consecutive pages, one per GiB */
+#define MEMMAP_PT0		MEMMAP_C(0x16000, u) /* 4 KiB pages of GPA 0 - 2 MiB */
 #define MEMMAP_PAGE_TABLES_END	MEMMAP_C(0x17000, u)
 #define MEMMAP_STACKS		MEMMAP_C(0x40000, u)
 #define MEMMAP_STACKS_END	MEMMAP_C(0xa0000, u)
-#define MEMMAP_VCPU_STACKS_SIZE	MEMMAP_C(0xc000, u)
-#define MEMMAP_VCPU_STACKS(id)	(MEMMAP_STACKS + (id) * MEMMAP_VCPU_STACKS_SIZE)
-#define MEMMAP_BOOT_STACK_TOP	MEMMAP_C(0x5000, u)	/* offsets in a vCPU's stacks */
+#define MEMMAP_VCPU_STACKS_SIZE MEMMAP_C(0xc000, u)
+#define MEMMAP_VCPU_STACKS(id)	(MEMMAP_STACKS + (id)*MEMMAP_VCPU_STACKS_SIZE)
+#define MEMMAP_BOOT_STACK_TOP	MEMMAP_C(0x5000, u) /* offsets in a vCPU's stacks */
 #define MEMMAP_RING0_STACK_TOP	MEMMAP_C(0x8000, u)
 #define MEMMAP_IST_STACK_TOP	MEMMAP_C(0xc000, u)
 #define MEMMAP_MAX_VCPUS	((MEMMAP_STACKS_END - MEMMAP_STACKS) / MEMMAP_VCPU_STACKS_SIZE)
 #define MEMMAP_DOORBELL		MEMMAP_C(0xfe000000, ull)
 
-#define GUEST_IMAGE_MIN		MEMMAP_C(0x100000, u)	/* lowest address an image may load at */
-#define GUEST_MEM_MIN		MEMMAP_C(0x200000, u)	/* smallest RAM size accepted (2 MiB) */
-#define GUEST_MEM_DEFAULT	MEMMAP_C(0x4000000, u)	/* 64 MiB */
-#define GUEST_MEM_MAX		MEMMAP_C(0xc0000000, ull)	/* RAM ends below the MMIO window */
-#define GUEST_MMIO_BASE		MEMMAP_C(0xc0000000, ull)
-#define GUEST_IDENTITY_MAP_END	MEMMAP_C(0x100000000, ull)	/* the page tables map 0..4 GiB */
-#define GUEST_PAGE_SIZE		MEMMAP_C(0x1000, u)
+#define GUEST_IMAGE_MIN	       MEMMAP_C(0x100000, u)	 /* lowest address an image may load at */
+#define GUEST_MEM_MIN	       MEMMAP_C(0x200000, u)	 /* smallest RAM size accepted (2 MiB) */
+#define GUEST_MEM_DEFAULT      MEMMAP_C(0x4000000, u)	 /* 64 MiB */
+#define GUEST_MEM_MAX	       MEMMAP_C(0xc0000000, ull) /* RAM ends below the MMIO window */
+#define GUEST_MMIO_BASE	       MEMMAP_C(0xc0000000, ull)
+#define GUEST_IDENTITY_MAP_END MEMMAP_C(0x100000000, ull) /* the page tables map 0..4 GiB */
+#define GUEST_PAGE_SIZE	       MEMMAP_C(0x1000, u)
 
 #endif

@@ -3,27 +3,27 @@
 #define PVCLOCK_VMM_PORTS_H
 
 /* Debug console: every byte written (OUT, byte size, also REP OUTSB) is guest text output. */
-#define PORT_DEBUG_CONSOLE	0x00e9
+#define PORT_DEBUG_CONSOLE 0x00e9
 
 /* PC devices, as under QEMU (the multiboot test guests rely on them). */
-#define PORT_IO_DELAY		0x0080	/* POST codes / I/O delay: accepted, ignored */
-#define PORT_DEBUG_EXIT		0x00f4	/* isa-debug-exit: writing v ends the run, (v << 1) | 1 */
-#define PORT_DEBUG_EXIT_LEN	4
-#define PORT_UART_COM1		0x03f8	/* 16550: eight registers, UART_REG_* below */
-#define PORT_UART_LEN		8
-#define UART_REG_THR_RBR	0	/* divisor latch low while LCR.DLAB */
-#define UART_REG_IER		1	/* divisor latch high while LCR.DLAB */
-#define UART_REG_IIR_FCR	2
-#define UART_REG_LCR		3
-#define UART_REG_MCR		4
-#define UART_REG_LSR		5
-#define UART_REG_MSR		6
-#define UART_REG_SCR		7
-#define UART_LCR_DLAB		0x80
-#define UART_IIR_NO_INTERRUPT	0x01
-#define UART_LSR_THRE		0x20	/* transmit holding register empty */
-#define UART_LSR_TEMT		0x40	/* transmitter empty */
-#define PORT_FW_CFG_SELECTOR	0x0510	/* fw_cfg (fw_cfg_abi.h): 16-bit write selects an item */
-#define PORT_FW_CFG_DATA	0x0511	/* 8-bit read: the item's next byte */
+#define PORT_IO_DELAY	      0x0080 /* POST codes / I/O delay: accepted, ignored */
+#define PORT_DEBUG_EXIT	      0x00f4 /* isa-debug-exit: writing v ends the run, (v << 1) | 1 */
+#define PORT_DEBUG_EXIT_LEN   4
+#define PORT_UART_COM1	      0x03f8 /* 16550: eight registers, UART_REG_* below */
+#define PORT_UART_LEN	      8
+#define UART_REG_THR_RBR      0 /* divisor latch low while LCR.DLAB */
+#define UART_REG_IER	      1 /* divisor latch high while LCR.DLAB */
+#define UART_REG_IIR_FCR      2
+#define UART_REG_LCR	      3
+#define UART_REG_MCR	      4
+#define UART_REG_LSR	      5
+#define UART_REG_MSR	      6
+#define UART_REG_SCR	      7
+#define UART_LCR_DLAB	      0x80
+#define UART_IIR_NO_INTERRUPT 0x01
+#define UART_LSR_THRE	      0x20   /* transmit holding register empty */
+#define UART_LSR_TEMT	      0x40   /* transmitter empty */
+#define PORT_FW_CFG_SELECTOR  0x0510 /* fw_cfg (fw_cfg_abi.h): 16-bit write selects an item */
+#define PORT_FW_CFG_DATA      0x0511 /* 8-bit read: the item's next byte */
 
 #endif

@@ -4,17 +4,17 @@
 
 #include <stdint.h>
 
-#define REPORT_MAGIC		0x54505052u	/* "RPPT" */
-#define REPORT_MAX_VALUES	4
-#define REPORT_FILE_SIZE	64
-#define REPORT_MSG_SIZE		320
-#define REPORT_EXIT_CODE_MAX	63	/* guest exit codes are 0..63; the VMM owns 64 and up */
+#define REPORT_MAGIC	     0x54505052u /* "RPPT" */
+#define REPORT_MAX_VALUES    4
+#define REPORT_FILE_SIZE     64
+#define REPORT_MSG_SIZE	     320
+#define REPORT_EXIT_CODE_MAX 63 /* guest exit codes are 0..63; the VMM owns 64 and up */
 
 enum report_cmd {
-	REPORT_PRINT = 1,	/* msg is text to print */
-	REPORT_SYNC = 2,	/* values[0] is a stage number; the run continues */
-	REPORT_ABORT = 3,	/* assertion failed: file, line, msg (the expression), values */
-	REPORT_DONE = 4,	/* values[0] is the guest's exit code */
+	REPORT_PRINT = 1, /* msg is text to print */
+	REPORT_SYNC = 2,  /* values[0] is a stage number; the run continues */
+	REPORT_ABORT = 3, /* assertion failed: file, line, msg (the expression), values */
+	REPORT_DONE = 4,  /* values[0] is the guest's exit code */
 };
 
 /*
@@ -31,8 +31,8 @@ struct guest_report {
 	char msg[REPORT_MSG_SIZE];
 };
 
-_Static_assert(sizeof(struct guest_report) == 16 + 8 * REPORT_MAX_VALUES + REPORT_FILE_SIZE +
-						       REPORT_MSG_SIZE,
+_Static_assert(sizeof(struct guest_report) ==
+		       16 + 8 * REPORT_MAX_VALUES + REPORT_FILE_SIZE + REPORT_MSG_SIZE,
 	       "guest_report must have no padding");
 
 #endif

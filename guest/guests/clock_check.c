@@ -37,16 +37,17 @@ static void check_reads(volatile struct pvclock_vcpu_time_info *ti, unsigned lon
 		backward += first < last;
 		backward += second < first;
 		last = second;
-		kvmclock_probe(CLOCK_PROBE_MONO, first, second);	/* exit: re-anchored */
+		kvmclock_probe(CLOCK_PROBE_MONO, first, second); /* exit: re-anchored */
 		/* One publish per new anchor; the host skips an anchor only when its every
 		 * sample was too wide, and the struct then keeps the current one. */
 		GUEST_ASSERT(ti->version == version || ti->version == version + 2);
 		republishes += ti->version != version;
 	}
 	GUEST_PRINT("clock_check: %lu reads over %lu runs, %lu republishes: %lu backward, "
-		    "%lu retries\n", 2 * runs, runs, republishes, backward, retries);
+		    "%lu retries\n",
+		    2 * runs, runs, republishes, backward, retries);
 	GUEST_ASSERT_EQ(backward, 0);
-	GUEST_ASSERT_EQ(retries, 0);	/* one vCPU: the host never writes while it runs */
+	GUEST_ASSERT_EQ(retries, 0); /* one vCPU: the host never writes while it runs */
 }
 
 /*
@@ -65,17 +66,18 @@ static bool tsc_jump(volatile struct pvclock_vcpu_time_info *ti, uint32_t msr, u
 	moved = rdtsc_ordered() - tsc0 >= jump;
 	after = kvmclock_read(ti, NULL);
 	GUEST_ASSERT(after >= before);
-	GUEST_ASSERT(after - before < 1000000000ull);	/* the clock did not jump with the TSC */
+	GUEST_ASSERT(after - before < 1000000000ull); /* the clock did not jump with the TSC */
 	kvmclock_probe(CLOCK_PROBE_MONO, after, kvmclock_read(ti, NULL));
 	if (!moved)
 		GUEST_PRINT("clock_check: this KVM did not move the TSC on a write of MSR 0x%x; "
-			    "the clock stayed right\n", msr);
+			    "the clock stayed right\n",
+			    msr);
 	return moved;
 }
 
 static void check_tsc_writes(volatile struct pvclock_vcpu_time_info *ti)
 {
-	const uint64_t jump = 1ull << 36;	/* tens of seconds of ticks */
+	const uint64_t jump = 1ull << 36; /* tens of seconds of ticks */
 
 	if (tsc_jump(ti, MSR_IA32_TSC_ADJUST, rdmsr(MSR_IA32_TSC_ADJUST) + jump, jump))
 		tsc_jump(ti, MSR_IA32_TSC, rdtsc_ordered() + jump, jump);
@@ -130,14 +132,14 @@ static void check_wall_clock(volatile struct pvclock_vcpu_time_info *ti)
 
 	GUEST_ASSERT_EQ(rdmsr(msr_wall), (uint64_t)(uintptr_t)wc);
 	GUEST_ASSERT((wc->version & 1) == 0 && wc->version >= 2);
-	GUEST_ASSERT(wc->sec > 1500000000u);	/* after 2017: a real UTC time */
+	GUEST_ASSERT(wc->sec > 1500000000u); /* after 2017: a real UTC time */
 	kvmclock_probe(CLOCK_PROBE_WALL, now, now);
 	GUEST_PRINT("clock_check: wall clock %u.%09u s at kvmclock 0\n", wc->sec, wc->nsec);
 }
 
 int main(int argc, char **argv)
 {
-	volatile struct pvclock_vcpu_time_info *a = at(0, 0x0c);	/* 4-byte aligned, as Linux */
+	volatile struct pvclock_vcpu_time_info *a = at(0, 0x0c); /* 4-byte aligned, as Linux */
 	bool legacy = argc > 1 && !strcmp(argv[1], "legacy");
 	unsigned long runs = guest_arg_ulong(argc, argv, 2, 10000);
 	uint32_t features = 0;

@@ -13,9 +13,9 @@ static struct pvclock_vcpu_time_info ti __attribute__((aligned(64)));
 
 static void wait_published(void)
 {
-	guest_vmexit();	/* an exit: policies that publish on entry do it now */
+	guest_vmexit(); /* an exit: policies that publish on entry do it now */
 	while (__atomic_load_n(&ti.version, __ATOMIC_ACQUIRE) == 0)
-		cpu_relax();	/* the live policy's thread publishes within its interval */
+		cpu_relax(); /* the live policy's thread publishes within its interval */
 }
 
 /* The fastest of 10 batches: a host interrupt in one batch does not count against the clock. */
@@ -79,7 +79,7 @@ static int check_reads(unsigned long reads)
 int main(int argc, char **argv)
 {
 	bool check = argc > 1 && !strcmp(argv[1], "check");
-	const char *mode = argc > 3 ? argv[3] : "ring3";	/* "check N [mode]" too */
+	const char *mode = argc > 3 ? argv[3] : "ring3"; /* "check N [mode]" too */
 
 	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, &ti);
 	wait_published();

@@ -9,14 +9,14 @@
 static uint8_t page[4096] __attribute__((aligned(4096)));
 static struct kvmclock_warp warp;
 static unsigned long per_vcpu = 2000;
-static bool ready;	/* set once main has parsed per_vcpu: the APs start with vCPU 0 */
+static bool ready; /* set once main has parsed per_vcpu: the APs start with vCPU 0 */
 
 static void worker(unsigned int id)
 {
 	volatile struct pvclock_vcpu_time_info *ti = (volatile void *)&page[0x0c + id * 0x40];
 
 	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, ti);
-	guest_vmexit();	/* an exit, so the host publishes */
+	guest_vmexit(); /* an exit, so the host publishes */
 	/* An exit every 16 reads republishes on this vCPU only. */
 	kvmclock_warp_run(&warp, ti, per_vcpu, 16);
 }
@@ -40,8 +40,8 @@ int main(int argc, char **argv)
 	while (__atomic_load_n(&warp.finished, __ATOMIC_ACQUIRE) < n)
 		cpu_relax();
 	GUEST_PRINT("clock_warp: %u vCPUs, %lu reads: %lu warps, %lu stalls, %lu retries, "
-		    "%lu without STABLE\n", n, warp.reads, warp.warps, warp.stalls, warp.retries,
-		    warp.unstable);
+		    "%lu without STABLE\n",
+		    n, warp.reads, warp.warps, warp.stalls, warp.retries, warp.unstable);
 	GUEST_ASSERT_EQ(warp.reads, n * per_vcpu);
 	GUEST_ASSERT_EQ(warp.unstable, 0);
 	GUEST_ASSERT_EQ(warp.warps, 0);

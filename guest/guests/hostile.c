@@ -7,7 +7,7 @@
 #include "guest/kvmclock.h"
 #include "hostile_cases.h"
 
-#define CASE_ID(id, name, ...) id,
+#define CASE_ID(id, name, ...)	 id,
 #define CASE_NAME(id, name, ...) name,
 enum hostile_case { HOSTILE_CASES(CASE_ID) NR_HOSTILE_CASES };
 static const char *const case_names[] = { HOSTILE_CASES(CASE_NAME) };
@@ -42,7 +42,7 @@ static int msr_garbage(void)
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 
 	for (int i = 0; i < 200; i++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift64 */
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
 		wrmsr(i & 1 ? MSR_KVM_SYSTEM_TIME : MSR_KVM_SYSTEM_TIME_NEW, x);
 		wrmsr(i & 1 ? MSR_KVM_WALL_CLOCK : MSR_KVM_WALL_CLOCK_NEW, x >> (i % 64));
 		exit_once();
@@ -76,7 +76,7 @@ static int unknown_msr(bool write)
 	uint64_t v;
 	int vector = write ? wrmsr_safe(0x4b564dff, 1) : rdmsr_safe(0xc0dec0de, &v);
 
-	GUEST_ASSERT_EQ(vector, 13);	/* #GP, injected by KVM: nothing claims these MSRs */
+	GUEST_ASSERT_EQ(vector, 13); /* #GP, injected by KVM: nothing claims these MSRs */
 	return 0;
 }
 
@@ -84,7 +84,7 @@ static int unknown_msr(bool write)
 static int unclaimed_port(bool out)
 {
 	if (out)
-		outb(0x378, 0x42);	/* a parallel port: none here */
+		outb(0x378, 0x42); /* a parallel port: none here */
 	else
 		GUEST_PRINT("hostile: read 0x%x\n", inb(0x61));
 	GUEST_PRINT("hostile: went on after the unclaimed port\n");
@@ -95,7 +95,9 @@ static int string_io_console(void)
 {
 	static const char text[] = "rep outsb reaches the console\n";
 
-	__asm__ volatile("rep outsb" : : "S"(text), "c"(sizeof(text) - 1), "d"(PORT_DEBUG_CONSOLE)
+	__asm__ volatile("rep outsb"
+			 :
+			 : "S"(text), "c"(sizeof(text) - 1), "d"(PORT_DEBUG_CONSOLE)
 			 : "memory");
 	return 0;
 }
@@ -104,7 +106,9 @@ static int string_io_in(void)
 {
 	uint8_t buf[8];
 
-	__asm__ volatile("rep insb" : : "D"(buf), "c"(sizeof(buf)), "d"(PORT_DEBUG_CONSOLE)
+	__asm__ volatile("rep insb"
+			 :
+			 : "D"(buf), "c"(sizeof(buf)), "d"(PORT_DEBUG_CONSOLE)
 			 : "memory");
 	return 0;
 }
@@ -122,7 +126,7 @@ static int bad_report(enum hostile_case how)
 	else if (how == REPORT_OVERSIZED)
 		r.nr_values = 99;
 	else if (how == REPORT_HALF_WRITTEN)
-		r.cmd = 0;	/* as if the guest stopped after writing the magic */
+		r.cmd = 0; /* as if the guest stopped after writing the magic */
 	doorbell_ring(DOORBELL_REPORT, (uint64_t)(uintptr_t)&r);
 	return 0;
 }
@@ -147,7 +151,7 @@ static int __attribute__((noinline)) recurse(int depth)
 	volatile char frame[256];
 
 	frame[0] = (char)depth;
-	if (depth >= 0)	/* always: hides the recursion from the compiler's check */
+	if (depth >= 0) /* always: hides the recursion from the compiler's check */
 		return recurse(depth + 1) + frame[0];
 	return 0;
 }
@@ -160,7 +164,7 @@ static int ring3(enum hostile_case what)
 	if (what == RING3_UD2)
 		__asm__ volatile("ud2");
 	if (what == RING3_PORT)
-		outb(0x378, 0x42);	/* IOPL 0: #GP, never an exit */
+		outb(0x378, 0x42); /* IOPL 0: #GP, never an exit */
 	if (what == RING3_WRMSR)
 		wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0);
 	return 0;
@@ -214,7 +218,7 @@ static int run_case(enum hostile_case c)
 	case GPA_STRADDLE_PAGE: return refused_clock((uint64_t)(uintptr_t)&page[0][4096 - 12]);
 	case GPA_PAGE_TABLES: return refused_clock(MEMMAP_PML4 + 0x40);
 	case GPA_BOOT_INFO: return refused_clock(MEMMAP_BOOT_INFO);
-	case GPA_STACK:	/* where this guest's reports live */
+	case GPA_STACK: /* where this guest's reports live */
 		return refused_clock(MEMMAP_VCPU_STACKS(0) + MEMMAP_BOOT_STACK_TOP - 0x100);
 	case GPA_MMIO_HOLE: return refused_clock(GUEST_MMIO_BASE + 0x10000000);
 	case GPA_HIGH_BITS: return refused_clock(0xfff0000000100000ull);
@@ -232,11 +236,16 @@ static int run_case(enum hostile_case c)
 	case STRING_IO_IN: return string_io_in();
 	case REPORT_OUTSIDE_RAM: doorbell_ring(DOORBELL_REPORT, 0xfffff000u); return 0;
 	case PROBE_OUTSIDE_RAM: doorbell_ring(DOORBELL_PROBE, 0x123456789000ull); return 0;
-	case DOORBELL_READ: case DOORBELL_SIZE: case DOORBELL_OFFSET: return bad_doorbell(c);
-	case RING3_UD2: case RING3_PORT: case RING3_WRMSR: return ring3(c);
+	case DOORBELL_READ:
+	case DOORBELL_SIZE:
+	case DOORBELL_OFFSET: return bad_doorbell(c);
+	case RING3_UD2:
+	case RING3_PORT:
+	case RING3_WRMSR: return ring3(c);
 	case STACK_OVERFLOW: return recurse(0);
-	case REPORT_UNTERMINATED: case REPORT_OVERSIZED: case REPORT_HALF_WRITTEN:
-		return bad_report(c);
+	case REPORT_UNTERMINATED:
+	case REPORT_OVERSIZED:
+	case REPORT_HALF_WRITTEN: return bad_report(c);
 	case EXIT_CODE_RANGE: return 99;
 	case EXCEPTION: __asm__ volatile("ud2"); return 0;
 	case INFINITE_LOOP:

@@ -17,7 +17,7 @@
  * launch took (process start, VM set-up, boot: seconds under emulation and sanitizers).
  */
 #define WALL_EARLY_NS (NS_PER_SEC / 1000)
-#define WALL_LATE_NS (10 * NS_PER_SEC)
+#define WALL_LATE_NS  (10 * NS_PER_SEC)
 
 static uint8_t clock_page[4096] __attribute__((aligned(4096)));
 static struct kvmclock_warp warp;
@@ -33,7 +33,7 @@ static void warp_test(unsigned int apic_id)
 {
 	volatile struct pvclock_vcpu_time_info *ti = cpu_clock(apic_id);
 
-	GUEST_ASSERT(apic_id < PC_MAX_CPUS);	/* one struct each in clock_page */
+	GUEST_ASSERT(apic_id < PC_MAX_CPUS); /* one struct each in clock_page */
 	while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
 		cpu_relax();
 	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, ti);
@@ -73,9 +73,9 @@ static void wall_clock_check(const char *host_time)
 	int64_t diff = guest - host, mag = diff < 0 ? -diff : diff;
 
 	GUEST_PRINT("wall clock: guest %ld.%09ld s, host at launch %ld.%09ld s, difference "
-		    "%s%ld.%06ld s (limits -0.001 s, +10 s)\n", guest / NS_PER_SEC, guest % NS_PER_SEC,
-		    host / NS_PER_SEC, host % NS_PER_SEC, diff < 0 ? "-" : "+",
-		    mag / NS_PER_SEC, mag % NS_PER_SEC / 1000);
+		    "%s%ld.%06ld s (limits -0.001 s, +10 s)\n",
+		    guest / NS_PER_SEC, guest % NS_PER_SEC, host / NS_PER_SEC, host % NS_PER_SEC,
+		    diff < 0 ? "-" : "+", mag / NS_PER_SEC, mag % NS_PER_SEC / 1000);
 	GUEST_ASSERT(diff >= -WALL_EARLY_NS && diff <= WALL_LATE_NS);
 }
 
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 	per_cpu = guest_arg_ulong(argc, argv, 1, per_cpu);
 	GUEST_PRINT("mb_kvmclock: %u CPUs (fw_cfg %s), %lu reads each\n", n,
 		    pc_fw_cfg_present() ? "present" : "absent", per_cpu);
-	started = pc_start_aps(n);	/* they wait for 'ready' */
+	started = pc_start_aps(n); /* they wait for 'ready' */
 	GUEST_PRINT("INIT/SIPI: %u of %u other CPUs started\n", started, n - 1);
 	GUEST_ASSERT_EQ(started, n - 1);
 	if (!kvmclock_available(&features)) {
@@ -105,8 +105,9 @@ int main(int argc, char **argv)
 		cpu_relax();
 	t1 = kvmclock_read(cpu_clock(0), NULL);
 	GUEST_PRINT("warp test: %u CPUs, %lu reads in %lu ms: %lu warps, %lu stalls, %lu retries, "
-		    "%lu without STABLE\n", n, warp.reads, (unsigned long)((t1 - t0) / 1000000),
-		    warp.warps, warp.stalls, warp.retries, warp.unstable);
+		    "%lu without STABLE\n",
+		    n, warp.reads, (unsigned long)((t1 - t0) / 1000000), warp.warps, warp.stalls,
+		    warp.retries, warp.unstable);
 	GUEST_ASSERT_EQ(warp.reads, n * per_cpu);
 	GUEST_ASSERT_EQ(warp.warps, 0);
 	GUEST_ASSERT_EQ(warp.stalls, 0);

@@ -1,4 +1,4 @@
-/* triple_fault: drops the IDT, then raises #UD: with no handler that escalates to a triple fault. */
+/* triple_fault: drops the IDT, then raises #UD: with no handler, that becomes a triple fault. */
 #include "guest/guest.h"
 
 int main(int argc, char **argv)

@@ -1,9 +1,9 @@
-/* uart_exit [code]: prints through the 16550 at 0x3f8 (polling LSR), ends through isa-debug-exit. */
+/* uart_exit [code]: prints through the 16550 at 0x3f8 (polled), ends through isa-debug-exit. */
 #include "guest/guest.h"
 
 static void uart_putc(char c)
 {
-	while (!(inb(0x3f8 + 5) & 0x20))	/* LSR: transmit holding register empty */
+	while (!(inb(0x3f8 + 5) & 0x20)) /* LSR: transmit holding register empty */
 		cpu_relax();
 	outb(0x3f8, (uint8_t)c);
 }
@@ -14,6 +14,6 @@ int main(int argc, char **argv)
 
 	for (const char *p = "hello over the UART\n"; *p; p++)
 		uart_putc(*p);
-	outb(0xf4, code);	/* the run ends here with status (code << 1) | 1 */
+	outb(0xf4, code); /* the run ends here with status (code << 1) | 1 */
 	return 99;
 }

@@ -58,8 +58,8 @@ void guest_exception(struct exc_frame *f)
 	}
 	guest_report(REPORT_ABORT, "exception", (uint32_t)f->vector, 0, NULL,
 		     "unexpected exception %s (vector %lu) in ring %lu at rip 0x%lx, error code "
-		     "0x%lx, rsp 0x%lx", exception_name(f->vector), f->vector, f->cs & 3, f->rip,
-		     f->error, f->rsp);
+		     "0x%lx, rsp 0x%lx",
+		     exception_name(f->vector), f->vector, f->cs & 3, f->rip, f->error, f->rsp);
 	guest_exit(REPORT_EXIT_CODE_MAX);
 }
 
@@ -74,9 +74,12 @@ void guest_idt_install(void)
 		uint64_t a = exc_stubs[i];
 
 		idt[i] = (struct idt_entry){
-			.offset_low = (uint16_t)a, .selector = BOOT_SEL_KERNEL_CS,
-			.ist = exception_ist(i), .type = 0x8e,
-			.offset_mid = (uint16_t)(a >> 16), .offset_high = (uint32_t)(a >> 32),
+			.offset_low = (uint16_t)a,
+			.selector = BOOT_SEL_KERNEL_CS,
+			.ist = exception_ist(i),
+			.type = 0x8e,
+			.offset_mid = (uint16_t)(a >> 16),
+			.offset_high = (uint32_t)(a >> 32),
 		};
 	}
 	__asm__ volatile("lidt %0" : : "m"(idtr));
@@ -92,7 +95,8 @@ int rdmsr_safe(uint32_t msr, uint64_t *value)
 			 "rdmsr\n"
 			 "1:"
 			 : "=a"(lo), "=d"(hi), [fix] "=m"(fixup_rip)
-			 : "c"(msr) : "memory");
+			 : "c"(msr)
+			 : "memory");
 	fixup_rip = 0;
 	*value = ((uint64_t)hi << 32) | lo;
 	return fixup_vector;

@@ -93,7 +93,8 @@ static const char *format_one(struct out *o, const char *f, va_list *ap)
 	for (; *f == 'l' || *f == 'z'; f++)
 		size++;
 	switch (*f) {
-	case 'd': case 'i': {
+	case 'd':
+	case 'i': {
 		int64_t v = arg_signed(ap, size);
 
 		out_number(o, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0, 10, 0, width, left, pad);
@@ -123,7 +124,10 @@ static const char *format_one(struct out *o, const char *f, va_list *ap)
 	}
 	case '%': out_char(o, '%'); break;
 	case '\0': return f;
-	default: out_char(o, '%'); out_char(o, *f); break;
+	default:
+		out_char(o, '%');
+		out_char(o, *f);
+		break;
 	}
 	return f + 1;
 }

@@ -70,7 +70,7 @@ void guest_halt(void)
 		if (guest_cpl() == 0)
 			__asm__ volatile("cli; hlt" ::: "memory");
 		else
-			cpu_relax();	/* HLT would fault in ring 3 */
+			cpu_relax(); /* HLT would fault in ring 3 */
 	}
 }
 
@@ -79,24 +79,25 @@ void guest_exit(int code)
 	uint64_t v = (uint64_t)code;
 
 	guest_report(REPORT_DONE, __FILE__, __LINE__, 1, &v, "exit");
-	guest_halt();	/* DONE ends the run: the host never resumes this vCPU */
+	guest_halt(); /* DONE ends the run: the host never resumes this vCPU */
 }
 
 void guest_enter_user_mode(void)
 {
-	__asm__ volatile("mov %%rsp, %%rax\n\t"
-			 "pushq %[ss]\n\t"
-			 "pushq %%rax\n\t"
-			 "pushfq\n\t"
-			 "andq %[no_iopl], (%%rsp)\n\t"	/* IOPL 0, whatever it was */
-			 "pushq %[cs]\n\t"
-			 "leaq 1f(%%rip), %%rax\n\t"
-			 "pushq %%rax\n\t"
-			 "iretq\n"
-			 "1:"
-			 : : [ss] "i"(BOOT_SEL_USER_DS), [cs] "i"(BOOT_SEL_USER_CS),
-			   [no_iopl] "i"(~0x3000l)
-			 : "rax", "memory");
+	__asm__ volatile(
+		"mov %%rsp, %%rax\n\t"
+		"pushq %[ss]\n\t"
+		"pushq %%rax\n\t"
+		"pushfq\n\t"
+		"andq %[no_iopl], (%%rsp)\n\t" /* IOPL 0, whatever it was */
+		"pushq %[cs]\n\t"
+		"leaq 1f(%%rip), %%rax\n\t"
+		"pushq %%rax\n\t"
+		"iretq\n"
+		"1:"
+		:
+		: [ss] "i"(BOOT_SEL_USER_DS), [cs] "i"(BOOT_SEL_USER_CS), [no_iopl] "i"(~0x3000l)
+		: "rax", "memory");
 }
 
 __attribute__((weak)) void guest_ap_main(unsigned int vcpu_id)
@@ -109,9 +110,9 @@ void guest_start(const struct boot_info *bi, uint64_t vcpu_id);
 
 void guest_start(const struct boot_info *bi, uint64_t vcpu_id)
 {
-	boot_info = bi;	/* the same pointer from every vCPU */
+	boot_info = bi; /* the same pointer from every vCPU */
 	if (vcpu_id != 0) {
-		guest_idt_install();	/* the same table: identical bytes, then this CPU's IDTR */
+		guest_idt_install(); /* the same table: identical bytes, then this CPU's IDTR */
 		guest_ap_main((unsigned int)vcpu_id);
 		guest_halt();
 	}

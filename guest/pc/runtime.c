@@ -2,7 +2,7 @@
 #include "guest/guest.h"
 #include "guest/pc.h"
 
-#define PC_MAX_ARGS 32
+#define PC_MAX_ARGS    32
 #define PC_CMDLINE_MAX 1024
 
 static struct multiboot_info mbi_copy;
@@ -33,7 +33,7 @@ void guest_puts(const char *s)
 static void debug_exit(int code)
 {
 	outl(PORT_DEBUG_EXIT, (uint32_t)code);
-	for (;;)	/* only where there is no isa-debug-exit */
+	for (;;) /* only where there is no isa-debug-exit */
 		__asm__ volatile("cli; hlt");
 }
 
@@ -109,8 +109,8 @@ unsigned int pc_nr_cpus(void)
 /* Split the command line at spaces into argv; the copy outlives the loader's memory. */
 static int parse_cmdline(const struct multiboot_info *mbi)
 {
-	const char *src = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ?
-				  (const char *)(uintptr_t)mbi->cmdline : "";
+	const char *src =
+		(mbi->flags & MULTIBOOT_INFO_CMDLINE) ? (const char *)(uintptr_t)mbi->cmdline : "";
 	int argc = 0;
 	size_t i;
 

@@ -2,18 +2,18 @@
 #include "guest/guest.h"
 #include "guest/pc.h"
 
-#define APIC_ID			0x020
-#define APIC_SVR		0x0f0
-#define APIC_SVR_ENABLE		0x100
-#define APIC_ICR_LOW		0x300
-#define APIC_ICR_HIGH		0x310
-#define ICR_INIT		0x00000500
-#define ICR_STARTUP		0x00000600
-#define ICR_LEVEL_ASSERT	0x00004000
-#define ICR_BUSY		0x00001000
-#define ICR_ALL_BUT_SELF	0x000c0000
+#define APIC_ID		 0x020
+#define APIC_SVR	 0x0f0
+#define APIC_SVR_ENABLE	 0x100
+#define APIC_ICR_LOW	 0x300
+#define APIC_ICR_HIGH	 0x310
+#define ICR_INIT	 0x00000500
+#define ICR_STARTUP	 0x00000600
+#define ICR_LEVEL_ASSERT 0x00004000
+#define ICR_BUSY	 0x00001000
+#define ICR_ALL_BUT_SELF 0x000c0000
 /* How long to wait for the APs: 2^32 TSC cycles, a second or more on any x86 of this era. */
-#define AP_WAIT_CYCLES		(1ull << 32)
+#define AP_WAIT_CYCLES (1ull << 32)
 
 extern const char pc_ap_trampoline[], pc_ap_trampoline_end[];
 static unsigned int aps_started;
@@ -80,7 +80,7 @@ void pc_ap_start(unsigned int index);
 void pc_ap_start(unsigned int index)
 {
 	(void)index;
-	guest_idt_install();	/* the BSP's table: identical bytes, then this CPU's IDTR */
+	guest_idt_install(); /* the BSP's table: identical bytes, then this CPU's IDTR */
 	__atomic_fetch_add(&aps_started, 1, __ATOMIC_RELEASE);
 	guest_ap_main(pc_apic_id());
 }

@@ -34,31 +34,26 @@ static int take_policy(const struct cli_option *opt, void *ctx, const char *spec
 	return 0;
 }
 
-#define DEMO_FIELD(member) .field = CLI_FIELD(struct demo_options, member)
+#define DEMO struct demo_options
 static const struct cli_option demo_options[] = {
-	{ .name = "duration", .key = 'd', .arg = "MS", .take = cli_take_uint,
-	  DEMO_FIELD(duration_ms), .min = 1, .max = 3600000,
-	  .help = "sampling time per policy (default 2000)" },
-	{ .name = "period", .key = 'p', .arg = "US", .take = cli_take_uint,
-	  DEMO_FIELD(period_us), .min = 1, .max = 10000000,
-	  .help = "time between samples (default 1000)" },
-	{ .name = "policy", .key = 'P', .arg = "SPEC", .take = take_policy,
-	  .help = "a policy to run (repeatable; default: all of them)" },
-	{ .name = "calibrate", .arg = "MS", .take = cli_take_uint,
-	  DEMO_FIELD(calibrate_ms), .min = 1, .max = 600000,
-	  .help = "measure MONOTONIC's rate this long first (default 1000)" },
-	{ .name = "ring0", .take = cli_take_true, DEMO_FIELD(ring0),
-	  .help = "read the clock in ring 0 instead of ring 3" },
-	{ .name = "csv", .arg = "FILE", .take = cli_take_string, DEMO_FIELD(csv),
-	  .help = "write the table as CSV" },
-	{ .name = "json", .arg = "FILE", .take = cli_take_string, DEMO_FIELD(json),
-	  .help = "write the table as JSON" },
-	{ .name = "plot", .arg = "DIR", .take = cli_take_string, DEMO_FIELD(plot_dir),
-	  .help = "write per-sample CSVs and PNG plots (gnuplot) into DIR" },
-	{ .name = "guest", .arg = "ELF", .take = cli_take_string, DEMO_FIELD(guest),
-	  .help = "the measurement guest (default: next to this binary)" },
-	{ .name = "help", .key = 'h', .take = cli_take_help, .help = "this text" },
+	CLI_UINT("duration", 'd', "MS", DEMO, duration_ms, 1, 3600000,
+		 "sampling time per policy (default 2000)"),
+	CLI_UINT("period", 'p', "US", DEMO, period_us, 1, 10000000,
+		 "time between samples (default 1000)"),
+	CLI_CUSTOM("policy", 'P', "SPEC", take_policy,
+		   "a policy to run (repeatable; default: all of them)"),
+	CLI_UINT("calibrate", 0, "MS", DEMO, calibrate_ms, 1, 600000,
+		 "measure MONOTONIC's rate this long first (default 1000)"),
+	CLI_FLAG("ring0", 0, DEMO, ring0, "read the clock in ring 0 instead of ring 3"),
+	CLI_STRING("csv", 0, "FILE", DEMO, csv, "write the table as CSV"),
+	CLI_STRING("json", 0, "FILE", DEMO, json, "write the table as JSON"),
+	CLI_STRING("plot", 0, "DIR", DEMO, plot_dir,
+		   "write per-sample CSVs and PNG plots (gnuplot) into DIR"),
+	CLI_STRING("guest", 0, "ELF", DEMO, guest,
+		   "the measurement guest (default: next to this binary)"),
+	CLI_HELP_OPTION,
 };
+#undef DEMO
 
 static void demo_usage(FILE *out)
 {
@@ -126,12 +121,13 @@ void demo_verdict(struct demo_row *r)
 	else if (!strcmp(r->policy, "kernel"))
 		snprintf(r->verdict, sizeof(r->verdict),
 			 "in-kernel KVM: %+.3f ms constant offset removed (it counts from VM "
-			 "creation), drifts %+.4f ppm from MONOTONIC", s->offset_ns / 1e6,
-			 s->drift_ppm);
+			 "creation), drifts %+.4f ppm from MONOTONIC",
+			 s->offset_ns / 1e6, s->drift_ppm);
 	else if (!strncmp(r->policy, "live", 4))
 		snprintf(r->verdict, sizeof(r->verdict),
 			 "host writes while the guest reads: %lu retries, no torn or backward "
-			 "reading; %.0f ns p99", s->retries, s->err_p99_ns);
+			 "reading; %.0f ns p99",
+			 s->retries, s->err_p99_ns);
 	else if (r->anchors <= 1)
 		snprintf(r->verdict, sizeof(r->verdict),
 			 "one anchor: error grows at %+.4f ppm (%.1f us after an hour)",
@@ -144,10 +140,13 @@ void demo_verdict(struct demo_row *r)
 
 static int demo_run_one(const struct demo_options *o, const char *policy, struct demo_row *row)
 {
-	char duration[16], period[16], *argv[] = { (char *)o->guest, duration, period,
-						   (char *)o->mode, NULL };
+	char duration[16], period[16],
+		*argv[] = { (char *)o->guest, duration, period, (char *)o->mode, NULL };
 	struct vmm_config cfg = {
-		.image_path = o->guest, .argc = 4, .argv = argv, .policy = policy,
+		.image_path = o->guest,
+		.argc = 4,
+		.argv = argv,
+		.policy = policy,
 		.timeout_ns = (o->duration_ms + o->calibrate_ms + 60000ull) * 1000000ull,
 		.calibrate_ns = o->calibrate_ms * 1000000ull,
 	};
@@ -169,20 +168,23 @@ static int demo_run_one(const struct demo_options *o, const char *policy, struct
 	cfg.measure = &m;
 	ret = vmm_run(&cfg, &res);
 	if (!ret && res.stop == VM_STOP_DONE && res.guest_exit_code == 0) {
-		fprintf(stderr, "demo:        measured rate in use %.0f ms after set-up; start-up "
-			"calibration waited %.0f ms\n", res.settle_ns / 1e6, res.calibrated_ns / 1e6);
+		fprintf(stderr,
+			"demo:        measured rate in use %.0f ms after set-up; start-up "
+			"calibration waited %.0f ms\n",
+			res.settle_ns / 1e6, res.calibrated_ns / 1e6);
 		m.tsc_hz = res.tsc_hz;
 		clock_measure_summarize(&m, !strcmp(policy, "kernel"), &row->sum);
 		row->ran = m.nr > 0;
 		if (!row->ran)
-			pr_err("demo: policy %s: the guest ended well but handed the host no samples",
+			pr_err("demo: policy %s: the guest ended well but handed the host "
+			       "no samples",
 			       policy);
 		row->exits = res.nr_exits;
 		row->publishes = res.clock.publishes;
 		row->anchors = res.clock.anchors;
 		row->clamps = res.clock.clamps;
-		row->publishes_per_s = row->sum.duration_s > 0 ? row->publishes / row->sum.duration_s
-								: 0;
+		row->publishes_per_s =
+			row->sum.duration_s > 0 ? row->publishes / row->sum.duration_s : 0;
 		if (o->plot_dir)
 			demo_write_samples(o->plot_dir, policy, &m, row->sum.offset_ns);
 	} else if (!ret) {

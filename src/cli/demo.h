@@ -11,20 +11,20 @@
 
 struct demo_row {
 	char policy[48];
-	bool ran;			/* false: the run failed; the other fields are empty */
-	struct clock_summary sum;	/* kernel: offset removed (it counts from VM creation) */
+	bool ran;		  /* false: the run failed; the other fields are empty */
+	struct clock_summary sum; /* kernel: offset removed (it counts from VM creation) */
 	unsigned long exits, publishes, anchors, clamps;
 	double publishes_per_s;
 	char verdict[200];
 };
 
 struct demo_options {
-	const char *guest;		/* clock_measure.elf */
-	unsigned int duration_ms;	/* per policy */
-	unsigned int period_us;		/* between samples */
-	unsigned int calibrate_ms;	/* rate estimate before the guest starts */
-	bool ring0;			/* --ring0 */
-	const char *mode;		/* "ring3" or "ring0", for the guest */
+	const char *guest;	   /* clock_measure.elf */
+	unsigned int duration_ms;  /* per policy */
+	unsigned int period_us;	   /* between samples */
+	unsigned int calibrate_ms; /* rate estimate before the guest starts */
+	bool ring0;		   /* --ring0 */
+	const char *mode;	   /* "ring3" or "ring0", for the guest */
 	const char *csv, *json, *plot_dir;
 	char policies[8][48];
 	unsigned int nr_policies;
@@ -37,8 +37,7 @@ int demo_run(const struct demo_options *o, struct demo_row *rows);
 void demo_verdict(struct demo_row *row);
 void demo_print_table(FILE *out, const struct demo_row *rows, unsigned int n);
 int demo_write_csv(const char *path, const struct demo_row *rows, unsigned int n) __must_check;
-int demo_write_json(const char *path, const struct demo_row *rows, unsigned int n)
-	__must_check;
+int demo_write_json(const char *path, const struct demo_row *rows, unsigned int n) __must_check;
 /* Per-sample CSV of one policy's run, for the plots. */
 void demo_write_samples(const char *dir, const char *policy, const struct clock_measure *m,
 			double offset_ns);

@@ -18,7 +18,7 @@ static void policy_file_name(char *out, size_t len, const char *policy)
 }
 
 void demo_write_samples(const char *dir, const char *policy, const struct clock_measure *m,
-			       double offset_ns)
+			double offset_ns)
 {
 	char path[4096], name[64];
 	FILE *f;
@@ -54,9 +54,11 @@ void demo_print_table(FILE *out, const struct demo_row *rows, unsigned int n)
 			fprintf(out, "%-15s  (did not run)\n", r->policy);
 			continue;
 		}
-		fprintf(out, "%-15s %7zu %6.0f ns %6.0f ns %7.0f ns %+10.4f %4lu %7lu %8.1f %5.0f ns "
-			     "%4.0f ns %5.1f us\n", r->policy, s->samples, s->err_median_ns,
-			s->err_p99_ns, s->err_max_ns, s->drift_ppm, s->backward, s->retries,
+		fprintf(out,
+			"%-15s %7zu %6.0f ns %6.0f ns %7.0f ns %+10.4f %4lu %7lu %8.1f %5.0f ns "
+			"%4.0f ns %5.1f us\n",
+			r->policy, s->samples, s->err_median_ns, s->err_p99_ns, s->err_max_ns,
+			s->drift_ppm, s->backward, s->retries,
 			s->duration_s > 0 ? r->anchors / s->duration_s : 0, s->publish_ns_median,
 			s->read_ns, s->exit_rt_ns_median / 1e3);
 	}
@@ -93,10 +95,12 @@ int demo_write_csv(const char *path, const struct demo_row *rows, unsigned int n
 		const struct demo_row *r = &rows[i];
 		const struct clock_summary *s = &r->sum;
 
-		fprintf(f, "%s,%d,%zu,%.6f,%.1f,%.1f,%.1f,%.1f,%.6f,%lu,%lu,%lu,%lu,%lu,%lu,%.1f,"
-			   "%.2f,%.2f,%.1f\n", r->policy, r->ran, s->samples, s->duration_s,
-			s->err_median_ns, s->err_p99_ns, s->err_max_ns, s->offset_ns, s->drift_ppm,
-			s->backward, s->retries, r->exits, r->publishes, r->anchors, r->clamps,
+		fprintf(f,
+			"%s,%d,%zu,%.6f,%.1f,%.1f,%.1f,%.1f,%.6f,%lu,%lu,%lu,%lu,%lu,%lu,%.1f,"
+			"%.2f,%.2f,%.1f\n",
+			r->policy, r->ran, s->samples, s->duration_s, s->err_median_ns,
+			s->err_p99_ns, s->err_max_ns, s->offset_ns, s->drift_ppm, s->backward,
+			s->retries, r->exits, r->publishes, r->anchors, r->clamps,
 			s->publish_ns_median, s->read_cycles, s->read_ns, s->exit_rt_ns_median);
 	}
 	return fclose(f) ? -errno : 0;
@@ -129,12 +133,13 @@ int demo_write_json(const char *path, const struct demo_row *rows, unsigned int 
 
 		fprintf(f, "    {\"policy\": ");
 		json_string(f, r->policy);
-		fprintf(f, ", \"ran\": %s, \"samples\": %zu, \"duration_s\": %.6f, "
-			   "\"err_median_ns\": %.1f, \"err_p99_ns\": %.1f, \"err_max_ns\": %.1f, "
-			   "\"offset_ns\": %.1f, \"drift_ppm\": %.6f, \"backward\": %lu, "
-			   "\"retries\": %lu, \"exits\": %lu, \"publishes\": %lu, \"anchors\": %lu, "
-			   "\"clamps\": %lu, \"publish_ns_median\": %.1f, \"read_cycles\": %.2f, "
-			   "\"read_ns\": %.2f, \"exit_rt_ns_median\": %.1f, \"verdict\": ",
+		fprintf(f,
+			", \"ran\": %s, \"samples\": %zu, \"duration_s\": %.6f, "
+			"\"err_median_ns\": %.1f, \"err_p99_ns\": %.1f, \"err_max_ns\": %.1f, "
+			"\"offset_ns\": %.1f, \"drift_ppm\": %.6f, \"backward\": %lu, "
+			"\"retries\": %lu, \"exits\": %lu, \"publishes\": %lu, \"anchors\": %lu, "
+			"\"clamps\": %lu, \"publish_ns_median\": %.1f, \"read_cycles\": %.2f, "
+			"\"read_ns\": %.2f, \"exit_rt_ns_median\": %.1f, \"verdict\": ",
 			r->ran ? "true" : "false", s->samples, s->duration_s, s->err_median_ns,
 			s->err_p99_ns, s->err_max_ns, s->offset_ns, s->drift_ppm, s->backward,
 			s->retries, r->exits, r->publishes, r->anchors, r->clamps,
@@ -172,23 +177,29 @@ int demo_write_plots(const char *dir, const struct demo_row *rows, unsigned int 
 	int ret;
 
 	if (system("command -v gnuplot >/dev/null 2>&1")) {
-		pr_warn("gnuplot not found (apt-get install gnuplot-nox): no plots, CSVs in %s", dir);
+		pr_warn("gnuplot not found (apt-get install gnuplot-nox): no plots, CSVs in %s",
+			dir);
 		return 0;
 	}
 	snprintf(script, sizeof(script), "%s/plot.gp", dir);
 	f = fopen(script, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "set datafile separator ','\nset key outside right\nset grid\n"
-		   "set terminal png size 1100,600 noenhanced\nset logscale y\n"
-		   "set output '%s/error-over-time.png'\nset title 'Guest clock error against "
-		   "host CLOCK_MONOTONIC at the guest TSC'\nset xlabel 'time (s)'\n"
-		   "set ylabel '|error| + 1 (ns)'\nplot", dir);
-	plot_each_policy(f, dir, rows, n, "using 1:(abs($2)+1) with points pointtype 7 "
+	fprintf(f,
+		"set datafile separator ','\nset key outside right\nset grid\n"
+		"set terminal png size 1100,600 noenhanced\nset logscale y\n"
+		"set output '%s/error-over-time.png'\nset title 'Guest clock error against "
+		"host CLOCK_MONOTONIC at the guest TSC'\nset xlabel 'time (s)'\n"
+		"set ylabel '|error| + 1 (ns)'\nplot",
+		dir);
+	plot_each_policy(f, dir, rows, n,
+			 "using 1:(abs($2)+1) with points pointtype 7 "
 			 "pointsize 0.35");
-	fprintf(f, "\nunset logscale y\nset logscale x\nset output '%s/error-distribution.png'\n"
-		   "set title 'Distribution of guest clock error (cumulative)'\n"
-		   "set xlabel '|error| + 1 (ns)'\nset ylabel 'fraction of readings'\nplot", dir);
+	fprintf(f,
+		"\nunset logscale y\nset logscale x\nset output '%s/error-distribution.png'\n"
+		"set title 'Distribution of guest clock error (cumulative)'\n"
+		"set xlabel '|error| + 1 (ns)'\nset ylabel 'fraction of readings'\nplot",
+		dir);
 	plot_each_policy(f, dir, rows, n, "using (abs($2)+1):(1.0) smooth cnormal with lines");
 	fputc('\n', f);
 	fclose(f);
@@ -202,4 +213,3 @@ int demo_write_plots(const char *dir, const struct demo_row *rows, unsigned int 
 		dir, dir);
 	return 0;
 }
-

@@ -32,7 +32,8 @@ static int take_mem(const struct cli_option *opt, void *ctx, const char *arg)
 
 static int take_timeout(const struct cli_option *opt, void *ctx, const char *arg)
 {
-	return cli_parse_seconds("--timeout", arg, 1e6, &((struct run_options *)ctx)->cfg.timeout_ns);
+	return cli_parse_seconds("--timeout", arg, 1e6,
+				 &((struct run_options *)ctx)->cfg.timeout_ns);
 }
 
 static int take_policy(const struct cli_option *opt, void *ctx, const char *arg)
@@ -76,30 +77,27 @@ static int take_quiet(const struct cli_option *opt, void *ctx, const char *arg)
 	return 0;
 }
 
-#define RUN_FIELD(member) .field = CLI_FIELD(struct run_options, member)
+#define RUN struct run_options
 static const struct cli_option run_options[] = {
-	{ .name = "mem", .key = 'm', .arg = "SIZE", .take = take_mem,
-	  .help = "guest RAM, e.g. 64M or 1G (default 64M, 2M..3G)" },
-	{ .name = "vcpus", .key = 'c', .arg = "N", .take = cli_take_uint, RUN_FIELD(cfg.nr_vcpus),
-	  .min = 1, .max = MEMMAP_MAX_VCPUS,
-	  .help = "number of vCPUs, one thread each (default 1; limit below)" },
-	{ .name = "timeout", .key = 't', .arg = "SECS", .take = take_timeout,
-	  .help = "stop the guest after SECS seconds (default: no limit)" },
-	{ .name = "stats", .key = 's', .take = cli_take_true, RUN_FIELD(print_stats),
-	  .help = "print per-vCPU kvmclock counters when the guest ends" },
-	{ .name = "policy", .key = 'p', .arg = "SPEC", .take = take_policy,
-	  .help = "when the host re-anchors the clock (default every-entry;\nsee policies below)" },
-	{ .name = "module", .arg = "'PATH [ARGS]'", .take = take_module,
-	  .help = "a multiboot module (repeatable, like QEMU's -initrd)" },
-	{ .name = "ignore-unclaimed-ports", .take = cli_take_true,
-	  RUN_FIELD(cfg.ignore_unclaimed_ports),
-	  .help = "ports with no device read as all-ones and ignore writes\n"
-		  "(for guests that probe hardware; default: an error, 66)" },
-	{ .name = "verbose", .key = 'v', .take = take_verbose,
-	  .help = "more messages (repeat for debug)" },
-	{ .name = "quiet", .key = 'q', .take = take_quiet, .help = "errors only" },
-	{ .name = "help", .key = 'h', .take = cli_take_help, .help = "this text" },
+	CLI_CUSTOM("mem", 'm', "SIZE", take_mem, "guest RAM, e.g. 64M or 1G (default 64M, 2M..3G)"),
+	CLI_UINT("vcpus", 'c', "N", RUN, cfg.nr_vcpus, 1, MEMMAP_MAX_VCPUS,
+		 "number of vCPUs, one thread each (default 1; limit below)"),
+	CLI_CUSTOM("timeout", 't', "SECS", take_timeout,
+		   "stop the guest after SECS seconds (default: no limit)"),
+	CLI_FLAG("stats", 's', RUN, print_stats,
+		 "print per-vCPU kvmclock counters when the guest ends"),
+	CLI_CUSTOM("policy", 'p', "SPEC", take_policy,
+		   "when the host re-anchors the clock (default every-entry;\nsee policies below)"),
+	CLI_CUSTOM("module", 0, "'PATH [ARGS]'", take_module,
+		   "a multiboot module (repeatable, like QEMU's -initrd)"),
+	CLI_FLAG("ignore-unclaimed-ports", 0, RUN, cfg.ignore_unclaimed_ports,
+		 "ports with no device read as all-ones and ignore writes\n"
+		 "(for guests that probe hardware; default: an error, 66)"),
+	CLI_CUSTOM("verbose", 'v', NULL, take_verbose, "more messages (repeat for debug)"),
+	CLI_CUSTOM("quiet", 'q', NULL, take_quiet, "errors only"),
+	CLI_HELP_OPTION,
 };
+#undef RUN
 
 static void usage(FILE *out)
 {
@@ -111,10 +109,11 @@ static void usage(FILE *out)
 		"       pvclock-vmm demo [options]   (see pvclock-vmm demo --help)\n"
 		"       pvclock-vmm --help | --version\n"
 		"\n"
-		"Run a guest on /dev/kvm: a native ELF64 image, or a multiboot v1 image (ELF32,\n"
-		"as QEMU's -kernel takes) on a PC machine with in-kernel interrupt controllers and\n"
-		"INIT/SIPI bring-up. The kind is detected. The guest's arguments follow the image\n"
-		"(a multiboot guest gets them as its command line, the image name first).\n"
+		"Run a guest on /dev/kvm: a native ELF64 image, or a multiboot v1 image\n"
+		"(ELF32, as QEMU's -kernel takes) on a PC machine with in-kernel interrupt\n"
+		"controllers and INIT/SIPI bring-up. The kind is detected. The guest's\n"
+		"arguments follow the image (a multiboot guest gets them as its command line,\n"
+		"the image name first).\n"
 		"\n"
 		"options:\n");
 	cli_print_options(out, run_options, ARRAY_SIZE(run_options));

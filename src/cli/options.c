@@ -8,7 +8,7 @@
 #include <string.h>
 
 #define CLI_MAX_OPTIONS 24
-#define CLI_LONG_ONLY 256	/* getopt values of options with no short key: 256 + index */
+#define CLI_LONG_ONLY	256 /* getopt values of options with no short key: 256 + index */
 #define CLI_HELP_COLUMN 23
 
 static int option_value(const struct cli_option *o, unsigned int i)
@@ -23,10 +23,11 @@ static void build_getopt_tables(const struct cli_option *opts, unsigned int n, b
 
 	if (stop_at_word)
 		*s++ = '+';
-	*s++ = ':';	/* report a missing argument as ':' rather than '?' */
+	*s++ = ':'; /* report a missing argument as ':' rather than '?' */
 	for (unsigned int i = 0; i < n; i++) {
-		longs[i] = (struct option){ opts[i].name, opts[i].arg ? required_argument : no_argument,
-					    NULL, option_value(&opts[i], i) };
+		longs[i] = (struct option){ opts[i].name,
+					    opts[i].arg ? required_argument : no_argument, NULL,
+					    option_value(&opts[i], i) };
 		if (opts[i].key) {
 			*s++ = opts[i].key;
 			if (opts[i].arg)
@@ -127,8 +128,8 @@ int cli_parse_seconds(const char *opt, const char *text, double max_s, uint64_t 
 	errno = 0;
 	s = strtod(text, &end);
 	if (errno || end == text || *end || !isfinite(s) || s <= 0 || s > max_s) {
-		fprintf(stderr, "pvclock-vmm: invalid %s '%s' (seconds, > 0 and <= %g)\n", opt, text,
-			max_s);
+		fprintf(stderr, "pvclock-vmm: invalid %s '%s' (seconds, > 0 and <= %g)\n", opt,
+			text, max_s);
 		return -EINVAL;
 	}
 	*ns = (uint64_t)(s * 1e9);

@@ -12,17 +12,17 @@
 
 #include "core/compiler.h"
 
-#define CLI_HELP 1	/* an option's take(): stop parsing, print the help */
+#define CLI_HELP 1 /* an option's take(): stop parsing, print the help */
 
 struct cli_option {
-	const char *name;	/* --name */
-	char key;		/* -k, or 0: long form only */
-	const char *arg;	/* the argument's name in --help; NULL: takes none */
-	const char *help;	/* '\n' starts a continuation line */
+	const char *name; /* --name */
+	char key;	  /* -k, or 0: long form only */
+	const char *arg;  /* the argument's name in --help; NULL: takes none */
+	const char *help; /* '\n' starts a continuation line */
 	/* Take the option into @ctx: 0, CLI_HELP, or -EINVAL after saying what is wrong. */
 	int (*take)(const struct cli_option *opt, void *ctx, const char *arg);
-	size_t field;		/* for the generic takers: where in @ctx the value goes */
-	unsigned int min, max;	/* cli_take_uint: the accepted range */
+	size_t field;	       /* for the generic takers: where in @ctx the value goes */
+	unsigned int min, max; /* cli_take_uint: the accepted range */
 };
 
 /* Generic takers: the argument as a string, true into a bool, an unsigned int in range, --help. */
@@ -30,7 +30,28 @@ int cli_take_uint(const struct cli_option *opt, void *ctx, const char *arg);
 int cli_take_string(const struct cli_option *opt, void *ctx, const char *arg);
 int cli_take_true(const struct cli_option *opt, void *ctx, const char *arg);
 int cli_take_help(const struct cli_option *opt, void *ctx, const char *arg);
-#define CLI_FIELD(type, member) offsetof(type, member)
+
+/* Table entries: an option with its own taker, or one stored at @member of struct @type. */
+#define CLI_CUSTOM(name_, key_, arg_, take_, help_)                                                \
+	{                                                                                          \
+		.name = name_, .key = key_, .arg = arg_, .take = take_, .help = help_              \
+	}
+#define CLI_UINT(name_, key_, arg_, type, member, min_, max_, help_)                               \
+	{                                                                                          \
+		.name = name_, .key = key_, .arg = arg_, .take = cli_take_uint,                    \
+		.field = offsetof(type, member), .min = min_, .max = max_, .help = help_           \
+	}
+#define CLI_STRING(name_, key_, arg_, type, member, help_)                                         \
+	{                                                                                          \
+		.name = name_, .key = key_, .arg = arg_, .take = cli_take_string,                  \
+		.field = offsetof(type, member), .help = help_                                     \
+	}
+#define CLI_FLAG(name_, key_, type, member, help_)                                                 \
+	{                                                                                          \
+		.name = name_, .key = key_, .take = cli_take_true,                                 \
+		.field = offsetof(type, member), .help = help_                                     \
+	}
+#define CLI_HELP_OPTION CLI_CUSTOM("help", 'h', NULL, cli_take_help, "this text")
 
 /*
  * Parse the options in argv[1..]. With @stop_at_word, options end at the first other word (it and
@@ -45,7 +66,6 @@ void cli_print_options(FILE *out, const struct cli_option *opts, unsigned int nr
 /* Value parsers that name the option and the value when they refuse it. */
 int cli_parse_uint(const char *opt, const char *text, unsigned int min, unsigned int max,
 		   unsigned int *out) __must_check;
-int cli_parse_seconds(const char *opt, const char *text, double max_s, uint64_t *ns)
-	__must_check;
+int cli_parse_seconds(const char *opt, const char *text, double max_s, uint64_t *ns) __must_check;
 
 #endif

@@ -5,10 +5,10 @@
 #include <stdint.h>
 
 struct pvclock_clock {
-	uint64_t (*read_tsc)(void *ctx);		/* fenced: for bracketing another read */
-	uint64_t (*read_tsc_fast)(void *ctx);		/* unfenced: for anchors and ages */
-	uint64_t (*read_mono_ns)(void *ctx);	/* CLOCK_MONOTONIC */
-	uint64_t (*read_real_ns)(void *ctx);	/* CLOCK_REALTIME */
+	uint64_t (*read_tsc)(void *ctx);      /* fenced: for bracketing another read */
+	uint64_t (*read_tsc_fast)(void *ctx); /* unfenced: for anchors and ages */
+	uint64_t (*read_mono_ns)(void *ctx);  /* CLOCK_MONOTONIC */
+	uint64_t (*read_real_ns)(void *ctx);  /* CLOCK_REALTIME */
 	void *ctx;
 };
 

@@ -12,21 +12,21 @@
 
 /* ns(t) = ns + pvclock_scale_delta(t - tsc, scale): what a guest computes from this anchor. */
 struct pvclock_line {
-	uint64_t tsc;			/* host TSC */
-	uint64_t ns;			/* CLOCK_MONOTONIC-based guest time at tsc */
+	uint64_t tsc; /* host TSC */
+	uint64_t ns;  /* CLOCK_MONOTONIC-based guest time at tsc */
 	struct pvclock_scale scale;
 	bool valid;
 };
 
 struct pvclock_reanchor {
-	bool clamped;			/* MONOTONIC lay behind the old line: held at the old line */
-	int64_t lead_ns;		/* old line minus MONOTONIC at the new TSC (before clamping) */
-	uint64_t slew_ns;		/* lead being slewed away over PVCLOCK_CONVERGE_NS (capped):
+	bool clamped;	  /* MONOTONIC lay behind the old line: held at the old line */
+	int64_t lead_ns;  /* old line minus MONOTONIC at the new TSC (before clamping) */
+	uint64_t slew_ns; /* lead being slewed away over PVCLOCK_CONVERGE_NS (capped):
 					 * the slope is lowered by slew_ns / PVCLOCK_CONVERGE_NS */
 };
 
 /* Converge a clamped line back to MONOTONIC over this long, slewing at most this much. */
-#define PVCLOCK_CONVERGE_NS 100000000ull	/* 100 ms */
+#define PVCLOCK_CONVERGE_NS  100000000ull /* 100 ms */
 #define PVCLOCK_MAX_SLEW_PPM 500
 
 static inline uint64_t pvclock_line_at(const struct pvclock_line *l, uint64_t tsc)

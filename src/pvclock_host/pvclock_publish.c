@@ -14,8 +14,8 @@ static void store_version(void *dst, uint32_t version)
 }
 
 /* One seqlock write: version odd, the body (the struct after its version word), version even. */
-static inline void seqlock_write(struct pvclock_writer *w, void *dst, const void *src,
-				 size_t body, size_t size)
+static inline void seqlock_write(struct pvclock_writer *w, void *dst, const void *src, size_t body,
+				 size_t size)
 {
 	store_version(dst, w->version | 1);
 	__atomic_thread_fence(__ATOMIC_RELEASE);

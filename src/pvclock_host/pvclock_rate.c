@@ -9,7 +9,7 @@
 #include <math.h>
 
 #define RATE_RECENTER_TICKS (1ull << 34)
-#define RATE_FRAC_BITS 40
+#define RATE_FRAC_BITS	    40
 
 void pvclock_rate_init(struct pvclock_rate *r, uint64_t nominal_hz, double min_span_s,
 		       double half_life_s)
@@ -41,8 +41,9 @@ void pvclock_rate_add(struct pvclock_rate *r, const struct pvclock_sample *s)
 		r->origin_tsc = r->first_tsc = s->tsc;
 		r->origin_ns = s->mono_ns;
 	} else {
+		/* Out of order (a concurrent sample): the fit wants time to advance. */
 		if (s->tsc <= r->last_tsc)
-			return;	/* out of order: a concurrent sample; the fit wants time to advance */
+			return;
 		w = exp2l(-(long double)(s->tsc - r->last_tsc) * r->decay_per_tick);
 		r->s0 *= w, r->sx *= w, r->sy *= w, r->sxx *= w, r->sxy *= w;
 		if (s->tsc - r->origin_tsc > RATE_RECENTER_TICKS)

@@ -12,10 +12,10 @@ struct pvclock_rate {
 	uint64_t nominal_hz;		/* KVM_GET_TSC_KHZ * 1000: used until samples span enough */
 	uint64_t min_span_ticks;	/* samples must span this much before the fit is trusted */
 	long double decay_per_tick;	/* log2 weight lost per tick: half-life of old samples */
-	uint64_t origin_tsc, origin_ns;	/* fit coordinates are relative to this sample */
+	uint64_t origin_tsc, origin_ns; /* fit coordinates are relative to this sample */
 	uint64_t first_tsc, last_tsc;
 	unsigned long nr;
-	long double s0, sx, sy, sxx, sxy;	/* weighted sums of 1, x, y, x^2, xy */
+	long double s0, sx, sy, sxx, sxy; /* weighted sums of 1, x, y, x^2, xy */
 };
 
 /* @half_life_s: how fast old samples fade (NTP may change MONOTONIC's rate over time). */

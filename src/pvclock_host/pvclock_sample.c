@@ -18,7 +18,7 @@ int pvclock_sample_take(const struct pvclock_clock *clk, unsigned int tries, uin
 		out->tsc = t1 + out->width / 2;
 		out->mono_ns = ns;
 		if (out->width <= max_width / 4)
-			break;	/* as good as it gets: stop paying for more pairs */
+			break; /* as good as it gets: stop paying for more pairs */
 	}
 	return out->width <= max_width ? 0 : -EAGAIN;
 }

@@ -7,9 +7,9 @@
 #include "pvclock_clock.h"
 
 struct pvclock_sample {
-	uint64_t tsc;		/* midpoint of the two TSC reads */
+	uint64_t tsc; /* midpoint of the two TSC reads */
 	uint64_t mono_ns;
-	uint64_t width;		/* TSC ticks between the two reads: the pair's uncertainty */
+	uint64_t width; /* TSC ticks between the two reads: the pair's uncertainty */
 };
 
 /*

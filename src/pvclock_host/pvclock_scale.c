@@ -26,7 +26,7 @@ int pvclock_scale_from_ratio(uint64_t ns, uint64_t ticks, struct pvclock_scale *
 		return -EINVAL;
 	/* num/den is now in [0.5, 1): mul = round(num / den * 2^32). */
 	mul = ((num << 32) + den / 2) / den;
-	if (mul >> 32) {	/* rounded up to 1.0: use the next shift, 0.5 exactly */
+	if (mul >> 32) { /* rounded up to 1.0: use the next shift, 0.5 exactly */
 		mul = 1ull << 31;
 		shift++;
 		if (shift > SCALE_SHIFT_MAX)

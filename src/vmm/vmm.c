@@ -74,8 +74,8 @@ static int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus)
 		ret = fw_cfg_init(&v->fw_cfg, nr_vcpus, v->vm->mem.size);
 	if (!ret) {
 		v->fw_cfg_ready = true;
-		ret = io_bus_register(&v->vm->pio, PORT_FW_CFG_SELECTOR, 2, "fw_cfg",
-				      fw_cfg_io, &v->fw_cfg);
+		ret = io_bus_register(&v->vm->pio, PORT_FW_CFG_SELECTOR, 2, "fw_cfg", fw_cfg_io,
+				      &v->fw_cfg);
 	}
 	return ret;
 }
@@ -128,14 +128,13 @@ static int vmm_write_multiboot_info(struct vmm *v, const struct vmm_config *cfg)
 		ret = multiboot_write_info(&v->vm->mem, v->image.info.high, cfg->argc, cfg->argv,
 					   mods, cfg->nr_modules);
 	if (!ret)
-		v->vm->mem.vmm_end = 0;	/* from the entry on, all RAM is the guest's */
+		v->vm->mem.vmm_end = 0; /* from the entry on, all RAM is the guest's */
 	for (unsigned int i = 0; i < nr; i++)
 		free(data[i]);
 	return ret;
 }
 
-static int vmm_write_boot_data(struct vmm *v, const struct vmm_config *cfg,
-			       unsigned int nr_vcpus)
+static int vmm_write_boot_data(struct vmm *v, const struct vmm_config *cfg, unsigned int nr_vcpus)
 {
 	if (v->image.kind == IMAGE_MULTIBOOT)
 		return vmm_write_multiboot_info(v, cfg);
@@ -221,8 +220,8 @@ static void vmm_collect(struct vmm *v, struct vmm_result *result)
 	memset(result, 0, sizeof(*result));
 	result->stop = vm->stop;
 	result->stop_rekicks = vm->stop_rekicks;
-	result->guest_exit_code = vm->stop == VM_STOP_DEBUG_EXIT ? v->debug_exit.status
-								   : v->report.outcome.exit_code;
+	result->guest_exit_code =
+		vm->stop == VM_STOP_DEBUG_EXIT ? v->debug_exit.status : v->report.outcome.exit_code;
 	result->syncs = v->report.outcome.syncs;
 	result->last_sync = v->report.outcome.last_sync;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
@@ -303,10 +302,12 @@ void vmm_print_stats(const struct vmm_result *r, FILE *out)
 	for (unsigned int i = 0; i < r->nr_vcpus; i++) {
 		const struct kvmclock_stats *s = &r->vcpu_clock[i];
 
-		fprintf(out, "%4u  %5lu  %10lu  %9lu  %7lu  %6lu  %8lu  %4lu  %5lu  %6lu  %10lu  %14llu\n",
+		fprintf(out,
+			"%4u  %5lu  %10lu  %9lu  %7lu  %6lu  %8lu  %4lu  %5lu  %6lu  %10lu  "
+			"%14llu\n",
 			i, r->vcpu_exits[i], s->msr_writes, s->publishes, s->anchors, s->clamps,
-			s->bad_addresses, s->wide_samples, s->syncs, s->probes,
-			s->probe_violations, (unsigned long long)s->best_sample_ns);
+			s->bad_addresses, s->wide_samples, s->syncs, s->probes, s->probe_violations,
+			(unsigned long long)s->best_sample_ns);
 	}
 	fprintf(out, "total exits %lu", r->nr_exits);
 	if (r->clock.max_wall_error_ns)
@@ -321,17 +322,11 @@ int vmm_exit_status(const struct vmm_result *result)
 		return VMM_EXIT_VMM_ERROR;
 	switch (result->stop) {
 	case VM_STOP_DONE:
-	case VM_STOP_DEBUG_EXIT:
-		return result->guest_exit_code;
-	case VM_STOP_ABORT:
-		return VMM_EXIT_ABORT;
-	case VM_STOP_GUEST_ERROR:
-		return VMM_EXIT_GUEST_ERROR;
-	case VM_STOP_CRASH:
-		return VMM_EXIT_CRASH;
-	case VM_STOP_TIMEOUT:
-		return VMM_EXIT_TIMEOUT;
-	default:
-		return VMM_EXIT_VMM_ERROR;
+	case VM_STOP_DEBUG_EXIT: return result->guest_exit_code;
+	case VM_STOP_ABORT: return VMM_EXIT_ABORT;
+	case VM_STOP_GUEST_ERROR: return VMM_EXIT_GUEST_ERROR;
+	case VM_STOP_CRASH: return VMM_EXIT_CRASH;
+	case VM_STOP_TIMEOUT: return VMM_EXIT_TIMEOUT;
+	default: return VMM_EXIT_VMM_ERROR;
 	}
 }

@@ -16,43 +16,43 @@ struct clock_measure;
 
 /* Process exit statuses; 0..63 are the guest's own exit code (GUEST_EXIT / main's return). */
 enum vmm_exit_status {
-	VMM_EXIT_USAGE = 64,		/* bad command line */
-	VMM_EXIT_ABORT = 65,		/* guest assertion failed (GUEST_ASSERT*) */
-	VMM_EXIT_GUEST_ERROR = 66,	/* guest broke the protocol: bad report, unclaimed port, HLT */
-	VMM_EXIT_CRASH = 67,		/* guest crashed: triple fault, KVM internal error */
-	VMM_EXIT_TIMEOUT = 68,		/* watchdog (--timeout) stopped the guest */
-	VMM_EXIT_VMM_ERROR = 70,	/* host-side failure: no KVM, bad image, ioctl error */
+	VMM_EXIT_USAGE = 64,	   /* bad command line */
+	VMM_EXIT_ABORT = 65,	   /* guest assertion failed (GUEST_ASSERT*) */
+	VMM_EXIT_GUEST_ERROR = 66, /* guest broke the protocol: bad report, unclaimed port, HLT */
+	VMM_EXIT_CRASH = 67,	   /* guest crashed: triple fault, KVM internal error */
+	VMM_EXIT_TIMEOUT = 68,	   /* watchdog (--timeout) stopped the guest */
+	VMM_EXIT_VMM_ERROR = 70,   /* host-side failure: no KVM, bad image, ioctl error */
 };
 
 struct vmm_config {
-	const char *image_path;		/* ELF file to load, or NULL to use image/image_size */
+	const char *image_path; /* ELF file to load, or NULL to use image/image_size */
 	const void *image;
 	size_t image_size;
-	uint64_t mem_size;		/* 0: GUEST_MEM_DEFAULT */
-	unsigned int nr_vcpus;		/* 0: 1 */
-	uint64_t timeout_ns;		/* 0: no watchdog */
-	int argc;			/* guest arguments; argv[0] is by convention the image name */
+	uint64_t mem_size;     /* 0: GUEST_MEM_DEFAULT */
+	unsigned int nr_vcpus; /* 0: 1 */
+	uint64_t timeout_ns;   /* 0: no watchdog */
+	int argc;	       /* guest arguments; argv[0] is by convention the image name */
 	char *const *argv;
-	FILE *console;			/* guest text output; NULL: stdout */
-	const char *policy;		/* --policy; NULL: every-entry */
-	uint64_t calibrate_ns;		/* wait up to this for the rate estimate before starting */
-	struct clock_measure *measure;	/* where clock samples go (demo), or NULL */
-	bool ignore_unclaimed_ports;	/* --ignore-unclaimed-ports */
-	const char *const *modules;	/* --module "PATH [ARGS]": multiboot modules, in order */
+	FILE *console;		       /* guest text output; NULL: stdout */
+	const char *policy;	       /* --policy; NULL: every-entry */
+	uint64_t calibrate_ns;	       /* wait up to this for the rate estimate before starting */
+	struct clock_measure *measure; /* where clock samples go (demo), or NULL */
+	bool ignore_unclaimed_ports;   /* --ignore-unclaimed-ports */
+	const char *const *modules;    /* --module "PATH [ARGS]": multiboot modules, in order */
 	unsigned int nr_modules;
 };
 
 struct vmm_result {
 	enum vm_stop stop;
-	unsigned long stop_rekicks;	/* kick rounds the stop needed past the first (0: none) */
-	int guest_exit_code;		/* valid when stop == VM_STOP_DONE */
-	unsigned long nr_exits;		/* KVM_RUN exits over all vCPUs */
-	unsigned long syncs;		/* GUEST_SYNC reports */
+	unsigned long stop_rekicks; /* kick rounds the stop needed past the first (0: none) */
+	int guest_exit_code;	    /* valid when stop == VM_STOP_DONE */
+	unsigned long nr_exits;	    /* KVM_RUN exits over all vCPUs */
+	unsigned long syncs;	    /* GUEST_SYNC reports */
 	uint64_t last_sync;
-	struct kvmclock_stats clock;	/* summed over vCPUs */
-	uint64_t calibrated_ns;		/* how long the start-up calibration took */
-	uint64_t tsc_hz;		/* the TSC frequency KVM reported */
-	uint64_t settle_ns;		/* VM set-up to settled rate estimate; 0: never settled */
+	struct kvmclock_stats clock; /* summed over vCPUs */
+	uint64_t calibrated_ns;	     /* how long the start-up calibration took */
+	uint64_t tsc_hz;	     /* the TSC frequency KVM reported */
+	uint64_t settle_ns;	     /* VM set-up to settled rate estimate; 0: never settled */
 	unsigned int nr_vcpus;
 	unsigned long vcpu_exits[MEMMAP_MAX_VCPUS];
 	struct kvmclock_stats vcpu_clock[MEMMAP_MAX_VCPUS];

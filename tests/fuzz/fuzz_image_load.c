@@ -28,6 +28,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (image_load(&mem, data, size, "fuzz", &image) == 0 &&
 	    (info->low < 0x100000 || info->high > mem.size || info->entry < info->low ||
 	     info->entry >= info->high))
-		abort();	/* accepted something the loader promises to refuse */
+		abort(); /* accepted something the loader promises to refuse */
 	return 0;
 }

@@ -57,8 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	kc = calloc(1, sizeof(*kc));
 	doorbell_init(&db);
-	if (!kc || clock_policy_parse(size && data[0] & 1 ? "threshold:50" : "every-entry",
-				      &policy) ||
+	if (!kc ||
+	    clock_policy_parse(size && data[0] & 1 ? "threshold:50" : "every-entry", &policy) ||
 	    kvmclock_init(kc, &mem, &fake, 2, 2000000000, &ops, &policy) ||
 	    kvmclock_register(kc, &table, &db))
 		abort();

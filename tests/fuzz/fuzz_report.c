@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a.write = !(data[0] & 0x80);
 	memcpy(&gpa, data + 1, 8);
 	if (!(gpa >> 63))
-		gpa %= mem.size + 0x1000;	/* mostly inside RAM, sometimes just past it */
+		gpa %= mem.size + 0x1000; /* mostly inside RAM, sometimes just past it */
 	memcpy(store, &gpa, sizeof(store));
 	if (guest_mem_ptr(&mem, gpa, size - 9))
 		memcpy(guest_mem_ptr(&mem, gpa, size - 9), data + 9, size - 9);

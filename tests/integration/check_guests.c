@@ -10,7 +10,8 @@ START_TEST(test_hello_prints_and_exits_zero)
 	ck_assert_int_eq(res.guest_exit_code, 0);
 	ck_assert_int_eq(vmm_exit_status(&res), 0);
 	ck_assert_ptr_nonnull(strstr(out_text, "hello from the guest (debug console)\n"));
-	ck_assert_ptr_nonnull(strstr(out_text, "hello from pvclock-vmm guest: 1 vCPU(s), 64 MiB RAM"));
+	ck_assert_ptr_nonnull(
+		strstr(out_text, "hello from pvclock-vmm guest: 1 vCPU(s), 64 MiB RAM"));
 	ck_assert_uint_ge(res.nr_exits, 2);
 }
 END_TEST
@@ -37,7 +38,7 @@ START_TEST(test_args_reach_the_guest)
 	ck_assert_ptr_nonnull(strstr(out_text, "/args.elf\nargv[1]=one"));
 	ck_assert_ptr_nonnull(strstr(out_text, "argc=5\nargv[0]="));
 	ck_assert_ptr_nonnull(strstr(out_text, "argv[1]=one\nargv[2]=two words\n"
-				   "argv[3]=\nargv[4]=4\n"));
+					       "argv[3]=\nargv[4]=4\n"));
 }
 END_TEST
 

@@ -10,10 +10,10 @@
 struct hostile_case {
 	const char *name;
 	unsigned int vcpus;
-	const char *policy;		/* NULL: every-entry */
-	uint64_t timeout_ms;		/* 0: 60 s */
-	int status;			/* expected exit status */
-	const char *logged;		/* expected in the VMM's messages ("" for none) */
+	const char *policy;  /* NULL: every-entry */
+	uint64_t timeout_ms; /* 0: 60 s */
+	int status;	     /* expected exit status */
+	const char *logged;  /* expected in the VMM's messages ("" for none) */
 };
 
 #define CASE_EXPECTED(id, ...) { __VA_ARGS__ },
@@ -25,8 +25,13 @@ START_TEST(test_hostile_case)
 	char path[512];
 	char *argv[] = { path, (char *)c->name, NULL };
 	struct vmm_config cfg = {
-		.image_path = path, .argc = 2, .argv = argv, .console = out, .nr_vcpus = c->vcpus,
-		.policy = c->policy, .mem_size = 64ull << 20,
+		.image_path = path,
+		.argc = 2,
+		.argv = argv,
+		.console = out,
+		.nr_vcpus = c->vcpus,
+		.policy = c->policy,
+		.mem_size = 64ull << 20,
 		.timeout_ns = (c->timeout_ms ? c->timeout_ms : 60000) * 1000000ull,
 	};
 
@@ -35,7 +40,8 @@ START_TEST(test_hostile_case)
 	fflush(out);
 	ck_assert_msg(vmm_exit_status(&res) == c->status,
 		      "%s: status %d (%s), expected %d; output:\n%s\nlog:\n%s", c->name,
-		      vmm_exit_status(&res), vm_stop_name(res.stop), c->status, out_text, test_logged());
+		      vmm_exit_status(&res), vm_stop_name(res.stop), c->status, out_text,
+		      test_logged());
 	ck_assert_msg(strstr(test_logged(), c->logged), "%s: expected the log to contain '%s':\n%s",
 		      c->name, c->logged, test_logged());
 	if (!strcmp(c->name, "string-io-out"))

@@ -23,7 +23,8 @@ static void expect_clock_check_passed(const char *msrs, unsigned long runs)
 	/* (e) the wall clock matched CLOCK_REALTIME at the exit. */
 	ck_assert_uint_lt(res.clock.max_wall_error_ns, CLOCK_PROBE_WALL_BOUND_NS);
 	printf("%s: %lu probes, %lu publishes, %lu clamps, best sample %llu ns, wall error %llu "
-	       "ns\n", msrs, res.clock.probes, res.clock.publishes, res.clock.clamps,
+	       "ns\n",
+	       msrs, res.clock.probes, res.clock.publishes, res.clock.clamps,
 	       (unsigned long long)res.clock.best_sample_ns,
 	       (unsigned long long)res.clock.max_wall_error_ns);
 }

@@ -15,7 +15,7 @@
 
 #ifdef __SANITIZE_ADDRESS__
 /* ASan keeps freed memory in a 256 MB quarantine, which would read as growth here. */
-#define RSS_GROWTH_LIMIT_KIB 32768	/* its allocator still keeps per-thread caches */
+#define RSS_GROWTH_LIMIT_KIB 32768 /* its allocator still keeps per-thread caches */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
 {
@@ -53,8 +53,12 @@ static struct vmm_config never_ending(char *path, char **argv, bool ap_spin)
 	argv[0] = path;
 	argv[1] = "0";
 	argv[2] = ap_spin ? "ap-spin" : NULL;
-	return (struct vmm_config){ .image_path = path, .argc = ap_spin ? 3 : 2, .argv = argv,
-				    .console = out, .nr_vcpus = 2, .mem_size = 16ull << 20,
+	return (struct vmm_config){ .image_path = path,
+				    .argc = ap_spin ? 3 : 2,
+				    .argv = argv,
+				    .console = out,
+				    .nr_vcpus = 2,
+				    .mem_size = 16ull << 20,
 				    .timeout_ns = GUEST_RUN_TIMEOUT_NS };
 }
 
@@ -68,7 +72,7 @@ static uint64_t now_ns(void)
 
 /* xorshift per thread: which race points delay, and for how long (0-127 us). */
 static __thread uint64_t race_rng;
-static unsigned int race_mask;	/* the points that may delay, one bit each */
+static unsigned int race_mask; /* the points that may delay, one bit each */
 
 static void random_delay_hook(enum vcpu_race_point point, unsigned int vcpu_id)
 {
@@ -107,7 +111,8 @@ START_TEST(test_kick_races)
 	}
 	vcpu_race_hook = NULL;
 	printf("kick races: %lu two-vCPU runs with delays at each race point, slowest %.1f ms, "
-	       "%lu re-kicks needed\n", runs, worst / 1e6, rekicks);
+	       "%lu re-kicks needed\n",
+	       runs, worst / 1e6, rekicks);
 	ck_assert_uint_eq(rekicks, 0);
 }
 END_TEST
@@ -143,7 +148,7 @@ START_TEST(test_kick_forced_interleavings)
 	struct vmm_config cfg = never_ending(path, argv, true);
 	unsigned long rekicks = 0, forced = 0;
 
-	argv[1] = "100";	/* vCPU 0 exits a little first, so vCPU 1 is in its loop */
+	argv[1] = "100"; /* vCPU 0 exits a little first, so vCPU 1 is in its loop */
 	vcpu_race_hook = forced_hook;
 	for (size_t p = 0; p < sizeof(points) / sizeof(points[0]); p++) {
 		for (int i = 0; i < 10; i++) {
@@ -158,7 +163,8 @@ START_TEST(test_kick_forced_interleavings)
 	}
 	vcpu_race_hook = NULL;
 	printf("kick forced interleavings: %lu of 30 runs held vCPU 1 in a window, %lu re-kicks "
-	       "needed\n", forced, rekicks);
+	       "needed\n",
+	       forced, rekicks);
 	ck_assert_uint_ge(forced, 20);
 	ck_assert_uint_eq(rekicks, 0);
 }
@@ -204,7 +210,7 @@ START_TEST(test_stop_gives_up_on_a_stuck_vcpu)
 	ck_assert_int_eq(vmm_run(&cfg, &res), -ETIMEDOUT);
 	ck_assert_uint_lt(now_ns() - t0, 5800000000ull);
 	ck_assert_logged("giving up on the vCPUs above after 5.");
-	usleep(1500000);	/* let the held thread finish with the VM it was left */
+	usleep(1500000); /* let the held thread finish with the VM it was left */
 	vcpu_race_hook = NULL;
 }
 END_TEST
@@ -218,7 +224,7 @@ START_TEST(test_thousand_vms)
 	long rss_before = 0;
 
 	for (int i = 0; i < 1010; i++) {
-		if (i == 10) {	/* after warm-up: libc, libelf and thread caches are in place */
+		if (i == 10) { /* after warm-up: libc, libelf and thread caches are in place */
 			fds_before = count_fds();
 			rss_before = resident_kib();
 		}
@@ -270,8 +276,12 @@ END_TEST
 START_TEST(test_every_multiboot_setup_ioctl_failure_unwinds)
 {
 	char path[512], *argv[2] = { path, NULL };
-	struct vmm_config cfg = { .image_path = path, .argc = 1, .argv = argv, .console = out,
-				  .nr_vcpus = 2, .timeout_ns = GUEST_RUN_TIMEOUT_NS };
+	struct vmm_config cfg = { .image_path = path,
+				  .argc = 1,
+				  .argv = argv,
+				  .console = out,
+				  .nr_vcpus = 2,
+				  .timeout_ns = GUEST_RUN_TIMEOUT_NS };
 	int failures;
 
 	snprintf(path, sizeof(path), "%s/mb_hello32.elf", GUEST_DIR);

@@ -6,9 +6,9 @@
 
 #include "guest_run.h"
 
-#define PC_TIMEOUT_NS 60000000000ull
-#define DEBUG_EXIT_PASS 1	/* main returned 0: (0 << 1) | 1 */
-#define DEBUG_EXIT_FAIL 3	/* a failed assertion exits 1 */
+#define PC_TIMEOUT_NS	60000000000ull
+#define DEBUG_EXIT_PASS 1 /* main returned 0: (0 << 1) | 1 */
+#define DEBUG_EXIT_FAIL 3 /* a failed assertion exits 1 */
 
 static void host_time(char *buf, size_t size)
 {

@@ -12,21 +12,27 @@ static void measure_policy(const char *policy, const char *duration_ms)
 	char path[512];
 	char *argv[] = { path, (char *)duration_ms, "1000", "ring3", "2000", NULL };
 	struct vmm_config cfg = {
-		.image_path = path, .argc = 5, .argv = argv, .console = out, .policy = policy,
-		.timeout_ns = GUEST_RUN_TIMEOUT_NS, .calibrate_ns = 200000000, .measure = &m,
+		.image_path = path,
+		.argc = 5,
+		.argv = argv,
+		.console = out,
+		.policy = policy,
+		.timeout_ns = GUEST_RUN_TIMEOUT_NS,
+		.calibrate_ns = 200000000,
+		.measure = &m,
 	};
 
 	snprintf(path, sizeof(path), "%s/clock_measure.elf", GUEST_DIR);
 	ck_assert_int_eq(clock_measure_init(&m, 100000, 1), 0);
 	ck_assert_int_eq(vmm_run(&cfg, &res), 0);
-	ck_assert_msg(res.stop == VM_STOP_DONE && res.guest_exit_code == 0,
-		      "%s: stop %s; log:\n%s", policy, vm_stop_name(res.stop), test_logged());
+	ck_assert_msg(res.stop == VM_STOP_DONE && res.guest_exit_code == 0, "%s: stop %s; log:\n%s",
+		      policy, vm_stop_name(res.stop), test_logged());
 	m.tsc_hz = res.tsc_hz;
 	clock_measure_summarize(&m, !strcmp(policy, "kernel"), &sum);
 	printf("%-14s %5zu samples, err p50 %.0f p99 %.0f max %.0f ns, drift %+.4f ppm, "
-	       "%lu anchors, %lu publishes, read %.1f ns\n", policy, sum.samples,
-	       sum.err_median_ns, sum.err_p99_ns, sum.err_max_ns, sum.drift_ppm,
-	       res.clock.anchors, res.clock.publishes, sum.read_ns);
+	       "%lu anchors, %lu publishes, read %.1f ns\n",
+	       policy, sum.samples, sum.err_median_ns, sum.err_p99_ns, sum.err_max_ns,
+	       sum.drift_ppm, res.clock.anchors, res.clock.publishes, sum.read_ns);
 	ck_assert_uint_gt(sum.samples, 50);
 	ck_assert_uint_eq(sum.backward, 0);
 	ck_assert(sum.read_cycles > 0);
@@ -69,7 +75,7 @@ END_TEST
 START_TEST(test_kernel_is_served_in_kernel)
 {
 	measure_policy("kernel", "300");
-	ck_assert_uint_eq(res.clock.msr_writes, 0);	/* nothing trapped */
+	ck_assert_uint_eq(res.clock.msr_writes, 0); /* nothing trapped */
 	ck_assert_uint_eq(res.clock.publishes, 0);
 	ck_assert(fabs(sum.drift_ppm) < 100);
 }
@@ -86,16 +92,21 @@ START_TEST(test_live_retries_without_tearing)
 
 	snprintf(path, sizeof(path), "%s/clock_measure.elf", GUEST_DIR);
 	argv[0] = path;
-	cfg = (struct vmm_config){ .image_path = path, .argc = 4, .argv = argv, .console = out,
-				   .policy = "live:100us", .timeout_ns = GUEST_RUN_TIMEOUT_NS };
+	cfg = (struct vmm_config){ .image_path = path,
+				   .argc = 4,
+				   .argv = argv,
+				   .console = out,
+				   .policy = "live:100us",
+				   .timeout_ns = GUEST_RUN_TIMEOUT_NS };
 	ck_assert_int_eq(vmm_run(&cfg, &res), 0);
 	fflush(out);
 	ck_assert_msg(res.stop == VM_STOP_DONE, "stop %s; log:\n%s", vm_stop_name(res.stop),
 		      test_logged());
 	line = strstr(out_text, "clock_measure: ");
 	ck_assert_ptr_nonnull(line);
-	ck_assert_int_eq(sscanf(line, "clock_measure: %lu reads, %lu backward, %lu retries",
-				&reads, &backward, &retries), 3);
+	ck_assert_int_eq(sscanf(line, "clock_measure: %lu reads, %lu backward, %lu retries", &reads,
+				&backward, &retries),
+			 3);
 	printf("live:100us: %lu reads, %lu backward, %lu retries, %lu publishes by the thread\n",
 	       reads, backward, retries, res.clock.publishes);
 	ck_assert_uint_ge(reads, 100000);

@@ -26,8 +26,12 @@ void run_guest(const char *name, int argc, char **argv, unsigned int vcpus, uint
 	char path[512];
 	char *default_argv[] = { path, NULL };
 	struct vmm_config cfg = {
-		.image_path = path, .nr_vcpus = vcpus, .timeout_ns = timeout_ns,
-		.argc = argc ? argc : 1, .argv = argc ? argv : default_argv, .console = out,
+		.image_path = path,
+		.nr_vcpus = vcpus,
+		.timeout_ns = timeout_ns,
+		.argc = argc ? argc : 1,
+		.argv = argc ? argv : default_argv,
+		.console = out,
 	};
 
 	snprintf(path, sizeof(path), "%s/%s.elf", GUEST_DIR, name);

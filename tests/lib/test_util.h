@@ -21,8 +21,8 @@ void test_log_release(void);
 /* What was logged since the last capture. */
 const char *test_logged(void);
 
-#define ck_assert_logged(text)                                                               \
-	ck_assert_msg(strstr(test_logged(), (text)) != NULL,                                 \
+#define ck_assert_logged(text)                                                                     \
+	ck_assert_msg(strstr(test_logged(), (text)) != NULL,                                       \
 		      "expected log to contain '%s', got:\n%s", (text), test_logged())
 
 /* Integration suites call this first: without /dev/kvm they skip, saying why. */
@@ -32,11 +32,11 @@ void test_require_kvm(const char *suite);
 int test_run_suite(Suite *s);
 /* Run @tests as suite @name: one test case, each test's log captured (the common shape). */
 int test_run_tests(const char *name, const TTest *const *tests, size_t nr_tests);
-#define TEST_MAIN(name, ...)                                                                 \
-	int main(void)                                                                       \
-	{                                                                                    \
-		const TTest *const tests[] = { __VA_ARGS__ };                                \
-		return test_run_tests(name, tests, ARRAY_SIZE(tests));                       \
+#define TEST_MAIN(name, ...)                                                                       \
+	int main(void)                                                                             \
+	{                                                                                          \
+		const TTest *const tests[] = { __VA_ARGS__ };                                      \
+		return test_run_tests(name, tests, ARRAY_SIZE(tests));                             \
 	}
 
 #endif

@@ -12,8 +12,10 @@ START_TEST(test_summary_figures)
 	ck_assert_int_eq(clock_measure_init(&m, 1000, 1000000000), 0);
 	/* Error ramps 1 ns per ms (1 ppm) from +500 ns; one backward reading. */
 	for (int i = 0; i < 101; i++) {
-		struct clock_sample x = { .host_ns = 1000000ull * i, .error_ns = 500 + i,
-					  .guest_ns = 1000000ull * i, .retries = i == 7,
+		struct clock_sample x = { .host_ns = 1000000ull * i,
+					  .error_ns = 500 + i,
+					  .guest_ns = 1000000ull * i,
+					  .retries = i == 7,
 					  .exit_cycles = 2000 };
 
 		if (i == 50)

@@ -7,8 +7,9 @@
 static int console_put(struct console *con, unsigned int vcpu, char c)
 {
 	uint8_t byte = (uint8_t)c;
-	struct io_access a = { .addr = 0xe9, .size = 1, .write = true, .data = &byte,
-			       .vcpu_id = vcpu };
+	struct io_access a = {
+		.addr = 0xe9, .size = 1, .write = true, .data = &byte, .vcpu_id = vcpu
+	};
 
 	return console_io(con, &a);
 }
@@ -26,7 +27,7 @@ START_TEST(test_console_lines_per_vcpu)
 	console_put(&con, 0, '\n');
 	console_put(&con, 1, 'Y');
 	fflush(out);
-	ck_assert_str_eq(text, "a\n");	/* vCPU 1's line is not complete yet */
+	ck_assert_str_eq(text, "a\n"); /* vCPU 1's line is not complete yet */
 	console_flush(&con);
 	fflush(out);
 	ck_assert_str_eq(text, "a\nXY");

@@ -23,8 +23,7 @@ static void setup(void)
 	doorbell_init(&db);
 	rings = 0;
 	answer = VM_RUNNING;
-	ck_assert_int_eq(doorbell_connect(&db, DOORBELL_REPORT, "report", record_ring, &answer),
-			 0);
+	ck_assert_int_eq(doorbell_connect(&db, DOORBELL_REPORT, "report", record_ring, &answer), 0);
 }
 
 static void teardown(void)
@@ -35,8 +34,12 @@ static void teardown(void)
 static int access_at(uint64_t offset, uint32_t size, bool write, uint64_t value)
 {
 	uint8_t data[8] = { 0 };
-	struct io_access a = { .addr = MEMMAP_DOORBELL + offset, .offset = offset, .size = size,
-			       .write = write, .data = data, .vcpu_id = 3 };
+	struct io_access a = { .addr = MEMMAP_DOORBELL + offset,
+			       .offset = offset,
+			       .size = size,
+			       .write = write,
+			       .data = data,
+			       .vcpu_id = 3 };
 
 	memcpy(data, &value, sizeof(value));
 	return doorbell_io(&db, &a);
@@ -47,7 +50,7 @@ START_TEST(test_store_rings_the_register)
 	ck_assert_int_eq(access_at(DOORBELL_REPORT, 8, true, 0x123456789abcull), VM_RUNNING);
 	ck_assert_uint_eq(rings, 1);
 	ck_assert_uint_eq(rung_vcpu, 3);
-	ck_assert_uint_eq(rung_value, 0x123456789abcull);	/* all 64 bits */
+	ck_assert_uint_eq(rung_value, 0x123456789abcull); /* all 64 bits */
 	answer = VM_STOP_DONE;
 	ck_assert_int_eq(access_at(DOORBELL_REPORT, 8, true, 1), VM_STOP_DONE);
 }

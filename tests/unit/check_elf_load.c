@@ -7,8 +7,8 @@
 #include "test_util.h"
 
 #define IMG_SIZE 0x4000
-#define SEG_OFF 0x1000
-#define LOAD_AT 0x100000
+#define SEG_OFF	 0x1000
+#define LOAD_AT	 0x100000
 #define MEM_SIZE 0x400000
 
 struct img {
@@ -45,9 +45,14 @@ static void img_init(int nr_phdrs)
 	img.eh.e_phnum = nr_phdrs;
 	for (int i = 0; i < nr_phdrs; i++) {
 		*phdr(i) = (Elf64_Phdr){
-			.p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = SEG_OFF,
-			.p_vaddr = LOAD_AT + i * 0x10000, .p_paddr = LOAD_AT + i * 0x10000,
-			.p_filesz = 0x100, .p_memsz = 0x2000, .p_align = 0x1000,
+			.p_type = PT_LOAD,
+			.p_flags = PF_R | PF_X,
+			.p_offset = SEG_OFF,
+			.p_vaddr = LOAD_AT + i * 0x10000,
+			.p_paddr = LOAD_AT + i * 0x10000,
+			.p_filesz = 0x100,
+			.p_memsz = 0x2000,
+			.p_align = 0x1000,
 		};
 	}
 	for (int i = 0; i < 0x100; i++)
@@ -103,7 +108,7 @@ END_TEST
 START_TEST(test_segment_ending_at_ram_end_loads)
 {
 	phdr(0)->p_paddr = phdr(0)->p_vaddr = MEM_SIZE - 0x2000;
-	img.eh.e_entry = MEM_SIZE - 0x2000 + 0xff;	/* last file byte of the segment */
+	img.eh.e_entry = MEM_SIZE - 0x2000 + 0xff; /* last file byte of the segment */
 	ck_assert_int_eq(load(IMG_SIZE), 0);
 	ck_assert_uint_eq(info.high, MEM_SIZE);
 }
@@ -275,7 +280,7 @@ END_TEST
 
 START_TEST(test_entry_in_bss)
 {
-	img.eh.e_entry = LOAD_AT + 0x100;	/* inside memsz but past the file bytes */
+	img.eh.e_entry = LOAD_AT + 0x100; /* inside memsz but past the file bytes */
 	expect_reject(IMG_SIZE, "entry point 0x100100");
 }
 END_TEST
@@ -315,8 +320,9 @@ START_TEST(test_short_file_is_refused_once)
 	void *data = (void *)1;
 	size_t size = 0;
 
-	ck_assert_int_eq(guest_file_read("/sys/kernel/uevent_seqnum", "module", 1 << 20, &data,
-					 &size), -EIO);
+	ck_assert_int_eq(
+		guest_file_read("/sys/kernel/uevent_seqnum", "module", 1 << 20, &data, &size),
+		-EIO);
 	ck_assert_ptr_null(data);
 	ck_assert_logged("reading module /sys/kernel/uevent_seqnum: end of file after ");
 	ck_assert_logged(" of its 4096 bytes");

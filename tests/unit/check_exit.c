@@ -17,7 +17,7 @@ static struct exit_ctx ctx;
 struct recorded {
 	int calls;
 	struct io_access last;
-	uint8_t seen[16];	/* data as the handler saw it on entry, per call */
+	uint8_t seen[16]; /* data as the handler saw it on entry, per call */
 	int stop;
 	uint8_t reply;
 };
@@ -65,8 +65,9 @@ static void setup(void)
 	ck_assert_int_eq(io_bus_register(&pio, 0x3f8, 8, "uart", record_io, &rec), 0);
 	ck_assert_int_eq(io_bus_register(&mmio, 0xfee00000, 0x1000, "apic", record_io, &rec), 0);
 	ck_assert_int_eq(msr_table_register(&msrs, &h), 0);
-	ctx = (struct exit_ctx){ .pio = &pio, .mmio = &mmio, .msrs = &msrs, .vcpu_id = 3,
-				 .run_size = RUN_SIZE };
+	ctx = (struct exit_ctx){
+		.pio = &pio, .mmio = &mmio, .msrs = &msrs, .vcpu_id = 3, .run_size = RUN_SIZE
+	};
 	msr_value = 0;
 }
 
@@ -277,7 +278,7 @@ START_TEST(test_internal_error_is_crash)
 {
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
-	run->internal.ndata = 1000;	/* clamped, never read past data[] */
+	run->internal.ndata = 1000; /* clamped, never read past data[] */
 	run->internal.data[0] = 0xabc;
 	ck_assert_int_eq(exit_dispatch(&ctx, run), VM_STOP_CRASH);
 	ck_assert_logged("suberror 1 (emulation failure)");

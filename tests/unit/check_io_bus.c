@@ -29,7 +29,7 @@ START_TEST(test_register_and_find)
 	ck_assert_str_eq(io_bus_find(&bus, 0x3ff, 1)->name, "uart");
 	ck_assert_ptr_null(io_bus_find(&bus, 0x400, 1));
 	ck_assert_ptr_null(io_bus_find(&bus, 0x3f7, 1));
-	ck_assert_ptr_null(io_bus_find(&bus, 0x3fe, 4));	/* runs past the end */
+	ck_assert_ptr_null(io_bus_find(&bus, 0x3fe, 4)); /* runs past the end */
 	ck_assert_str_eq(io_bus_find(&bus, 0xe9, 1)->name, "console");
 }
 END_TEST

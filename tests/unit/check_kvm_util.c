@@ -70,7 +70,7 @@ END_TEST
 
 START_TEST(test_guest_ram_cannot_be_allocated)
 {
-	struct rlimit lim = { 256ull << 20, 256ull << 20 };	/* this test runs in its own process */
+	struct rlimit lim = { 256ull << 20, 256ull << 20 }; /* this test runs in its own process */
 	struct guest_mem mem;
 
 #ifdef __SANITIZE_ADDRESS__
@@ -80,7 +80,8 @@ START_TEST(test_guest_ram_cannot_be_allocated)
 #endif
 	ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
 	ck_assert_int_eq(guest_mem_alloc(&mem, 1ull << 30), -ENOMEM);
-	ck_assert_logged("cannot allocate 1073741824 bytes of guest memory: Cannot allocate memory");
+	ck_assert_logged(
+		"cannot allocate 1073741824 bytes of guest memory: Cannot allocate memory");
 	ck_assert_ptr_null(mem.host);
 }
 END_TEST
@@ -88,7 +89,7 @@ END_TEST
 START_TEST(test_injected_ioctl_failure)
 {
 	kvm_inject_ioctl_failure(2, EIO);
-	ck_assert_int_lt(kvm_ioctl(-1, KVM_GET_API_VERSION, 0), 0);	/* the real (bad fd) one */
+	ck_assert_int_lt(kvm_ioctl(-1, KVM_GET_API_VERSION, 0), 0); /* the real (bad fd) one */
 	ck_assert_int_eq(kvm_ioctl(-1, KVM_CHECK_EXTENSION, 0), -EIO);
 	ck_assert_logged("KVM_CHECK_EXTENSION: Input/output error (injected)");
 	kvm_inject_ioctl_failure(0, 0);

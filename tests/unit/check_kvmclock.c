@@ -4,8 +4,8 @@
 #include "probe_abi.h"
 #include "test_util.h"
 
-#define MEM_SIZE 0x400000
-#define GPA 0x20010c		/* 4-byte aligned, not 32: as Linux guests do */
+#define MEM_SIZE    0x400000
+#define GPA	    0x20010c /* 4-byte aligned, not 32: as Linux guests do */
 #define REAL_OFFSET 1700000000000000000ull
 
 static uint64_t fake_tsc_now = 1000000;
@@ -107,17 +107,17 @@ START_TEST(test_enable_publishes_before_run)
 
 	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, GPA | 1), MSR_OK);
 	ck_assert_uint_eq(rd(0, MSR_KVM_SYSTEM_TIME_NEW), GPA | 1);
-	ck_assert_uint_eq(rd(0, MSR_KVM_SYSTEM_TIME), GPA | 1);	/* one state, two MSRs */
-	ck_assert_uint_eq(at(GPA).version, 0);	/* nothing until the next entry */
+	ck_assert_uint_eq(rd(0, MSR_KVM_SYSTEM_TIME), GPA | 1); /* one state, two MSRs */
+	ck_assert_uint_eq(at(GPA).version, 0);			/* nothing until the next entry */
 	before = fake_tsc_now;
 	kvmclock_before_run(&kc, 0);
 	t = at(GPA);
 	ck_assert_uint_eq(t.version, 2);
 	ck_assert_uint_gt(t.tsc_timestamp, before);
 	ck_assert_uint_le(t.tsc_timestamp, fake_tsc_now);
-	ck_assert_uint_eq(t.system_time, t.tsc_timestamp + 5000000);	/* MONOTONIC there */
+	ck_assert_uint_eq(t.system_time, t.tsc_timestamp + 5000000); /* MONOTONIC there */
 	ck_assert_uint_eq(kc.vcpu[0].stats.best_sample_ns, 10);
-	ck_assert_uint_eq(t.tsc_to_system_mul, 1u << 31);	/* 1 ns per tick */
+	ck_assert_uint_eq(t.tsc_to_system_mul, 1u << 31); /* 1 ns per tick */
 	ck_assert_int_eq(t.tsc_shift, 1);
 	ck_assert_uint_eq(t.flags, PVCLOCK_TSC_STABLE_BIT);
 	kvmclock_before_run(&kc, 0);
@@ -134,7 +134,7 @@ START_TEST(test_disable_and_move)
 	kvmclock_before_run(&kc, 0);
 	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME, GPA + 0x100 + 1), MSR_OK);
 	kvmclock_before_run(&kc, 0);
-	ck_assert_uint_eq(at(GPA).version, 2);	/* old address no longer written */
+	ck_assert_uint_eq(at(GPA).version, 2); /* old address no longer written */
 	ck_assert_uint_eq(at(GPA + 0x100).version, 4);
 	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME, 0), MSR_OK);
 	kvmclock_before_run(&kc, 0);
@@ -205,7 +205,7 @@ START_TEST(test_wall_clock)
 	ck_assert_int_eq(wr(0, MSR_KVM_WALL_CLOCK, 0x300004), MSR_OK);
 	memcpy(&wc, guest_mem_ptr(&mem, 0x300004, sizeof(wc)), sizeof(wc));
 	ck_assert_uint_eq(wc.version, 4);
-	ck_assert_int_eq(wr(0, MSR_KVM_WALL_CLOCK, MEM_SIZE), MSR_OK);	/* refused, no #GP */
+	ck_assert_int_eq(wr(0, MSR_KVM_WALL_CLOCK, MEM_SIZE), MSR_OK); /* refused, no #GP */
 	ck_assert_uint_eq(kc.vcpu[0].stats.bad_addresses, 1);
 }
 END_TEST
@@ -217,7 +217,7 @@ START_TEST(test_tsc_write_moves_offset)
 	ck_assert_int_eq(wr(0, MSR_IA32_TSC_ADJUST, 123456), MSR_OK);
 	kvmclock_before_run(&kc, 0);
 	ck_assert_uint_eq(at(GPA).system_time, at(GPA).tsc_timestamp - 123456 + 5000000);
-	ck_assert_uint_eq(at(GPA).flags, PVCLOCK_TSC_STABLE_BIT);	/* one vCPU: still stable */
+	ck_assert_uint_eq(at(GPA).flags, PVCLOCK_TSC_STABLE_BIT); /* one vCPU: still stable */
 }
 END_TEST
 
@@ -227,7 +227,7 @@ START_TEST(test_smp_stable_only_while_offsets_agree)
 	setup_n(2);
 	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, GPA | 1), MSR_OK);
 	ck_assert_int_eq(wr(1, MSR_KVM_SYSTEM_TIME_NEW, (GPA + 0x40) | 1), MSR_OK);
-	kvmclock_before_run(&kc, 0);	/* no anchor yet: a sync (others kicked) */
+	kvmclock_before_run(&kc, 0); /* no anchor yet: a sync (others kicked) */
 	kvmclock_before_run(&kc, 1);
 	ck_assert_uint_eq(kc.vcpu[0].stats.syncs, 1);
 	ck_assert_uint_eq(kicks, 1);
@@ -247,7 +247,7 @@ START_TEST(test_smp_stable_only_while_offsets_agree)
 	kvmclock_after_run(&kc, 0);
 	kvmclock_after_run(&kc, 1);
 	/* A stale anchor is replaced only in a sync. */
-	fake_tsc_now += 200000000;	/* 200 ms */
+	fake_tsc_now += 200000000; /* 200 ms */
 	kvmclock_before_run(&kc, 0);
 	ck_assert_uint_eq(kc.vcpu[0].stats.syncs, 2);
 	kvmclock_after_run(&kc, 0);
@@ -259,8 +259,11 @@ static int probe(uint64_t first, uint64_t last, uint32_t kind)
 	struct clock_probe p = { .kind = kind, .first = first, .last = last };
 	uint64_t gpa = 0x300100;
 	uint8_t data[8];
-	struct io_access a = { .addr = MEMMAP_DOORBELL + DOORBELL_PROBE, .offset = DOORBELL_PROBE,
-			       .size = 8, .write = true, .data = data };
+	struct io_access a = { .addr = MEMMAP_DOORBELL + DOORBELL_PROBE,
+			       .offset = DOORBELL_PROBE,
+			       .size = 8,
+			       .write = true,
+			       .data = data };
 
 	memcpy(data, &gpa, sizeof(gpa));
 	memcpy(guest_mem_ptr(&mem, gpa, sizeof(p)), &p, sizeof(p));
@@ -271,11 +274,11 @@ START_TEST(test_probe_window)
 {
 	uint64_t entry;
 
-	ck_assert_int_eq(probe(0, 0, CLOCK_PROBE_MONO), VM_RUNNING);	/* arms the probe */
+	ck_assert_int_eq(probe(0, 0, CLOCK_PROBE_MONO), VM_RUNNING); /* arms the probe */
 	kvmclock_before_run(&kc, 0);
 	entry = kc.vcpu[0].entry_ns;
 	ck_assert_uint_gt(entry, 0);
-	fake_tsc_now += 100;	/* the guest ran for 100 ns */
+	fake_tsc_now += 100; /* the guest ran for 100 ns */
 	ck_assert_int_eq(probe(entry, entry + 5, CLOCK_PROBE_MONO), VM_RUNNING);
 	ck_assert_uint_eq(kc.vcpu[0].stats.probe_violations, 0);
 	ck_assert_int_eq(probe(entry - 1, entry, CLOCK_PROBE_MONO), VM_RUNNING);

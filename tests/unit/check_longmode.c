@@ -78,13 +78,13 @@ START_TEST(test_identity_page_tables)
 	pml4 = guest_mem_ptr(&mem, MEMMAP_PML4, 4096);
 	pdpt = guest_mem_ptr(&mem, MEMMAP_PDPT, 4096);
 	pd = guest_mem_ptr(&mem, MEMMAP_PD, 4 * 4096);
-	ck_assert_uint_eq(pml4[0], MEMMAP_PDPT | 7);	/* present, writable, user */
+	ck_assert_uint_eq(pml4[0], MEMMAP_PDPT | 7); /* present, writable, user */
 	ck_assert_uint_eq(pml4[1], 0);
 	for (int g = 0; g < 4; g++)
 		ck_assert_uint_eq(pdpt[g], (MEMMAP_PD + g * 4096) | 7);
 	ck_assert_uint_eq(pdpt[4], 0);
 	/* Entry i maps 2 MiB page i onto itself: 0x87 = present, writable, user, 2 MiB. */
-	ck_assert_uint_eq(pd[0], MEMMAP_PT0 | 7);	/* the first 2 MiB: 4 KiB pages */
+	ck_assert_uint_eq(pd[0], MEMMAP_PT0 | 7); /* the first 2 MiB: 4 KiB pages */
 	for (uint64_t i = 1; i < 2048; i++)
 		ck_assert_uint_eq(pd[i], (i << 21) | 0x87);
 }
@@ -133,7 +133,7 @@ START_TEST(test_tss_per_vcpu)
 		ck_assert_uint_eq(rsp0, MEMMAP_VCPU_STACKS(v) + 0x8000);
 		ck_assert_uint_eq(ist1, MEMMAP_VCPU_STACKS(v) + 0xc000);
 		ck_assert_uint_eq(ist2, 0);
-		ck_assert_uint_eq(iomap, 104);	/* no I/O bitmap: ring 3 has no port access */
+		ck_assert_uint_eq(iomap, 104); /* no I/O bitmap: ring 3 has no port access */
 	}
 }
 END_TEST
@@ -176,13 +176,13 @@ START_TEST(test_vcpu_registers)
 	ck_assert_uint_eq(sregs.cs.l, 1);
 	ck_assert_uint_eq(sregs.cs.db, 0);
 	ck_assert_uint_eq(sregs.ss.selector, BOOT_SEL_KERNEL_DS);
-	ck_assert_uint_eq(sregs.tr.selector, 0x60);	/* vCPU 2's descriptor */
+	ck_assert_uint_eq(sregs.tr.selector, 0x60); /* vCPU 2's descriptor */
 	ck_assert_uint_eq(sregs.tr.base, MEMMAP_TSS + 2 * 0x80);
 	ck_assert_uint_eq(sregs.tr.type, 0xb);
 	ck_assert_uint_eq(sregs.cr3, MEMMAP_PML4);
-	ck_assert_uint_eq(sregs.efer & 0x500, 0x500);	/* LME and LMA */
-	ck_assert_uint_eq(sregs.cr0 & 0x80000001, 0x80000001);	/* PG and PE */
-	ck_assert_uint_eq(sregs.cr4 & 0x20, 0x20);	/* PAE */
+	ck_assert_uint_eq(sregs.efer & 0x500, 0x500);	       /* LME and LMA */
+	ck_assert_uint_eq(sregs.cr0 & 0x80000001, 0x80000001); /* PG and PE */
+	ck_assert_uint_eq(sregs.cr4 & 0x20, 0x20);	       /* PAE */
 	ck_assert_uint_eq(sregs.idt.limit, 0);
 }
 END_TEST

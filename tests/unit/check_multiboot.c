@@ -9,8 +9,8 @@
 #include "boot/multiboot.h"
 #include "test_util.h"
 
-#define MEM_SIZE (64ull << 20)
-#define LOAD_AT 0x100000u
+#define MEM_SIZE  (64ull << 20)
+#define LOAD_AT	  0x100000u
 #define FILE_SIZE 0x100u
 
 static struct guest_mem mem;
@@ -21,9 +21,13 @@ static void put_header(size_t off, uint32_t flags, uint32_t load, uint32_t load_
 		       uint32_t bss_end, uint32_t entry)
 {
 	struct multiboot_header h = {
-		.magic = MULTIBOOT_HEADER_MAGIC, .flags = flags,
-		.checksum = -(MULTIBOOT_HEADER_MAGIC + flags), .header_addr = load + (uint32_t)off,
-		.load_addr = load, .load_end_addr = load_end, .bss_end_addr = bss_end,
+		.magic = MULTIBOOT_HEADER_MAGIC,
+		.flags = flags,
+		.checksum = -(MULTIBOOT_HEADER_MAGIC + flags),
+		.header_addr = load + (uint32_t)off,
+		.load_addr = load,
+		.load_end_addr = load_end,
+		.bss_end_addr = bss_end,
 		.entry_addr = entry,
 	};
 
@@ -191,7 +195,7 @@ START_TEST(test_elf32_without_header_rejected)
 	uint8_t *data = read_guest_file("mb_kvmclock.elf", &size);
 
 	ck_assert_int_eq(multiboot_find(data, size, "t", &h, &off), 1);
-	data[off] ^= 0xff;	/* break the magic */
+	data[off] ^= 0xff; /* break the magic */
 	memset(mem.host, 0xee, mem.size);
 	ck_assert_int_eq(image_load(&mem, data, size, "mb.elf", &image), -ENOEXEC);
 	ck_assert_logged("ELF mb.elf: a 32-bit image needs a multiboot header in its first 8192 "
@@ -205,7 +209,7 @@ END_TEST
  * A higher-half ELF32 kernel: linked at 0xc0100000, loaded at 1 MiB. Multiboot loaders place
  * it by p_paddr and enter at the physical address of e_entry, as GRUB does.
  */
-#define HH_OFF 0x100u
+#define HH_OFF	0x100u
 #define HH_VIRT 0xc0100000u
 
 static size_t build_higher_half(uint32_t entry)
@@ -213,13 +217,23 @@ static size_t build_higher_half(uint32_t entry)
 	Elf32_Ehdr eh = {
 		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32, ELFDATA2LSB,
 			     EV_CURRENT },
-		.e_type = ET_EXEC, .e_machine = EM_386, .e_version = EV_CURRENT,
-		.e_entry = entry, .e_phoff = sizeof(Elf32_Ehdr), .e_ehsize = sizeof(Elf32_Ehdr),
-		.e_phentsize = sizeof(Elf32_Phdr), .e_phnum = 1,
+		.e_type = ET_EXEC,
+		.e_machine = EM_386,
+		.e_version = EV_CURRENT,
+		.e_entry = entry,
+		.e_phoff = sizeof(Elf32_Ehdr),
+		.e_ehsize = sizeof(Elf32_Ehdr),
+		.e_phentsize = sizeof(Elf32_Phdr),
+		.e_phnum = 1,
 	};
 	Elf32_Phdr ph = {
-		.p_type = PT_LOAD, .p_offset = HH_OFF, .p_vaddr = HH_VIRT, .p_paddr = LOAD_AT,
-		.p_filesz = FILE_SIZE, .p_memsz = 2 * FILE_SIZE, .p_flags = PF_R | PF_X,
+		.p_type = PT_LOAD,
+		.p_offset = HH_OFF,
+		.p_vaddr = HH_VIRT,
+		.p_paddr = LOAD_AT,
+		.p_filesz = FILE_SIZE,
+		.p_memsz = 2 * FILE_SIZE,
+		.p_flags = PF_R | PF_X,
 		.p_align = 0x1000,
 	};
 
@@ -243,16 +257,16 @@ START_TEST(test_higher_half_elf32_loads_by_paddr)
 	ck_assert_uint_eq(image.info.low, LOAD_AT);
 	ck_assert_uint_eq(image.info.high, LOAD_AT + 2 * FILE_SIZE);
 	ck_assert_mem_eq(mem.host + LOAD_AT, file + HH_OFF, FILE_SIZE);
-	ck_assert_uint_eq(mem.host[LOAD_AT + FILE_SIZE], 0);	/* bss */
+	ck_assert_uint_eq(mem.host[LOAD_AT + FILE_SIZE], 0); /* bss */
 }
 END_TEST
 
 START_TEST(test_higher_half_entry_checked_by_vaddr)
 {
-	size_t size = build_higher_half(LOAD_AT + 0x20);	/* physical: not how it is linked */
+	size_t size = build_higher_half(LOAD_AT + 0x20); /* physical: not how it is linked */
 
 	expect_reject(size, "entry point 0x100020 is not inside a loaded executable segment");
-	size = build_higher_half(HH_VIRT + FILE_SIZE);	/* in bss, not in file bytes */
+	size = build_higher_half(HH_VIRT + FILE_SIZE); /* in bss, not in file bytes */
 	expect_reject(size, "entry point 0xc0100100 is not inside a loaded executable segment");
 }
 END_TEST
@@ -262,7 +276,8 @@ START_TEST(test_info_memory_cmdline_modules)
 	char *argv[] = { "img.elf", "a", "bc" };
 	const char m0[] = "hello", m1[] = "world!";
 	struct multiboot_module_file mods[2] = {
-		{ "mod0.bin x=1", m0, sizeof(m0) }, { "mod1.bin", m1, sizeof(m1) },
+		{ "mod0.bin x=1", m0, sizeof(m0) },
+		{ "mod1.bin", m1, sizeof(m1) },
 	};
 	const struct multiboot_info *mbi = guest_mem_ptr(&mem, MEMMAP_BOOT_INFO, sizeof(*mbi));
 	const struct multiboot_module *list;
@@ -270,8 +285,8 @@ START_TEST(test_info_memory_cmdline_modules)
 
 	ck_assert_int_eq(multiboot_write_info(&mem, 0x123456, 3, argv, mods, 2), 0);
 	ck_assert_uint_eq(mbi->flags, MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE |
-				      MULTIBOOT_INFO_MODS | MULTIBOOT_INFO_MEM_MAP |
-				      MULTIBOOT_INFO_LOADER_NAME);
+					      MULTIBOOT_INFO_MODS | MULTIBOOT_INFO_MEM_MAP |
+					      MULTIBOOT_INFO_LOADER_NAME);
 	ck_assert_uint_eq(mbi->mem_lower, 639);
 	ck_assert_uint_eq(mbi->mem_upper, (MEM_SIZE - 0x100000) / 1024);
 	ck_assert_str_eq((char *)mem.host + mbi->cmdline, "img.elf a bc");
@@ -312,8 +327,9 @@ START_TEST(test_info_limits)
 	ck_assert_logged("does not fit the 8192-byte boot information area");
 	for (unsigned int i = 0; i <= MULTIBOOT_MAX_MODULES; i++)
 		mods[i] = (struct multiboot_module_file){ "m", big_data, sizeof(big_data) };
-	ck_assert_int_eq(multiboot_write_info(&mem, LOAD_AT, 1, argv, mods,
-					      MULTIBOOT_MAX_MODULES + 1), -E2BIG);
+	ck_assert_int_eq(
+		multiboot_write_info(&mem, LOAD_AT, 1, argv, mods, MULTIBOOT_MAX_MODULES + 1),
+		-E2BIG);
 	ck_assert_logged("9 multiboot modules given, at most 8 are supported");
 	ck_assert_int_eq(multiboot_write_info(&mem, MEM_SIZE - 8, 1, argv, mods, 1), -ENOMEM);
 	ck_assert_logged("multiboot module 'm' (16 bytes at 0x4000000) does not fit in guest RAM");
@@ -335,7 +351,7 @@ START_TEST(test_info_full_area)
 			break;
 	}
 	ck_assert_uint_gt(len, MEMMAP_BOOT_INFO_SIZE / 2);
-	test_log_capture();	/* only this call's messages */
+	test_log_capture(); /* only this call's messages */
 	ck_assert_int_eq(multiboot_write_info(&mem, LOAD_AT, 1, argv, &mod, 1), -E2BIG);
 	ck_assert_logged("multiboot module string of 33 bytes does not fit the 8192-byte boot "
 			 "information area");
@@ -353,14 +369,14 @@ START_TEST(test_entry_state)
 	ck_assert_uint_eq(regs.rax, MULTIBOOT_BOOTLOADER_MAGIC);
 	ck_assert_uint_eq(regs.rbx, MEMMAP_BOOT_INFO);
 	ck_assert_uint_eq(regs.rflags, 0x2);
-	ck_assert_uint_eq(sregs.cr0 & 1, 1);			/* PE */
-	ck_assert_uint_eq(sregs.cr0 & 0x80000000u, 0);		/* no paging */
+	ck_assert_uint_eq(sregs.cr0 & 1, 1);	       /* PE */
+	ck_assert_uint_eq(sregs.cr0 & 0x80000000u, 0); /* no paging */
 	ck_assert_uint_eq(sregs.efer, 0);
 	ck_assert_uint_eq(sregs.cs.db, 1);
 	ck_assert_uint_eq(sregs.cs.l, 0);
 	ck_assert_uint_eq(sregs.cs.base, 0);
 	ck_assert_uint_eq(sregs.cs.limit, 0xffffffff);
-	ck_assert_uint_eq(sregs.cs.type, 0xb);	/* execute/read, accessed */
+	ck_assert_uint_eq(sregs.cs.type, 0xb); /* execute/read, accessed */
 	ck_assert_uint_eq(sregs.cs.s, 1);
 	ck_assert_uint_eq(sregs.cs.dpl, 0);
 	ck_assert_uint_eq(sregs.ss.type, 0x3);

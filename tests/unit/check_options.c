@@ -15,13 +15,11 @@ static int take_flag(const struct cli_option *opt, void *ctx, const char *arg)
 }
 
 static const struct cli_option opts[] = {
-	{ .name = "count", .key = 'c', .arg = "N", .take = cli_take_uint,
-	  .field = CLI_FIELD(struct seen, count), .min = 1, .max = 9, .help = "how many" },
-	{ .name = "name", .arg = "NAME", .take = cli_take_string,
-	  .field = CLI_FIELD(struct seen, name), .help = "a name\nsecond line" },
-	{ .name = "flag", .key = 'f', .take = take_flag, .help = "a flag" },
-	{ .name = "a-long-option-name", .take = take_flag, .help = "wraps" },
-	{ .name = "help", .key = 'h', .take = cli_take_help, .help = "this text" },
+	CLI_UINT("count", 'c', "N", struct seen, count, 1, 9, "how many"),
+	CLI_STRING("name", 0, "NAME", struct seen, name, "a name\nsecond line"),
+	CLI_CUSTOM("flag", 'f', NULL, take_flag, "a flag"),
+	CLI_CUSTOM("a-long-option-name", 0, NULL, take_flag, "wraps"),
+	CLI_HELP_OPTION,
 };
 
 /* Parse @argv (NULL-terminated, argv[0] a command word) into @s; cli_parse's result. */
@@ -37,7 +35,9 @@ static int parse(char **argv, bool stop_at_word, struct seen *s, int *first)
 
 START_TEST(test_options_taken)
 {
-	char *argv[] = { "run", "-c", "3", "--name", "x", "-ff", "--flag", "image", "-c", "5", NULL };
+	char *argv[] = {
+		"run", "-c", "3", "--name", "x", "-ff", "--flag", "image", "-c", "5", NULL
+	};
 	struct seen s;
 	int first;
 
@@ -45,7 +45,7 @@ START_TEST(test_options_taken)
 	ck_assert_uint_eq(s.count, 3);
 	ck_assert_str_eq(s.name, "x");
 	ck_assert_int_eq(s.flags, 3);
-	ck_assert_int_eq(first, 7);	/* options end at the first word: the rest is the guest's */
+	ck_assert_int_eq(first, 7); /* options end at the first word: the rest is the guest's */
 	ck_assert_str_eq(argv[first], "image");
 }
 END_TEST
@@ -71,7 +71,7 @@ START_TEST(test_bad_values_named)
 	int first;
 
 	ck_assert_int_eq(parse(bad_value, true, &s, &first), -EINVAL);
-	ck_assert_int_eq(s.flags, 1);	/* parsing goes on, so every bad option is reported */
+	ck_assert_int_eq(s.flags, 1); /* parsing goes on, so every bad option is reported */
 	ck_assert_int_eq(parse(missing, true, &s, &first), -EINVAL);
 	ck_assert_int_eq(parse(unknown, true, &s, &first), -EINVAL);
 }
@@ -115,14 +115,13 @@ START_TEST(test_help_lines)
 
 	cli_print_options(f, opts, ARRAY_SIZE(opts));
 	fclose(f);
-	ck_assert_str_eq(text,
-			 "  -c, --count N        how many\n"
-			 "      --name NAME      a name\n"
-			 "                       second line\n"
-			 "  -f, --flag           a flag\n"
-			 "      --a-long-option-name\n"
-			 "                       wraps\n"
-			 "  -h, --help           this text\n");
+	ck_assert_str_eq(text, "  -c, --count N        how many\n"
+			       "      --name NAME      a name\n"
+			       "                       second line\n"
+			       "  -f, --flag           a flag\n"
+			       "      --a-long-option-name\n"
+			       "                       wraps\n"
+			       "  -h, --help           this text\n");
 	free(text);
 }
 END_TEST

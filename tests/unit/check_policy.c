@@ -113,7 +113,7 @@ static uint64_t view_tsc(const struct clock_policy_view *v)
 
 static uint64_t view_ns(const struct clock_policy_view *v, uint64_t ticks)
 {
-	return ticks;	/* a 1 GHz TSC */
+	return ticks; /* a 1 GHz TSC */
 }
 
 static long double view_model(const struct clock_policy_view *v, uint64_t tsc)
@@ -143,7 +143,7 @@ START_TEST(test_policies_decide_on_the_view_alone)
 	ck_assert(!due("periodic:10ms", &fv));
 	fv.tsc = 1000 + 10000000;
 	ck_assert(due("periodic:10ms", &fv));
-	ck_assert(!due("threshold:100", &fv));	/* no model yet: keep the anchor */
+	ck_assert(!due("threshold:100", &fv)); /* no model yet: keep the anchor */
 	fv.model_ns = pvclock_line_at(&line, fv.tsc) + 150.0L;
 	ck_assert(due("threshold:100", &fv));
 	fv.model_ns = pvclock_line_at(&line, fv.tsc) - 50.0L;
@@ -177,7 +177,7 @@ END_TEST
 START_TEST(test_periodic_at_most_once_per_interval)
 {
 	setup_policy("periodic:10ms");
-	run_entries(1000, 100000);	/* 100 ms of entries, one per 100 us */
+	run_entries(1000, 100000); /* 100 ms of entries, one per 100 us */
 	ck_assert_uint_le(kc.vcpu[0].stats.anchors, 11);
 	ck_assert_uint_ge(kc.vcpu[0].stats.anchors, 9);
 	ck_assert_uint_eq(kc.vcpu[0].stats.publishes, kc.vcpu[0].stats.anchors);
@@ -188,18 +188,19 @@ END_TEST
 START_TEST(test_threshold_follows_predicted_error)
 {
 	setup_policy("threshold:1000");
-	run_entries(1, 1000);	/* first anchor */
+	run_entries(1, 1000); /* first anchor */
 	/* The model says MONOTONIC runs 100 ppm slower than the published line. */
 	{
 		struct pvclock_scale slow;
 
 		ck_assert_int_eq(pvclock_scale_from_ratio(9999, 10000, &slow), 0);
-		kvmclock_set_model(&kc, &(struct pvclock_line){ fake_tsc_now, fake_tsc_now + 5,
-								slow, true }, 0.9999L);
+		kvmclock_set_model(
+			&kc, &(struct pvclock_line){ fake_tsc_now, fake_tsc_now + 5, slow, true },
+			0.9999L);
 	}
-	run_entries(9, 1000000);	/* 9 ms: predicted error 900 ns, under the bound */
+	run_entries(9, 1000000); /* 9 ms: predicted error 900 ns, under the bound */
 	ck_assert_uint_eq(kc.vcpu[0].stats.anchors, 1);
-	run_entries(2, 1000000);	/* 11 ms: 1100 ns, over it */
+	run_entries(2, 1000000); /* 11 ms: 1100 ns, over it */
 	ck_assert_uint_eq(kc.vcpu[0].stats.anchors, 2);
 	teardown_policy();
 }
@@ -218,7 +219,7 @@ START_TEST(test_kernel_traps_nothing)
 {
 	setup_policy("kernel");
 	ck_assert_uint_eq(msrs.nr, 0);
-	ck_assert_ptr_nonnull(db.regs[DOORBELL_PROBE / 8].ring);	/* probes still work */
+	ck_assert_ptr_nonnull(db.regs[DOORBELL_PROBE / 8].ring); /* probes still work */
 	teardown_policy();
 }
 END_TEST
@@ -231,7 +232,8 @@ START_TEST(test_sampler_feeds_the_model)
 		fake_tsc_now += 1000000;
 		kvmclock_sampler_step(&kc);
 	}
-	ck_assert(fabsl(kvmclock_model_ns(&kc, fake_tsc_now) - (long double)(fake_tsc_now + 5)) < 20);
+	ck_assert(fabsl(kvmclock_model_ns(&kc, fake_tsc_now) - (long double)(fake_tsc_now + 5)) <
+		  20);
 	ck_assert_uint_gt(kc.settled_ns, 0);
 	/* Narrow samples (10 ticks here) keep the refusal bound at its 250 ns floor. */
 	ck_assert_uint_eq(kc.max_sample_ticks, 250);

@@ -19,9 +19,9 @@ static long double exact_ns(uint64_t delta, uint64_t hz)
 }
 
 static const uint64_t freqs[] = {
-	1000000, 1000001, 3579545, 14318180, 33333333, 100000000, 999999999, 1000000000,
-	1000000001, 1193182000, 2095977123, 2400000000, 2999999999, 3333333333, 4294967295,
-	4294967296, 5000000000, 7777777777, 10000000000,
+	1000000,    1000001,	3579545,    14318180,	33333333,    100000000,	 999999999,
+	1000000000, 1000000001, 1193182000, 2095977123, 2400000000,  2999999999, 3333333333,
+	4294967295, 4294967296, 5000000000, 7777777777, 10000000000,
 };
 
 START_TEST(test_scale_against_exact_arithmetic)
@@ -39,15 +39,20 @@ START_TEST(test_scale_against_exact_arithmetic)
 			for (uint64_t extra = 0; extra < 5000; extra += 997) {
 				uint64_t delta = seconds[s] * hz + extra;
 				long double want = exact_ns(delta, hz);
-				long double got = (long double)pvclock_scale_delta(delta, sc.mul, sc.shift);
-				/* mul is within 0.5 of exact in 2^31..2^32: relative error <= 2^-32;
-				 * the product's floor loses < 1 ns, a negative shift < 2^-shift ticks. */
+				long double got =
+					(long double)pvclock_scale_delta(delta, sc.mul, sc.shift);
+				/*
+				 * mul is within 0.5 of exact in 2^31..2^32: relative error
+				 * <= 2^-32; the product's floor loses < 1 ns, a negative shift
+				 * < 2^-shift ticks.
+				 */
 				long double lost = sc.shift < 0 ? (1 << -sc.shift) - 1 : 0;
 				long double bound = want * ldexpl(1, -32) + 1 + lost * 1e9L / hz;
 				long double err = fabsl(got - want);
 
-				ck_assert_msg(err <= bound, "%lu Hz, delta %lu: got %.0Lf want %.3Lf",
-					      hz, delta, got, want);
+				ck_assert_msg(err <= bound,
+					      "%lu Hz, delta %lu: got %.0Lf want %.3Lf", hz, delta,
+					      got, want);
 				if (seconds[s] == 1 && err > worst)
 					worst = err;
 			}
@@ -64,10 +69,10 @@ START_TEST(test_scale_from_ratio_limits)
 
 	ck_assert_int_eq(pvclock_scale_from_ratio(0, 5, &sc), -EINVAL);
 	ck_assert_int_eq(pvclock_scale_from_ratio(5, 0, &sc), -EINVAL);
-	ck_assert_int_eq(pvclock_scale_from_ratio(1, 1, &sc), 0);	/* exactly 1 ns/tick */
+	ck_assert_int_eq(pvclock_scale_from_ratio(1, 1, &sc), 0); /* exactly 1 ns/tick */
 	ck_assert_uint_eq(sc.mul, 1u << 31);
 	ck_assert_int_eq(sc.shift, 1);
-	ck_assert_int_eq(pvclock_scale_from_ratio(1, 1ull << 40, &sc), -EINVAL);	/* shift -40 */
+	ck_assert_int_eq(pvclock_scale_from_ratio(1, 1ull << 40, &sc), -EINVAL); /* shift -40 */
 	/* A ratio just below a power of two rounds up to 1.0: the next shift takes it. */
 	ck_assert_int_eq(pvclock_scale_from_ratio((1ull << 40) - 1, 1ull << 40, &sc), 0);
 	ck_assert_uint_eq(sc.mul, 1u << 31);
@@ -81,7 +86,7 @@ struct fake_clock {
 	uint64_t hz;
 	double ppm;
 	uint64_t start_ns;
-	uint64_t widths[8];	/* ticks spent inside each clock_gettime, cycling */
+	uint64_t widths[8]; /* ticks spent inside each clock_gettime, cycling */
 	unsigned int calls;
 	uint64_t real_offset_ns;
 };
@@ -95,7 +100,8 @@ static uint64_t fake_tsc(void *ctx)
 
 static uint64_t fake_ns_at(const struct fake_clock *c, uint64_t tsc)
 {
-	return c->start_ns + (uint64_t)llroundl((long double)tsc * 1e9L / c->hz * (1 + c->ppm * 1e-6));
+	return c->start_ns +
+	       (uint64_t)llroundl((long double)tsc * 1e9L / c->hz * (1 + c->ppm * 1e-6));
 }
 
 static uint64_t fake_mono(void *ctx)
@@ -136,7 +142,7 @@ START_TEST(test_sample_keeps_narrowest)
 	fake_reset(2000000000, 0);
 	memcpy(fc.widths, widths, sizeof(widths));
 	ck_assert_int_eq(pvclock_sample_take(&fake, 4, 200, &s), 0);
-	ck_assert_uint_eq(s.width, 80 + 10);	/* the clock read plus one fake rdtsc step */
+	ck_assert_uint_eq(s.width, 80 + 10); /* the clock read plus one fake rdtsc step */
 	/* The clock was read somewhere between the TSC reads: within half the width. */
 	ck_assert_uint_le(llabs((long long)(s.mono_ns - fake_ns_at(&fc, s.tsc))), s.width / 4 + 1);
 	fake_reset(2000000000, 0);
@@ -160,8 +166,8 @@ START_TEST(test_rate_estimate_converges)
 	truth = 1e9L / fc.hz * (1 + 37.5e-6L);
 	pvclock_rate_init(&r, fc.hz, 0.5, 60);
 	ck_assert(!pvclock_rate_settled(&r));
-	ck_assert(fabsl(pvclock_rate_ns_per_tick(&r) - 0.4L) < 1e-12L);	/* nominal */
-	for (int i = 0; i < 10000; i++) {	/* one sample per millisecond for 10 s */
+	ck_assert(fabsl(pvclock_rate_ns_per_tick(&r) - 0.4L) < 1e-12L); /* nominal */
+	for (int i = 0; i < 10000; i++) { /* one sample per millisecond for 10 s */
 		fc.tsc += fc.hz / 1000;
 		ck_assert_int_eq(pvclock_sample_take(&fake, 1, 1000, &s), 0);
 		pvclock_rate_add(&r, &s);
@@ -183,7 +189,7 @@ START_TEST(test_rate_survives_recentering)
 	fake_reset(3000000000ull, -12);
 	truth = 1e9L / fc.hz * (1 - 12e-6L);
 	pvclock_rate_init(&r, fc.hz, 0.5, 60);
-	for (int i = 0; i < 2000; i++) {	/* 200 s: crosses the recentering threshold */
+	for (int i = 0; i < 2000; i++) { /* 200 s: crosses the recentering threshold */
 		fc.tsc += fc.hz / 10;
 		ck_assert_int_eq(pvclock_sample_take(&fake, 1, 1000, &s), 0);
 		pvclock_rate_add(&r, &s);
@@ -237,7 +243,7 @@ START_TEST(test_reanchor_clamps_and_converges)
 	pvclock_rate_add(&r, &s);
 	ck_assert_int_eq(pvclock_rate_scale(&r, &sc), 0);
 	pvclock_line_reanchor(&line, &s, &sc, &res);
-	for (int i = 0; i < 2000; i++) {	/* one re-anchor per ms for 2 s */
+	for (int i = 0; i < 2000; i++) { /* one re-anchor per ms for 2 s */
 		uint64_t before;
 
 		t += 1000000;
@@ -247,7 +253,7 @@ START_TEST(test_reanchor_clamps_and_converges)
 		pvclock_rate_add(&r, &s);
 		ck_assert_int_eq(pvclock_rate_scale(&r, &sc), 0);
 		pvclock_line_reanchor(&line, &s, &sc, &res);
-		ck_assert_uint_ge(line.ns, before);	/* never below the old line */
+		ck_assert_uint_ge(line.ns, before); /* never below the old line */
 		ck_assert_uint_ge(line.ns, last);
 		last = line.ns;
 		if (i == 0) {
@@ -267,9 +273,10 @@ END_TEST
 START_TEST(test_reanchor_slew_is_bounded)
 {
 	struct pvclock_scale r = nominal_rate(1000000000);
-	struct pvclock_line line = { .tsc = 0, .ns = 10000000, .valid = true,
-				     .scale = { 1u << 31, 1 } };
-	struct pvclock_sample s = { .tsc = 1000, .mono_ns = 1000 };	/* 10 ms behind */
+	struct pvclock_line line = {
+		.tsc = 0, .ns = 10000000, .valid = true, .scale = { 1u << 31, 1 }
+	};
+	struct pvclock_sample s = { .tsc = 1000, .mono_ns = 1000 }; /* 10 ms behind */
 	struct pvclock_reanchor res;
 
 	pvclock_line_reanchor(&line, &s, &r, &res);
@@ -285,8 +292,9 @@ START_TEST(test_publish_fields_and_version)
 	struct pvclock_writer w = { 0 };
 	unsigned char ram[40];
 	struct pvclock_vcpu_time_info t;
-	struct pvclock_line line = { .tsc = 1000, .ns = 5555, .scale = { 0x80000000u, -2 },
-				     .valid = true };
+	struct pvclock_line line = {
+		.tsc = 1000, .ns = 5555, .scale = { 0x80000000u, -2 }, .valid = true
+	};
 
 	memset(ram, 0xee, sizeof(ram));
 	pvclock_publish(&w, ram + 4, &line, 0x100000000ull, PVCLOCK_TSC_STABLE_BIT);
@@ -297,7 +305,7 @@ START_TEST(test_publish_fields_and_version)
 	ck_assert_uint_eq(t.tsc_to_system_mul, 0x80000000u);
 	ck_assert_int_eq(t.tsc_shift, -2);
 	ck_assert_uint_eq(t.flags, PVCLOCK_TSC_STABLE_BIT);
-	ck_assert_uint_eq(ram[3], 0xee);	/* nothing written outside the 32 bytes */
+	ck_assert_uint_eq(ram[3], 0xee); /* nothing written outside the 32 bytes */
 	ck_assert_uint_eq(ram[36], 0xee);
 	/* The guest scribbling on version does not confuse the host's sequence. */
 	memset(ram + 4, 0x77, 4);
@@ -352,8 +360,8 @@ START_TEST(test_publish_is_a_seqlock_under_concurrency)
 	}
 	r.stop = 1;
 	pthread_join(th, NULL);
-	printf("seqlock: %lu concurrent reads, %lu saw an odd version, %lu torn\n", r.reads,
-	       r.odd, r.torn);
+	printf("seqlock: %lu concurrent reads, %lu saw an odd version, %lu torn\n", r.reads, r.odd,
+	       r.torn);
 	ck_assert_uint_eq(r.torn, 0);
 	ck_assert_uint_eq(t.version, 4000000);
 }

@@ -3,7 +3,7 @@
 #include "dev/report.h"
 #include "test_util.h"
 
-#define MEM_SIZE 0x200000
+#define MEM_SIZE   0x200000
 #define REPORT_GPA 0x150000
 
 static struct guest_mem mem;

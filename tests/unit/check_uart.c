@@ -7,8 +7,9 @@
 
 static int port_rw(io_handler_fn fn, void *dev, uint64_t offset, bool write, uint8_t *v)
 {
-	struct io_access a = { .addr = 0x3f8 + offset, .offset = offset, .size = 1,
-			       .write = write, .data = v };
+	struct io_access a = {
+		.addr = 0x3f8 + offset, .offset = offset, .size = 1, .write = write, .data = v
+	};
 
 	return fn(dev, &a);
 }
@@ -26,27 +27,27 @@ START_TEST(test_uart_polled_output)
 	uart_init(&u, &con);
 	v = 0;
 	ck_assert_int_eq(port_rw(uart_io, &u, 5, false, &v), VM_RUNNING);
-	ck_assert_uint_eq(v, 0x60);	/* LSR: transmitter empty */
+	ck_assert_uint_eq(v, 0x60); /* LSR: transmitter empty */
 	v = 0;
 	port_rw(uart_io, &u, 2, false, &v);
-	ck_assert_uint_eq(v, 0x01);	/* IIR: no interrupt pending */
+	ck_assert_uint_eq(v, 0x01); /* IIR: no interrupt pending */
 	v = 0x80;
-	port_rw(uart_io, &u, 3, true, &v);	/* DLAB on: offset 0 is the divisor */
+	port_rw(uart_io, &u, 3, true, &v); /* DLAB on: offset 0 is the divisor */
 	v = 0x0c;
 	port_rw(uart_io, &u, 0, true, &v);
 	v = 0x03;
-	port_rw(uart_io, &u, 3, true, &v);	/* 8N1, DLAB off */
+	port_rw(uart_io, &u, 3, true, &v); /* 8N1, DLAB off */
 	v = 0x5a;
 	port_rw(uart_io, &u, 7, true, &v);
 	v = 0;
 	port_rw(uart_io, &u, 7, false, &v);
-	ck_assert_uint_eq(v, 0x5a);		/* scratch register reads back */
+	ck_assert_uint_eq(v, 0x5a); /* scratch register reads back */
 	for (const char *p = "ok\n"; *p; p++) {
 		v = (uint8_t)*p;
 		ck_assert_int_eq(port_rw(uart_io, &u, 0, true, &v), VM_RUNNING);
 	}
 	fflush(out);
-	ck_assert_str_eq(text, "ok\n");	/* the divisor byte was not printed */
+	ck_assert_str_eq(text, "ok\n"); /* the divisor byte was not printed */
 	ck_assert_uint_eq(u.dll, 0x0c);
 	console_destroy(&con);
 	fclose(out);
@@ -61,7 +62,7 @@ START_TEST(test_debug_exit_status)
 	struct io_access a = { .addr = 0xf4, .size = 4, .write = true, .data = (uint8_t *)&v };
 
 	ck_assert_int_eq(debug_exit_io(&d, &a), VM_STOP_DEBUG_EXIT);
-	ck_assert_int_eq(d.status, 0x21);	/* (v << 1) | 1, as QEMU's isa-debug-exit */
+	ck_assert_int_eq(d.status, 0x21); /* (v << 1) | 1, as QEMU's isa-debug-exit */
 	v = 0;
 	a.size = 1;
 	ck_assert_int_eq(debug_exit_io(&d, &a), VM_STOP_DEBUG_EXIT);

@@ -67,7 +67,9 @@ static inline uint64_t rdmsr(uint32_t msr)
 
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
 			 : "memory");
 }
 
@@ -132,35 +134,37 @@ void guest_puts(const char *s);
 
 /* Fill a report on this vCPU's stack and hand its address to the host (one exit). */
 void guest_report(uint32_t cmd, const char *file, uint32_t line, uint32_t nr_values,
-		  const uint64_t *values, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+		  const uint64_t *values, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 void guest_exit(int code) __attribute__((noreturn));
 
 #define GUEST_PRINT(...) guest_report(REPORT_PRINT, __FILE__, __LINE__, 0, NULL, __VA_ARGS__)
 
-#define GUEST_SYNC(stage)                                                      \
-	do {                                                                   \
-		uint64_t __v = (uint64_t)(stage);                              \
-		guest_report(REPORT_SYNC, __FILE__, __LINE__, 1, &__v, "%s", #stage); \
+#define GUEST_SYNC(stage)                                                                          \
+	do {                                                                                       \
+		uint64_t __v = (uint64_t)(stage);                                                  \
+		guest_report(REPORT_SYNC, __FILE__, __LINE__, 1, &__v, "%s", #stage);              \
 	} while (0)
 
-#define GUEST_ASSERT(cond)                                                     \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			guest_report(REPORT_ABORT, __FILE__, __LINE__, 0, NULL, "%s", #cond); \
-			guest_exit(REPORT_EXIT_CODE_MAX);                      \
-		}                                                              \
+#define GUEST_ASSERT(cond)                                                                         \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			guest_report(REPORT_ABORT, __FILE__, __LINE__, 0, NULL, "%s", #cond);      \
+			guest_exit(REPORT_EXIT_CODE_MAX);                                          \
+		}                                                                                  \
 	} while (0)
 
-#define GUEST_ASSERT_EQ(a, b)                                                  \
-	do {                                                                   \
-		uint64_t __v[2] = { (uint64_t)(a), (uint64_t)(b) };            \
-		if (__v[0] != __v[1]) {                                        \
-			guest_report(REPORT_ABORT, __FILE__, __LINE__, 2, __v, "%s == %s", #a, #b); \
-			guest_exit(REPORT_EXIT_CODE_MAX);                      \
-		}                                                              \
+#define GUEST_ASSERT_EQ(a, b)                                                                      \
+	do {                                                                                       \
+		uint64_t __v[2] = { (uint64_t)(a), (uint64_t)(b) };                                \
+		if (__v[0] != __v[1]) {                                                            \
+			guest_report(REPORT_ABORT, __FILE__, __LINE__, 2, __v, "%s == %s", #a,     \
+				     #b);                                                          \
+			guest_exit(REPORT_EXIT_CODE_MAX);                                          \
+		}                                                                                  \
 	} while (0)
 
 #define GUEST_EXIT(code) guest_exit(code)
-#define GUEST_DONE() guest_exit(0)
+#define GUEST_DONE()	 guest_exit(0)
 
 #endif

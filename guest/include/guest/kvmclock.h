@@ -32,7 +32,7 @@ struct kvmclock_warp {
 	int lock;
 	uint64_t last;
 	unsigned long reads, warps, stalls, unstable, retries;
-	unsigned int finished;	/* vCPUs done with kvmclock_warp_run */
+	unsigned int finished; /* vCPUs done with kvmclock_warp_run */
 };
 
 /*

@@ -17,10 +17,10 @@
 #include "fw_cfg_abi.h"
 #include "multiboot_abi.h"
 
-#define PC_MAX_CPUS		8
-#define PC_TRAMPOLINE_ADDR	0x8000	/* the APs' real-mode start page (SIPI vector 0x08) */
-#define PC_LAPIC_BASE		0xfee00000u
-#define PC_EXIT_SKIP		77	/* exit code of a test that cannot run here */
+#define PC_MAX_CPUS	   8
+#define PC_TRAMPOLINE_ADDR 0x8000 /* the APs' real-mode start page (SIPI vector 0x08) */
+#define PC_LAPIC_BASE	   0xfee00000u
+#define PC_EXIT_SKIP	   77 /* exit code of a test that cannot run here */
 
 /* The multiboot information the loader gave (valid until the guest overwrites it). */
 const struct multiboot_info *pc_multiboot_info(void);

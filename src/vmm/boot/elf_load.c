@@ -27,10 +27,10 @@ struct elf_plan {
 };
 
 /* Log why the image is rejected (once, here) and evaluate to -ENOEXEC. */
-#define elf_reject(name, fmt, ...)                               \
-	({                                                       \
-		pr_err("ELF %s: " fmt, (name), ##__VA_ARGS__);   \
-		-ENOEXEC;                                        \
+#define elf_reject(name, fmt, ...)                                                                 \
+	({                                                                                         \
+		pr_err("ELF %s: " fmt, (name), ##__VA_ARGS__);                                     \
+		-ENOEXEC;                                                                          \
 	})
 
 static size_t elf_ehdr_size(int class)
@@ -64,17 +64,20 @@ static int elf_check_header(const GElf_Ehdr *eh, int class, size_t size, const c
 		return elf_reject(name, "wrong machine %u (an ELF32 image needs EM_386)",
 				  eh->e_machine);
 	if (eh->e_type != ET_EXEC)
-		return elf_reject(name, "wrong type %u (need ET_EXEC; PIE and shared objects are "
-				  "not supported)", eh->e_type);
+		return elf_reject(name,
+				  "wrong type %u (need ET_EXEC; PIE and shared objects are "
+				  "not supported)",
+				  eh->e_type);
 	if (eh->e_phnum == 0)
 		return elf_reject(name, "no program headers, so no loadable segment");
 	if (eh->e_phentsize != phentsize)
 		return elf_reject(name, "program header size %u (need %zu)", eh->e_phentsize,
 				  phentsize);
 	if (eh->e_phoff > size || (uint64_t)eh->e_phnum * phentsize > size - eh->e_phoff)
-		return elf_reject(name, "truncated: %u program headers at offset 0x%llx exceed the "
-				  "%zu-byte file", eh->e_phnum, (unsigned long long)eh->e_phoff,
-				  size);
+		return elf_reject(name,
+				  "truncated: %u program headers at offset 0x%llx exceed the "
+				  "%zu-byte file",
+				  eh->e_phnum, (unsigned long long)eh->e_phoff, size);
 	return 0;
 }
 
@@ -84,25 +87,33 @@ static int elf_check_segment(const GElf_Phdr *ph, unsigned int i, size_t size,
 {
 	if (ph->p_filesz > ph->p_memsz)
 		return elf_reject(name, "segment %u: filesz 0x%llx > memsz 0x%llx", i,
-				  (unsigned long long)ph->p_filesz, (unsigned long long)ph->p_memsz);
+				  (unsigned long long)ph->p_filesz,
+				  (unsigned long long)ph->p_memsz);
 	if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
-		return elf_reject(name, "truncated: segment %u needs file bytes 0x%llx+0x%llx, the "
-				  "file has %zu", i, (unsigned long long)ph->p_offset,
+		return elf_reject(name,
+				  "truncated: segment %u needs file bytes 0x%llx+0x%llx, the "
+				  "file has %zu",
+				  i, (unsigned long long)ph->p_offset,
 				  (unsigned long long)ph->p_filesz, size);
 	if (ph->p_paddr + ph->p_memsz < ph->p_paddr)
 		return elf_reject(name, "segment %u: address 0x%llx + size 0x%llx overflows", i,
 				  (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz);
 	if (placement == ELF_IDENTITY && ph->p_vaddr != ph->p_paddr)
-		return elf_reject(name, "segment %u: vaddr 0x%llx != paddr 0x%llx (guests run "
-				  "identity-mapped)", i, (unsigned long long)ph->p_vaddr,
+		return elf_reject(name,
+				  "segment %u: vaddr 0x%llx != paddr 0x%llx (guests run "
+				  "identity-mapped)",
+				  i, (unsigned long long)ph->p_vaddr,
 				  (unsigned long long)ph->p_paddr);
 	if (guest_mem_overlaps_vmm(mem, ph->p_paddr, ph->p_memsz))
-		return elf_reject(name, "segment %u at 0x%llx overlaps the VMM's page tables and "
-				  "boot data below 0x%x", i, (unsigned long long)ph->p_paddr,
-				  GUEST_IMAGE_MIN);
+		return elf_reject(name,
+				  "segment %u at 0x%llx overlaps the VMM's page tables and "
+				  "boot data below 0x%x",
+				  i, (unsigned long long)ph->p_paddr, GUEST_IMAGE_MIN);
 	if (!guest_mem_ptr(mem, ph->p_paddr, ph->p_memsz))
-		return elf_reject(name, "segment %u at 0x%llx+0x%llx lies outside guest RAM "
-				  "(0x%llx bytes)", i, (unsigned long long)ph->p_paddr,
+		return elf_reject(name,
+				  "segment %u at 0x%llx+0x%llx lies outside guest RAM "
+				  "(0x%llx bytes)",
+				  i, (unsigned long long)ph->p_paddr,
 				  (unsigned long long)ph->p_memsz, (unsigned long long)mem->size);
 	return 0;
 }
@@ -114,14 +125,22 @@ static int elf_add_segment(struct elf_plan *plan, const GElf_Phdr *ph, unsigned 
 		const struct elf_segment *s = &plan->seg[j];
 
 		if (ph->p_paddr < s->gpa + s->memsz && s->gpa < ph->p_paddr + ph->p_memsz)
-			return elf_reject(name, "segment %u at 0x%llx overlaps an earlier segment at "
-					  "0x%llx", i, (unsigned long long)ph->p_paddr,
+			return elf_reject(name,
+					  "segment %u at 0x%llx overlaps an earlier segment at "
+					  "0x%llx",
+					  i, (unsigned long long)ph->p_paddr,
 					  (unsigned long long)s->gpa);
 	}
 	if (plan->nr == ELF_MAX_SEGMENTS)
 		return elf_reject(name, "more than %d loadable segments", ELF_MAX_SEGMENTS);
-	plan->seg[plan->nr++] = (struct elf_segment){ ph->p_paddr, ph->p_vaddr, ph->p_filesz,
-						      ph->p_memsz, ph->p_offset, ph->p_flags };
+	plan->seg[plan->nr++] = (struct elf_segment){
+		.gpa = ph->p_paddr,
+		.vaddr = ph->p_vaddr,
+		.filesz = ph->p_filesz,
+		.memsz = ph->p_memsz,
+		.offset = ph->p_offset,
+		.flags = ph->p_flags,
+	};
 	return 0;
 }
 
@@ -184,9 +203,8 @@ static void elf_copy_segments(struct guest_mem *mem, const unsigned char *image,
 	info->nr_segments = plan->nr;
 }
 
-static int elf_load_placed(struct guest_mem *mem, const void *image, size_t size,
-			   const char *name, enum elf_placement placement,
-			   struct elf_image_info *info)
+static int elf_load_placed(struct guest_mem *mem, const void *image, size_t size, const char *name,
+			   enum elf_placement placement, struct elf_image_info *info)
 {
 	uint64_t entry = 0;
 	struct elf_plan plan = { 0 };

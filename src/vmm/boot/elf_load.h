@@ -12,10 +12,10 @@
 
 struct elf_image_info {
 	uint64_t entry;
-	uint64_t low;		/* lowest loaded GPA */
-	uint64_t high;		/* one past the highest loaded GPA */
+	uint64_t low;  /* lowest loaded GPA */
+	uint64_t high; /* one past the highest loaded GPA */
 	unsigned int nr_segments;
-	unsigned int elf_class;	/* 64 or 32 */
+	unsigned int elf_class; /* 64 or 32 */
 };
 
 /*
@@ -31,7 +31,7 @@ int elf_load(struct guest_mem *mem, const void *image, size_t size, const char *
  */
 int elf_load_physical(struct guest_mem *mem, const void *image, size_t size, const char *name,
 		      struct elf_image_info *info) __must_check;
-int elf_load_file(struct guest_mem *mem, const char *path, struct elf_image_info *info)
-	__must_check;
+int elf_load_file(struct guest_mem *mem, const char *path,
+		  struct elf_image_info *info) __must_check;
 
 #endif

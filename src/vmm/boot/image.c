@@ -36,7 +36,8 @@ int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char
 						   &image->info);
 		if (!image_is_elf(bytes, size)) {
 			pr_err("multiboot image %s: not ELF and its header has no address fields "
-			       "(flag 16), so there is no way to load it", name);
+			       "(flag 16), so there is no way to load it",
+			       name);
 			return -ENOEXEC;
 		}
 		return elf_load_physical(mem, bytes, size, name, &image->info);
@@ -44,7 +45,8 @@ int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char
 	image->kind = IMAGE_NATIVE;
 	if (image_is_elf(bytes, size) && ((const uint8_t *)bytes)[EI_CLASS] == ELFCLASS32) {
 		pr_err("ELF %s: a 32-bit image needs a multiboot header in its first %u bytes, "
-		       "and has none", name, MULTIBOOT_SEARCH_BYTES);
+		       "and has none",
+		       name, MULTIBOOT_SEARCH_BYTES);
 		return -ENOEXEC;
 	}
 	return elf_load(mem, bytes, size, name, &image->info);

@@ -10,8 +10,8 @@
 #include "core/guest_mem.h"
 
 enum image_kind {
-	IMAGE_NATIVE,		/* ELF64 entered in long mode with boot_abi.h's state */
-	IMAGE_MULTIBOOT,	/* multiboot v1, entered in 32-bit protected mode (a PC machine) */
+	IMAGE_NATIVE,	 /* ELF64 entered in long mode with boot_abi.h's state */
+	IMAGE_MULTIBOOT, /* multiboot v1, entered in 32-bit protected mode (a PC machine) */
 };
 
 struct guest_image {

@@ -8,35 +8,35 @@
 #include "memmap.h"
 #include "core/log.h"
 
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_WP (1ull << 16)
-#define CR0_AM (1ull << 18)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_OSFXSR (1ull << 9)
+#define CR0_PE	       (1ull << 0)
+#define CR0_MP	       (1ull << 1)
+#define CR0_ET	       (1ull << 4)
+#define CR0_NE	       (1ull << 5)
+#define CR0_WP	       (1ull << 16)
+#define CR0_AM	       (1ull << 18)
+#define CR0_PG	       (1ull << 31)
+#define CR4_PAE	       (1ull << 5)
+#define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
+#define EFER_LME       (1ull << 8)
+#define EFER_LMA       (1ull << 10)
 
 #define PTE_PRESENT (1ull << 0)
-#define PTE_WRITE (1ull << 1)
-#define PTE_USER (1ull << 2)
-#define PTE_LARGE (1ull << 7)
-#define PTE_TABLE (PTE_PRESENT | PTE_WRITE | PTE_USER)
-#define PAGE_2M (1ull << 21)
+#define PTE_WRITE   (1ull << 1)
+#define PTE_USER    (1ull << 2)
+#define PTE_LARGE   (1ull << 7)
+#define PTE_TABLE   (PTE_PRESENT | PTE_WRITE | PTE_USER)
+#define PAGE_2M	    (1ull << 21)
 
 /* The 64-bit TSS: RSP0 at 4, IST1..7 from 0x24, the I/O map base at 0x66; 104 bytes. */
-#define TSS_SIZE 104
-#define TSS_RSP0 0x04
-#define TSS_IST(n) (0x24 + 8 * ((n) - 1))
+#define TSS_SIZE       104
+#define TSS_RSP0       0x04
+#define TSS_IST(n)     (0x24 + 8 * ((n)-1))
 #define TSS_IOMAP_BASE 0x66
 
 /* Segment descriptor access bytes and flags for flat 64-bit segments. */
 #define DESC_CODE64(dpl) (0x00af9a000000ffffull | ((uint64_t)(dpl) << 45))
-#define DESC_DATA(dpl) (0x00cf92000000ffffull | ((uint64_t)(dpl) << 45))
+#define DESC_DATA(dpl)	 (0x00cf92000000ffffull | ((uint64_t)(dpl) << 45))
 #define DESC_CODE32(dpl) (0x00cf9a000000ffffull | ((uint64_t)(dpl) << 45))
 
 /* A 64-bit available TSS descriptor (16 bytes, two GDT slots) for the TSS at @base. */
@@ -68,7 +68,7 @@ static void boot_write_tss(struct guest_mem *mem, unsigned int nr_vcpus)
 		uint8_t *tss = guest_mem_ptr(mem, MEMMAP_TSS + i * MEMMAP_TSS_STRIDE, TSS_SIZE);
 		uint64_t rsp0 = MEMMAP_VCPU_STACKS(i) + MEMMAP_RING0_STACK_TOP;
 		uint64_t ist = MEMMAP_VCPU_STACKS(i) + MEMMAP_IST_STACK_TOP;
-		uint16_t iomap = TSS_SIZE;	/* at the limit: no I/O permission bitmap */
+		uint16_t iomap = TSS_SIZE; /* at the limit: no I/O permission bitmap */
 
 		memset(tss, 0, TSS_SIZE);
 		memcpy(tss + TSS_RSP0, &rsp0, sizeof(rsp0));
@@ -140,8 +140,7 @@ static int boot_write_info(struct guest_mem *mem, unsigned int nr_vcpus, int arg
 	return 0;
 }
 
-int boot_write_tables(struct guest_mem *mem, unsigned int nr_vcpus, int argc,
-		      char *const argv[])
+int boot_write_tables(struct guest_mem *mem, unsigned int nr_vcpus, int argc, char *const argv[])
 {
 	if (mem->size < GUEST_MEM_MIN || nr_vcpus == 0 || nr_vcpus > MEMMAP_MAX_VCPUS) {
 		pr_err("cannot boot %u vCPUs in %llu bytes of RAM", nr_vcpus,
@@ -157,8 +156,16 @@ int boot_write_tables(struct guest_mem *mem, unsigned int nr_vcpus, int argc,
 static void boot_segment(struct kvm_segment *seg, uint16_t selector, uint8_t type, uint8_t l)
 {
 	*seg = (struct kvm_segment){
-		.base = 0, .limit = 0xffffffff, .selector = selector, .type = type,
-		.present = 1, .dpl = 0, .db = !l, .s = 1, .l = l, .g = 1,
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = selector,
+		.type = type,
+		.present = 1,
+		.dpl = 0,
+		.db = !l,
+		.s = 1,
+		.l = l,
+		.g = 1,
 	};
 }
 
@@ -169,8 +176,10 @@ void boot_vcpu_state(unsigned int vcpu_id, uint64_t entry, struct kvm_regs *regs
 	boot_segment(&sregs->ds, BOOT_SEL_KERNEL_DS, 0x3, 0);
 	sregs->es = sregs->fs = sregs->gs = sregs->ss = sregs->ds;
 	sregs->tr = (struct kvm_segment){
-		.base = MEMMAP_TSS + vcpu_id * MEMMAP_TSS_STRIDE, .limit = TSS_SIZE - 1,
-		.selector = BOOT_SEL_TSS(vcpu_id), .type = 0xb,
+		.base = MEMMAP_TSS + vcpu_id * MEMMAP_TSS_STRIDE,
+		.limit = TSS_SIZE - 1,
+		.selector = BOOT_SEL_TSS(vcpu_id),
+		.type = 0xb,
 		.present = 1,
 	};
 	sregs->ldt = (struct kvm_segment){ .type = 0x2, .present = 1, .unusable = 1 };

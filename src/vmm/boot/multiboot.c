@@ -9,34 +9,38 @@
 #include "memmap.h"
 #include "core/log.h"
 
-#define MB_LOADER_NAME "pvclock-vmm"
-#define MB_LOW_MEM_END 0x9fc00u		/* conventional memory, as a PC BIOS reports it */
-#define MB_BIOS_AREA 0xf0000u
-#define MB_NR_MMAP 4
+#define MB_LOADER_NAME	 "pvclock-vmm"
+#define MB_LOW_MEM_END	 0x9fc00u /* conventional memory, as a PC BIOS reports it */
+#define MB_BIOS_AREA	 0xf0000u
+#define MB_NR_MMAP	 4
 #define MB_PAGE_ALIGN(x) (((x) + GUEST_PAGE_SIZE - 1) & ~(uint64_t)(GUEST_PAGE_SIZE - 1))
 
-#define mb_reject(name, fmt, ...)                                      \
-	({                                                             \
-		pr_err("multiboot image %s: " fmt, (name), ##__VA_ARGS__); \
-		-ENOEXEC;                                              \
+#define mb_reject(name, fmt, ...)                                                                  \
+	({                                                                                         \
+		pr_err("multiboot image %s: " fmt, (name), ##__VA_ARGS__);                         \
+		-ENOEXEC;                                                                          \
 	})
 
 static int multiboot_check_flags(uint32_t flags, size_t offset, const char *name)
 {
-	uint32_t unknown = flags & MULTIBOOT_REQUIRED_MASK &
-			   ~(MULTIBOOT_PAGE_ALIGN | MULTIBOOT_MEMORY_INFO);
+	uint32_t unknown =
+		flags & MULTIBOOT_REQUIRED_MASK & ~(MULTIBOOT_PAGE_ALIGN | MULTIBOOT_MEMORY_INFO);
 
 	if (flags & MULTIBOOT_VIDEO_MODE)
-		return mb_reject(name, "header at 0x%zx requires a video mode (flag 2); "
-				 "pvclock-vmm has no display", offset);
+		return mb_reject(name,
+				 "header at 0x%zx requires a video mode (flag 2); "
+				 "pvclock-vmm has no display",
+				 offset);
 	if (unknown)
-		return mb_reject(name, "header at 0x%zx requires flags 0x%x that pvclock-vmm does "
-				 "not know", offset, unknown);
+		return mb_reject(name,
+				 "header at 0x%zx requires flags 0x%x that pvclock-vmm does "
+				 "not know",
+				 offset, unknown);
 	return 0;
 }
 
-int multiboot_find(const void *image, size_t size, const char *name,
-		   struct multiboot_header *hdr, size_t *offset)
+int multiboot_find(const void *image, size_t size, const char *name, struct multiboot_header *hdr,
+		   size_t *offset)
 {
 	const uint8_t *bytes = image;
 	size_t limit = size < MULTIBOOT_SEARCH_BYTES ? size : MULTIBOOT_SEARCH_BYTES;
@@ -51,8 +55,10 @@ int multiboot_find(const void *image, size_t size, const char *name,
 		memcpy(hdr, bytes + off, size - off < sizeof(*hdr) ? size - off : sizeof(*hdr));
 		*offset = off;
 		if ((hdr->flags & MULTIBOOT_AOUT_KLUDGE) && size - off < sizeof(*hdr))
-			return mb_reject(name, "header at 0x%zx is cut off before its address "
-					 "fields", off);
+			return mb_reject(name,
+					 "header at 0x%zx is cut off before its address "
+					 "fields",
+					 off);
 		return multiboot_check_flags(hdr->flags, off, name) ?: 1;
 	}
 	return 0;
@@ -66,14 +72,17 @@ int multiboot_load_aout(struct guest_mem *mem, const void *image, size_t size, c
 	uint8_t *dst;
 
 	if (h->load_addr > h->header_addr || h->header_addr - h->load_addr > offset)
-		return mb_reject(name, "load_addr 0x%x does not fit header_addr 0x%x at file "
-				 "offset 0x%zx", h->load_addr, h->header_addr, offset);
+		return mb_reject(name,
+				 "load_addr 0x%x does not fit header_addr 0x%x at file "
+				 "offset 0x%zx",
+				 h->load_addr, h->header_addr, offset);
 	file_start = offset - (h->header_addr - h->load_addr);
 	load_end = h->load_end_addr ? h->load_end_addr : h->load_addr + (size - file_start);
 	if (load_end <= h->load_addr || load_end - h->load_addr > size - file_start)
-		return mb_reject(name, "load_end_addr 0x%x: 0x%llx bytes from file offset 0x%llx, "
-				 "the file has %zu", h->load_end_addr,
-				 (unsigned long long)(load_end - h->load_addr),
+		return mb_reject(name,
+				 "load_end_addr 0x%x: 0x%llx bytes from file offset 0x%llx, "
+				 "the file has %zu",
+				 h->load_end_addr, (unsigned long long)(load_end - h->load_addr),
 				 (unsigned long long)file_start, size);
 	bss_end = h->bss_end_addr ? h->bss_end_addr : load_end;
 	if (bss_end < load_end)
@@ -92,8 +101,11 @@ int multiboot_load_aout(struct guest_mem *mem, const void *image, size_t size, c
 				 h->entry_addr, h->load_addr, (unsigned long long)load_end);
 	memcpy(dst, (const uint8_t *)image + file_start, load_end - h->load_addr);
 	memset(dst + (load_end - h->load_addr), 0, bss_end - load_end);
-	*info = (struct elf_image_info){ .entry = h->entry_addr, .low = h->load_addr,
-					 .high = bss_end, .nr_segments = 1, .elf_class = 32 };
+	*info = (struct elf_image_info){ .entry = h->entry_addr,
+					 .low = h->load_addr,
+					 .high = bss_end,
+					 .nr_segments = 1,
+					 .elf_class = 32 };
 	return 0;
 }
 
@@ -130,7 +142,8 @@ static int mb_put_string(struct mb_area *a, const char *what, const char *str, u
 	}
 	if (!s) {
 		pr_err("multiboot %s of %zu bytes does not fit the %u-byte boot information area "
-		       "('%.40s...')", what, len, MEMMAP_BOOT_INFO_SIZE, str);
+		       "('%.40s...')",
+		       what, len, MEMMAP_BOOT_INFO_SIZE, str);
 		return -E2BIG;
 	}
 	memcpy(s, str, len);
@@ -192,8 +205,9 @@ static int mb_put_modules(struct mb_area *a, struct mb_fixed *f, uint64_t at,
 		dst = guest_mem_ptr(a->mem, at, mods[i].size);
 		if (!dst) {
 			pr_err("multiboot module '%s' (%zu bytes at 0x%llx) does not fit in guest "
-			       "RAM (0x%llx bytes)", mods[i].cmdline, mods[i].size,
-			       (unsigned long long)at, (unsigned long long)a->mem->size);
+			       "RAM (0x%llx bytes)",
+			       mods[i].cmdline, mods[i].size, (unsigned long long)at,
+			       (unsigned long long)a->mem->size);
 			return -ENOMEM;
 		}
 		memcpy(dst, mods[i].data, mods[i].size);
@@ -239,8 +253,14 @@ int multiboot_write_info(struct guest_mem *mem, uint64_t image_end, int argc, ch
 
 static void mb_flat_segment(struct kvm_segment *seg, uint16_t selector, uint8_t type)
 {
-	*seg = (struct kvm_segment){ .base = 0, .limit = 0xffffffff, .selector = selector,
-				     .type = type, .present = 1, .db = 1, .s = 1, .g = 1 };
+	*seg = (struct kvm_segment){ .base = 0,
+				     .limit = 0xffffffff,
+				     .selector = selector,
+				     .type = type,
+				     .present = 1,
+				     .db = 1,
+				     .s = 1,
+				     .g = 1 };
 }
 
 void multiboot_vcpu_state(uint64_t entry, struct kvm_regs *regs, struct kvm_sregs *sregs)
@@ -255,14 +275,14 @@ void multiboot_vcpu_state(uint64_t entry, struct kvm_regs *regs, struct kvm_sreg
 	sregs->gdt.limit = 0;
 	sregs->idt.base = 0;
 	sregs->idt.limit = 0;
-	sregs->cr0 = 0x11;	/* PE, ET; paging off */
+	sregs->cr0 = 0x11; /* PE, ET; paging off */
 	sregs->cr3 = 0;
 	sregs->cr4 = 0;
 	sregs->efer = 0;
 
 	memset(regs, 0, sizeof(*regs));
 	regs->rip = entry;
-	regs->rflags = 0x2;	/* IF and VM clear */
+	regs->rflags = 0x2; /* IF and VM clear */
 	regs->rax = MULTIBOOT_BOOTLOADER_MAGIC;
 	regs->rbx = MEMMAP_BOOT_INFO;
 }

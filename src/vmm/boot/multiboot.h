@@ -18,8 +18,8 @@
  * there is none, or -ENOEXEC (with a message naming @name) for a header whose requirements
  * pvclock-vmm cannot meet (a video mode, unknown required flags).
  */
-int multiboot_find(const void *image, size_t size, const char *name,
-		   struct multiboot_header *hdr, size_t *offset) __must_check;
+int multiboot_find(const void *image, size_t size, const char *name, struct multiboot_header *hdr,
+		   size_t *offset) __must_check;
 
 /* Load an image by the header's address fields (MULTIBOOT_AOUT_KLUDGE): check, then copy. */
 int multiboot_load_aout(struct guest_mem *mem, const void *image, size_t size, const char *name,
@@ -27,7 +27,7 @@ int multiboot_load_aout(struct guest_mem *mem, const void *image, size_t size, c
 			struct elf_image_info *info) __must_check;
 
 struct multiboot_module_file {
-	const char *cmdline;	/* the module's string; by convention its path first */
+	const char *cmdline; /* the module's string; by convention its path first */
 	const void *data;
 	size_t size;
 };
@@ -38,8 +38,8 @@ struct multiboot_module_file {
  * image name comes first, as QEMU passes it), the modules and the loader name.
  */
 int multiboot_write_info(struct guest_mem *mem, uint64_t image_end, int argc, char *const argv[],
-			 const struct multiboot_module_file *mods, unsigned int nr_mods)
-	__must_check;
+			 const struct multiboot_module_file *mods,
+			 unsigned int nr_mods) __must_check;
 
 /* The boot vCPU's state at a multiboot entry: 32-bit flat protected mode, EAX magic, EBX info. */
 void multiboot_vcpu_state(uint64_t entry, struct kvm_regs *regs, struct kvm_sregs *sregs);

@@ -87,8 +87,7 @@ static double drift_ppm(const struct clock_sample *s, size_t n)
 	return n > 2 && den > 0 ? (double)((n * sxy - sx * sy) / den * 1e6L) : 0;
 }
 
-void clock_measure_summarize(struct clock_measure *m, bool remove_offset,
-			     struct clock_summary *out)
+void clock_measure_summarize(struct clock_measure *m, bool remove_offset, struct clock_summary *out)
 {
 	size_t n = m->nr;
 	double *v = calloc(n + m->nr_publish + 1, sizeof(double));

@@ -11,12 +11,12 @@
 
 /* One guest reading, judged at the exit that reported it. */
 struct clock_sample {
-	uint64_t host_ns;	/* host MONOTONIC when the host judged the reading */
-	int64_t error_ns;	/* guest reading - MONOTONIC at the guest's TSC */
-	uint64_t guest_ns;	/* the reading */
+	uint64_t host_ns;  /* host MONOTONIC when the host judged the reading */
+	int64_t error_ns;  /* guest reading - MONOTONIC at the guest's TSC */
+	uint64_t guest_ns; /* the reading */
 	uint32_t vcpu;
-	uint32_t retries;	/* version-loop retries the guest needed for it */
-	uint64_t exit_cycles;	/* guest-measured TSC cycles of its previous exit round trip */
+	uint32_t retries;     /* version-loop retries the guest needed for it */
+	uint64_t exit_cycles; /* guest-measured TSC cycles of its previous exit round trip */
 };
 
 struct clock_measure {
@@ -24,22 +24,22 @@ struct clock_measure {
 	uint64_t tsc_hz;
 	struct clock_sample *samples;
 	size_t nr, cap;
-	uint32_t *publish_cycles;	/* host cost of each publish before KVM_RUN */
+	uint32_t *publish_cycles; /* host cost of each publish before KVM_RUN */
 	size_t nr_publish, cap_publish;
-	uint64_t read_cycles, reads;	/* guest read-cost loop: total cycles over reads */
+	uint64_t read_cycles, reads; /* guest read-cost loop: total cycles over reads */
 };
 
 struct clock_summary {
 	size_t samples;
 	double duration_s;
-	double offset_ns;		/* median error, removed from the figures when asked */
-	double err_median_ns, err_p99_ns, err_max_ns;	/* of |error - offset| */
-	double drift_ppm;		/* least-squares slope of error against host time */
-	unsigned long backward;		/* readings below the previous one on the same vCPU */
+	double offset_ns; /* median error, removed from the figures when asked */
+	double err_median_ns, err_p99_ns, err_max_ns; /* of |error - offset| */
+	double drift_ppm;	/* least-squares slope of error against host time */
+	unsigned long backward; /* readings below the previous one on the same vCPU */
 	unsigned long retries;
-	double read_cycles, read_ns;	/* per guest clock read */
-	double publish_ns_median;	/* host publish before KVM_RUN; 0 if none */
-	double exit_rt_ns_median;	/* guest-measured exit round trip */
+	double read_cycles, read_ns; /* per guest clock read */
+	double publish_ns_median;    /* host publish before KVM_RUN; 0 if none */
+	double exit_rt_ns_median;    /* guest-measured exit round trip */
 };
 
 int clock_measure_init(struct clock_measure *m, size_t cap, uint64_t tsc_hz) __must_check;

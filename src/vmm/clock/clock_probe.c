@@ -32,10 +32,15 @@ static void kvmclock_judge_sample(struct kvmclock *kc, unsigned int id, const st
 	if (!kvmclock_get_model(kc, &model, &ns_per_tick))
 		ns_per_tick = 1e9L / kc->tsc_hz;
 	mono = (long double)s.mono_ns - ((long double)s.tsc - (long double)host_tsc) * ns_per_tick;
-	clock_measure_add(kc->measure, &(struct clock_sample){
-		.host_ns = s.mono_ns, .error_ns = (int64_t)llroundl((long double)p->first - mono),
-		.guest_ns = p->first, .vcpu = id, .retries = p->retries, .exit_cycles = p->extra,
-	});
+	clock_measure_add(kc->measure,
+			  &(struct clock_sample){
+				  .host_ns = s.mono_ns,
+				  .error_ns = (int64_t)llroundl((long double)p->first - mono),
+				  .guest_ns = p->first,
+				  .vcpu = id,
+				  .retries = p->retries,
+				  .exit_cycles = p->extra,
+			  });
 }
 
 int kvmclock_probe_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa)
@@ -50,13 +55,14 @@ int kvmclock_probe_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa)
 		return VM_STOP_GUEST_ERROR;
 	if (p.kind == CLOCK_PROBE_MONO) {
 		if (!__atomic_exchange_n(&kc->probing, true, __ATOMIC_RELAXED))
-			return VM_RUNNING;	/* no entry time recorded yet for this run */
+			return VM_RUNNING; /* no entry time recorded yet for this run */
 		v->stats.probes++;
 		if (p.first >= v->entry_ns && p.first <= p.last && p.last <= mono)
 			return VM_RUNNING;
 		if (v->stats.probe_violations++ < KVMCLOCK_PROBE_LOG_MAX)
 			pr_err("vCPU %u: guest clock readings %" PRIu64 "..%" PRIu64 " outside the "
-			       "host's window %" PRIu64 "..%" PRIu64 " (MONOTONIC at entry, at exit)",
+			       "host's window %" PRIu64 "..%" PRIu64
+			       " (MONOTONIC at entry, at exit)",
 			       vcpu_id, p.first, p.last, v->entry_ns, mono);
 	} else if (p.kind == CLOCK_PROBE_WALL) {
 		uint64_t err = p.last > real ? p.last - real : real - p.last;
@@ -69,9 +75,10 @@ int kvmclock_probe_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa)
 		if (err <= CLOCK_PROBE_WALL_BOUND_NS + ran)
 			return VM_RUNNING;
 		if (v->stats.probe_violations++ < KVMCLOCK_PROBE_LOG_MAX)
-			pr_err("vCPU %u: guest wall clock %" PRIu64 " is %" PRIu64 " ns from "
-			       "CLOCK_REALTIME %" PRIu64 " (bound %llu ns + %" PRIu64 " ns since the "
-			       "entry)", vcpu_id, p.last, err, real, CLOCK_PROBE_WALL_BOUND_NS, ran);
+			pr_err("vCPU %u: guest wall clock %" PRIu64 " is %" PRIu64
+			       " ns from CLOCK_REALTIME %" PRIu64 " (bound %llu ns + %" PRIu64
+			       " ns since the entry)",
+			       vcpu_id, p.last, err, real, CLOCK_PROBE_WALL_BOUND_NS, ran);
 	} else if (p.kind == CLOCK_PROBE_SAMPLE) {
 		kvmclock_judge_sample(kc, vcpu_id, &p);
 	} else if (p.kind == CLOCK_PROBE_READ_COST) {

@@ -47,9 +47,9 @@ static long double view_model_ns(const struct clock_policy_view *v, uint64_t tsc
 	return kvmclock_model_ns(view_host(v), tsc);
 }
 
-int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
-		  const struct pvclock_clock *clk, unsigned int nr_vcpus, uint64_t tsc_hz,
-		  const struct kvmclock_ops *ops, const struct clock_policy *policy)
+int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem, const struct pvclock_clock *clk,
+		  unsigned int nr_vcpus, uint64_t tsc_hz, const struct kvmclock_ops *ops,
+		  const struct clock_policy *policy)
 {
 	struct pvclock_scale nominal;
 	int ret;
@@ -85,7 +85,7 @@ int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
 	kc->start_ns = clk->read_mono_ns(clk->ctx);
 	ret = pthread_mutex_init(&kc->lock, NULL);
 	if (!ret)
-		ret = mono_cond_init(&kc->cond);	/* timed waits in kvmclock_wait */
+		ret = mono_cond_init(&kc->cond); /* timed waits in kvmclock_wait */
 	return -ret;
 }
 
@@ -129,7 +129,7 @@ static void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v)
 		s.mono_ns = pvclock_line_at(&model, s.tsc);
 		rate = model.scale;
 	} else if (kvmclock_sample(kc, v, &s)) {
-		return;	/* keep the current anchor: it is still a valid line */
+		return; /* keep the current anchor: it is still a valid line */
 	} else {
 		rate = unpack_scale(__atomic_load_n(&kc->rate_scale, __ATOMIC_RELAXED));
 	}
@@ -280,7 +280,8 @@ void kvmclock_total_stats(const struct kvmclock *kc, struct kvmclock_stats *t)
 		t->probe_violations += s->probe_violations;
 		if (s->max_wall_error_ns > t->max_wall_error_ns)
 			t->max_wall_error_ns = s->max_wall_error_ns;
-		if (s->best_sample_ns && (!t->best_sample_ns || s->best_sample_ns < t->best_sample_ns))
+		if (s->best_sample_ns &&
+		    (!t->best_sample_ns || s->best_sample_ns < t->best_sample_ns))
 			t->best_sample_ns = s->best_sample_ns;
 	}
 }

@@ -30,13 +30,13 @@ struct kvmclock_ops {
 };
 
 struct kvmclock_vcpu {
-	uint64_t system_msr;		/* last value written to a system-time MSR (RDMSR) */
+	uint64_t system_msr; /* last value written to a system-time MSR (RDMSR) */
 	uint64_t gpa;
-	void *time_info;		/* host pointer to the guest's struct; NULL: clock off */
+	void *time_info; /* host pointer to the guest's struct; NULL: clock off */
 	struct pvclock_writer writer;
-	uint64_t tsc_offset;		/* guest TSC - host TSC */
-	uint64_t entry_ns;		/* MONOTONIC before the last KVM_RUN (while probing) */
-	uint64_t published_gen;		/* anchor generation last written here */
+	uint64_t tsc_offset;	/* guest TSC - host TSC */
+	uint64_t entry_ns;	/* MONOTONIC before the last KVM_RUN (while probing) */
+	uint64_t published_gen; /* anchor generation last written here */
 	bool warned_bad_address;
 	struct kvmclock_stats stats;
 };
@@ -56,18 +56,18 @@ struct kvmclock {
 	const struct pvclock_clock *clk;
 	struct kvmclock_ops ops;
 	struct clock_policy policy;
-	struct clock_policy_view policy_view;	/* what the policy sees of this host */
+	struct clock_policy_view policy_view; /* what the policy sees of this host */
 	unsigned int nr_vcpus;
-	uint64_t tsc_hz;		/* KVM_GET_TSC_KHZ * 1000 */
-	uint64_t min_bound_ticks;	/* KVMCLOCK_SAMPLE_MAX_NS in ticks */
-	uint64_t max_sample_ticks;	/* samples wider than this are refused (atomic) */
-	uint64_t typical_width;		/* sampler: running mean of sample widths, ticks */
-	uint64_t resync_ticks;		/* SMP: anchors move at most this often */
+	uint64_t tsc_hz;	   /* KVM_GET_TSC_KHZ * 1000 */
+	uint64_t min_bound_ticks;  /* KVMCLOCK_SAMPLE_MAX_NS in ticks */
+	uint64_t max_sample_ticks; /* samples wider than this are refused (atomic) */
+	uint64_t typical_width;	   /* sampler: running mean of sample widths, ticks */
+	uint64_t resync_ticks;	   /* SMP: anchors move at most this often */
 
-	struct pvclock_line line;	/* the shared anchor every vCPU publishes */
-	uint64_t gen;			/* bumped with every new anchor */
-	uint64_t rate_scale;		/* the rate as a scale, mul | shift << 32 (atomic) */
-	uint8_t flags;			/* PVCLOCK_TSC_STABLE_BIT while it is honest */
+	struct pvclock_line line; /* the shared anchor every vCPU publishes */
+	uint64_t gen;		  /* bumped with every new anchor */
+	uint64_t rate_scale;	  /* the rate as a scale, mul | shift << 32 (atomic) */
+	uint8_t flags;		  /* PVCLOCK_TSC_STABLE_BIT while it is honest */
 	bool probing;
 
 	uint64_t wall_msr;
@@ -76,24 +76,24 @@ struct kvmclock {
 	/* The sampler thread owns the rate estimate; the model is what it shares. */
 	struct pvclock_rate rate;
 	struct kvmclock_model model;
-	uint64_t start_ns, settled_ns;	/* MONOTONIC at start, and when the rate settled */
+	uint64_t start_ns, settled_ns; /* MONOTONIC at start, and when the rate settled */
 	pthread_t sampler, live;
 	bool sampler_started, live_started;
 	int stop_threads;
 
-	struct clock_measure *measure;	/* demo/bench: where samples go, NULL otherwise */
+	struct clock_measure *measure; /* demo/bench: where samples go, NULL otherwise */
 
-	pthread_mutex_t lock;		/* SMP and live: anchor and struct writes */
+	pthread_mutex_t lock; /* SMP and live: anchor and struct writes */
 	pthread_cond_t cond;
-	unsigned int inside;		/* vCPUs in KVM_RUN (SMP) */
+	unsigned int inside; /* vCPUs in KVM_RUN (SMP) */
 	bool updating;
 
 	struct kvmclock_vcpu vcpu[MEMMAP_MAX_VCPUS];
 };
 
-int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem,
-		  const struct pvclock_clock *clk, unsigned int nr_vcpus, uint64_t tsc_hz,
-		  const struct kvmclock_ops *ops, const struct clock_policy *policy) __must_check;
+int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem, const struct pvclock_clock *clk,
+		  unsigned int nr_vcpus, uint64_t tsc_hz, const struct kvmclock_ops *ops,
+		  const struct clock_policy *policy) __must_check;
 void kvmclock_destroy(struct kvmclock *kc);
 /* Start the sampler (and, for live policies, the publisher) thread; stop joins them. */
 int kvmclock_start(struct kvmclock *kc) __must_check;
@@ -111,8 +111,8 @@ void kvmclock_set_model(struct kvmclock *kc, const struct pvclock_line *line,
 bool kvmclock_get_model(const struct kvmclock *kc, struct pvclock_line *line,
 			long double *ns_per_tick);
 /* Register the kvmclock and TSC MSR handlers and the clock probe's doorbell register. */
-int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct doorbell *db)
-	__must_check;
+int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs,
+		      struct doorbell *db) __must_check;
 
 /* Hot path: publish this vCPU's struct before KVM_RUN; account for it after. */
 void kvmclock_before_run(struct kvmclock *kc, unsigned int vcpu);

@@ -9,14 +9,14 @@
  * Refuse (TSC, MONOTONIC) pairs wider than 250 ns, or than 4x this host's typical width where
  * that is larger (slow or emulated hosts), so a preempted sample never becomes an anchor.
  */
-#define KVMCLOCK_SAMPLE_MAX_NS 250
-#define KVMCLOCK_WIDTH_FACTOR 4
-#define KVMCLOCK_RESYNC_NS 100000000ull	/* SMP: re-anchor every 100 ms */
+#define KVMCLOCK_SAMPLE_MAX_NS	   250
+#define KVMCLOCK_WIDTH_FACTOR	   4
+#define KVMCLOCK_RESYNC_NS	   100000000ull /* SMP: re-anchor every 100 ms */
 #define KVMCLOCK_SAMPLER_PERIOD_NS 1000000ull	/* the sampler thread's period: 1 ms */
-#define KVMCLOCK_RATE_MIN_SPAN_S 0.05
-#define KVMCLOCK_RATE_HALF_LIFE_S 60.0
-#define KVMCLOCK_PROBE_LOG_MAX 5
-#define KVMCLOCK_REKICK_NS 100000000	/* SMP sync: re-kick vCPUs still inside after 100 ms */
+#define KVMCLOCK_RATE_MIN_SPAN_S   0.05
+#define KVMCLOCK_RATE_HALF_LIFE_S  60.0
+#define KVMCLOCK_PROBE_LOG_MAX	   5
+#define KVMCLOCK_REKICK_NS	   100000000 /* SMP sync: re-kick vCPUs still inside after 100 ms */
 
 static inline uint64_t ns_to_ticks(const struct kvmclock *kc, uint64_t ns)
 {

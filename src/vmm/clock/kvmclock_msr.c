@@ -28,8 +28,8 @@ static void *kvmclock_translate(struct kvmclock *kc, unsigned int vcpu, uint32_t
 	v->stats.bad_addresses++;
 	if (!v->warned_bad_address)
 		pr_warn("vCPU %u: WRMSR 0x%x value 0x%" PRIx64 ": struct at GPA 0x%" PRIx64
-			" (+%" PRIu64 ") %s; clock left off (logged once per vCPU)", vcpu, msr,
-			value, gpa, len, why);
+			" (+%" PRIu64 ") %s; clock left off (logged once per vCPU)",
+			vcpu, msr, value, gpa, len, why);
 	v->warned_bad_address = true;
 	return NULL;
 }
@@ -52,7 +52,7 @@ static enum msr_result kvmclock_write_system_time(void *opaque, unsigned int id,
 	pthread_mutex_lock(&kc->lock);
 	v->time_info = ptr;
 	v->gpa = ptr ? gpa : 0;
-	v->published_gen = UINT64_MAX;	/* a new struct gets the current anchor at once */
+	v->published_gen = UINT64_MAX; /* a new struct gets the current anchor at once */
 	pthread_mutex_unlock(&kc->lock);
 	return MSR_OK;
 }
@@ -104,7 +104,7 @@ static void kvmclock_update_flags(struct kvmclock *kc)
 		return;
 	kc->flags = flags;
 	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
-		kc->vcpu[i].published_gen = UINT64_MAX;	/* every struct gets the new flags */
+		kc->vcpu[i].published_gen = UINT64_MAX; /* every struct gets the new flags */
 }
 
 static enum msr_result kvmclock_write_tsc(void *opaque, unsigned int id, uint32_t msr,
@@ -117,7 +117,7 @@ static enum msr_result kvmclock_write_tsc(void *opaque, unsigned int id, uint32_
 		return MSR_INJECT_GP;
 	pthread_mutex_lock(&kc->lock);
 	kc->vcpu[id].tsc_offset = offset;
-	kc->vcpu[id].published_gen = UINT64_MAX;	/* republish in the new TSC domain */
+	kc->vcpu[id].published_gen = UINT64_MAX; /* republish in the new TSC domain */
 	kvmclock_update_flags(kc);
 	pthread_mutex_unlock(&kc->lock);
 	return MSR_OK;

@@ -22,7 +22,7 @@ static void kvmclock_track_width(struct kvmclock *kc, uint64_t width)
 	uint64_t bound;
 
 	if (width == UINT64_MAX)
-		return;	/* no usable pair at all this round */
+		return; /* no usable pair at all this round */
 	kc->typical_width = kc->typical_width ? (kc->typical_width * 15 + width) / 16 : width;
 	bound = kc->typical_width * KVMCLOCK_WIDTH_FACTOR;
 	if (bound < kc->min_bound_ticks)
@@ -34,7 +34,8 @@ void kvmclock_sampler_step(struct kvmclock *kc)
 {
 	struct pvclock_scale scale;
 	struct pvclock_sample s;
-	int ret = pvclock_sample_take(kc->clk, KVMCLOCK_SAMPLE_TRIES, kvmclock_sample_bound(kc), &s);
+	int ret =
+		pvclock_sample_take(kc->clk, KVMCLOCK_SAMPLE_TRIES, kvmclock_sample_bound(kc), &s);
 
 	kvmclock_track_width(kc, s.width);
 	if (ret)
@@ -70,7 +71,7 @@ bool kvmclock_get_model(const struct kvmclock *kc, struct pvclock_line *line,
 	do {
 		seq = __atomic_load_n(&kc->model.seq, __ATOMIC_ACQUIRE);
 		*line = kc->model.line;
-		if (ns_per_tick)	/* x87 copies are slow: only for those who ask */
+		if (ns_per_tick) /* x87 copies are slow: only for those who ask */
 			*ns_per_tick = kc->model.ns_per_tick;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while ((seq & 1) || seq != __atomic_load_n(&kc->model.seq, __ATOMIC_RELAXED));

@@ -13,7 +13,7 @@ struct kvmclock_stats {
 	unsigned long wide_samples;	/* samples wider than the bound: anchor kept */
 	unsigned long syncs;		/* anchor updates that stopped every vCPU (SMP) */
 	unsigned long probes;		/* clock probes checked */
-	unsigned long probe_violations;	/* probes outside the host's window */
+	unsigned long probe_violations; /* probes outside the host's window */
 	uint64_t max_wall_error_ns;	/* largest |guest wall clock - CLOCK_REALTIME| probed */
 	uint64_t best_sample_ns;	/* narrowest (TSC, MONOTONIC) sample, in ns */
 };

@@ -9,14 +9,17 @@
 #include <string.h>
 
 const struct clock_policy_ops *const clock_policies[] = {
-	&policy_every_entry, &policy_periodic, &policy_once, &policy_threshold, &policy_live,
-	&policy_kernel,
+	&policy_every_entry, &policy_periodic, &policy_once,
+	&policy_threshold,   &policy_live,     &policy_kernel,
 };
 const unsigned int nr_clock_policies = ARRAY_SIZE(clock_policies);
 
 static int parse_duration_ns(const char *text, uint64_t *ns)
 {
-	static const struct { const char *unit; uint64_t mul; } units[] = {
+	static const struct {
+		const char *unit;
+		uint64_t mul;
+	} units[] = {
 		{ "", 1 }, { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
 	};
 	char *end;
@@ -55,7 +58,8 @@ int clock_policy_parse(const char *spec, struct clock_policy *out)
 		return 0;
 	}
 	pr_err("unknown policy '%s' (one of: every-entry, periodic:<interval>, once, "
-	       "threshold:<ns>, live:<interval>, kernel)", spec);
+	       "threshold:<ns>, live:<interval>, kernel)",
+	       spec);
 	return -EINVAL;
 }
 
@@ -66,5 +70,6 @@ void clock_policy_list(char *buf, unsigned int len)
 	buf[0] = '\0';
 	for (unsigned int i = 0; i < nr_clock_policies && used < len; i++)
 		used += (unsigned int)snprintf(buf + used, len - used, "    %-20s %s\n",
-					       clock_policies[i]->usage, clock_policies[i]->summary);
+					       clock_policies[i]->usage,
+					       clock_policies[i]->summary);
 }

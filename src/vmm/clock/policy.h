@@ -23,20 +23,20 @@ struct clock_policy_view {
 };
 
 struct clock_policy_ops {
-	const char *name;		/* as given to --policy, before any ':' */
-	const char *usage;		/* e.g. "periodic:<interval>" */
-	const char *summary;		/* one line for --help and the demo */
-	bool has_param;			/* takes ":<value>" */
-	bool in_kernel;			/* no trap: KVM's own kvmclock serves the guest */
-	bool live;			/* a host thread publishes while the vCPUs run */
+	const char *name;    /* as given to --policy, before any ':' */
+	const char *usage;   /* e.g. "periodic:<interval>" */
+	const char *summary; /* one line for --help and the demo */
+	bool has_param;	     /* takes ":<value>" */
+	bool in_kernel;	     /* no trap: KVM's own kvmclock serves the guest */
+	bool live;	     /* a host thread publishes while the vCPUs run */
 	/* Before KVM_RUN: should the host take a new anchor now? (the host's lock rules apply) */
 	bool (*reanchor_due)(const struct clock_policy *p, const struct clock_policy_view *v);
 };
 
 struct clock_policy {
 	const struct clock_policy_ops *ops;
-	uint64_t param_ns;		/* interval or bound, in ns */
-	char spec[48];			/* as given, for tables and messages */
+	uint64_t param_ns; /* interval or bound, in ns */
+	char spec[48];	   /* as given, for tables and messages */
 };
 
 extern const struct clock_policy_ops policy_every_entry, policy_periodic, policy_once,

@@ -4,9 +4,9 @@
 
 #include <stddef.h>
 
-#define __must_check __attribute__((warn_unused_result))
+#define __must_check  __attribute__((warn_unused_result))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* The struct of type @type whose member @member is at @ptr. */
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #endif

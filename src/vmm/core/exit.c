@@ -102,8 +102,12 @@ static int exit_io(const struct exit_ctx *ctx, struct kvm_run *run)
 		return exit_unclaimed(ctx->pio, ctx, run->io.port, size, write, data);
 	for (uint32_t i = 0; i < count; i++, data += size) {
 		struct io_access access = {
-			.addr = run->io.port, .offset = run->io.port - dev->base, .size = size,
-			.write = write, .data = data, .vcpu_id = ctx->vcpu_id,
+			.addr = run->io.port,
+			.offset = run->io.port - dev->base,
+			.size = size,
+			.write = write,
+			.data = data,
+			.vcpu_id = ctx->vcpu_id,
 		};
 		int stop;
 
@@ -133,8 +137,11 @@ static int exit_mmio(const struct exit_ctx *ctx, struct kvm_run *run)
 	if (!run->mmio.is_write)
 		memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	access = (struct io_access){
-		.addr = run->mmio.phys_addr, .offset = run->mmio.phys_addr - dev->base,
-		.size = len, .write = run->mmio.is_write, .data = run->mmio.data,
+		.addr = run->mmio.phys_addr,
+		.offset = run->mmio.phys_addr - dev->base,
+		.size = len,
+		.write = run->mmio.is_write,
+		.data = run->mmio.data,
 		.vcpu_id = ctx->vcpu_id,
 	};
 	return dev->handler(dev->opaque, &access);
@@ -168,10 +175,10 @@ static int exit_internal_error(const struct exit_ctx *ctx, const struct kvm_run 
 		n = ARRAY_SIZE(run->internal.data);
 	pr_err("vCPU %u: KVM internal error, suberror %u (%s)", ctx->vcpu_id,
 	       run->internal.suberror,
-	       run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? "emulation failure" :
-	       run->internal.suberror == KVM_INTERNAL_ERROR_SIMUL_EX ? "nested exception" :
-	       run->internal.suberror == KVM_INTERNAL_ERROR_DELIVERY_EV ? "event delivery" :
-									    "other");
+	       run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION	  ? "emulation failure"
+	       : run->internal.suberror == KVM_INTERNAL_ERROR_SIMUL_EX	  ? "nested exception"
+	       : run->internal.suberror == KVM_INTERNAL_ERROR_DELIVERY_EV ? "event delivery"
+									  : "other");
 	for (uint32_t i = 0; i < n; i++)
 		pr_err("  data[%u] = 0x%llx", i, (unsigned long long)run->internal.data[i]);
 	return VM_STOP_CRASH;
@@ -180,29 +187,23 @@ static int exit_internal_error(const struct exit_ctx *ctx, const struct kvm_run 
 int exit_dispatch(const struct exit_ctx *ctx, struct kvm_run *run)
 {
 	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		return exit_io(ctx, run);
-	case KVM_EXIT_MMIO:
-		return exit_mmio(ctx, run);
-	case KVM_EXIT_X86_RDMSR:
-		return exit_msr(ctx, run, 0);
-	case KVM_EXIT_X86_WRMSR:
-		return exit_msr(ctx, run, 1);
-	case KVM_EXIT_INTR:
-		return VM_RUNNING;
-	case KVM_EXIT_HLT:
-		return VCPU_HALTED;	/* no in-kernel LAPIC: nothing but a stop wakes it */
+	case KVM_EXIT_IO: return exit_io(ctx, run);
+	case KVM_EXIT_MMIO: return exit_mmio(ctx, run);
+	case KVM_EXIT_X86_RDMSR: return exit_msr(ctx, run, 0);
+	case KVM_EXIT_X86_WRMSR: return exit_msr(ctx, run, 1);
+	case KVM_EXIT_INTR: return VM_RUNNING;
+	case KVM_EXIT_HLT: return VCPU_HALTED; /* no in-kernel LAPIC: nothing but a stop wakes it */
 	case KVM_EXIT_SHUTDOWN:
 		pr_err("vCPU %u: guest triple fault (KVM_EXIT_SHUTDOWN)", ctx->vcpu_id);
 		return VM_STOP_CRASH;
 	case KVM_EXIT_FAIL_ENTRY:
-		pr_err("vCPU %u: KVM_EXIT_FAIL_ENTRY: hardware entry failure reason 0x%llx on CPU %u",
+		pr_err("vCPU %u: KVM_EXIT_FAIL_ENTRY: hardware entry failure reason 0x%llx "
+		       "on CPU %u",
 		       ctx->vcpu_id,
 		       (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
 		       run->fail_entry.cpu);
 		return VM_STOP_VMM_ERROR;
-	case KVM_EXIT_INTERNAL_ERROR:
-		return exit_internal_error(ctx, run);
+	case KVM_EXIT_INTERNAL_ERROR: return exit_internal_error(ctx, run);
 	default:
 		pr_err("vCPU %u: unhandled exit reason %u (%s)", ctx->vcpu_id, run->exit_reason,
 		       exit_reason_name(run->exit_reason));

@@ -10,7 +10,6 @@
 #include "core/stop.h"
 #include "core/msr_table.h"
 
-
 /*
  * exit_dispatch's answer for a HLT that KVM hands to userspace (no in-kernel LAPIC): park this
  * vCPU's thread until the run stops. Not a stop reason: other vCPUs may still be working.
@@ -22,8 +21,8 @@ struct exit_ctx {
 	const struct io_bus *mmio;
 	const struct msr_table *msrs;
 	unsigned int vcpu_id;
-	size_t run_size;	/* bytes mapped for struct kvm_run, bounds the PIO data area */
-	bool ignore_unclaimed_ports;	/* unclaimed port: reads all-ones, writes dropped */
+	size_t run_size;	     /* bytes mapped for struct kvm_run, bounds the PIO data area */
+	bool ignore_unclaimed_ports; /* unclaimed port: reads all-ones, writes dropped */
 };
 
 /* Handle the exit in @run; returns VM_RUNNING to re-enter, VCPU_HALTED, or the reason to stop. */

@@ -67,9 +67,21 @@ int guest_mem_parse_size(const char *text, uint64_t *size)
 	if (errno || end == text || text[0] == '-')
 		goto bad;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
 	default: break;
 	}
 	if (*end || value > (~0ull >> shift))
@@ -81,8 +93,8 @@ bad:
 	return -EINVAL;
 }
 
-bool guest_mem_fetch(const struct guest_mem *mem, unsigned int vcpu, const char *what,
-		     uint64_t gpa, void *dst, size_t len)
+bool guest_mem_fetch(const struct guest_mem *mem, unsigned int vcpu, const char *what, uint64_t gpa,
+		     void *dst, size_t len)
 {
 	const void *src = guest_mem_ptr(mem, gpa, len);
 

@@ -8,7 +8,7 @@
 #include "core/compiler.h"
 
 struct guest_mem {
-	uint8_t *host;	/* NULL until allocated */
+	uint8_t *host; /* NULL until allocated */
 	uint64_t size;
 	/*
 	 * RAM below this belongs to the VMM: images may not load there, and kvmclock does not
@@ -35,8 +35,8 @@ static inline void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uin
  * cannot change it while the host checks it. False, logged naming the vCPU, @what and the
  * range, when it does not lie wholly in RAM.
  */
-bool guest_mem_fetch(const struct guest_mem *mem, unsigned int vcpu, const char *what,
-		     uint64_t gpa, void *dst, size_t len) __must_check;
+bool guest_mem_fetch(const struct guest_mem *mem, unsigned int vcpu, const char *what, uint64_t gpa,
+		     void *dst, size_t len) __must_check;
 
 /* True if [gpa, gpa + len) touches RAM the VMM keeps (below mem->vmm_end). */
 static inline bool guest_mem_overlaps_vmm(const struct guest_mem *mem, uint64_t gpa, uint64_t len)

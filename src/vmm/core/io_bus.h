@@ -10,8 +10,8 @@
 
 /* One guest access, as a device sees it. @data holds @size bytes (zero-filled for reads). */
 struct io_access {
-	uint64_t addr;		/* absolute port or GPA */
-	uint64_t offset;	/* addr - base of the device */
+	uint64_t addr;	 /* absolute port or GPA */
+	uint64_t offset; /* addr - base of the device */
 	uint32_t size;
 	bool write;
 	uint8_t *data;
@@ -30,8 +30,8 @@ struct io_range {
 };
 
 struct io_bus {
-	const char *name;	/* "port" or "MMIO", for messages */
-	uint64_t limit;		/* addresses are below this */
+	const char *name; /* "port" or "MMIO", for messages */
+	uint64_t limit;	  /* addresses are below this */
 	unsigned int nr;
 	struct io_range ranges[IO_BUS_MAX_DEVICES];
 };

@@ -11,10 +11,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define KVM_DEVICE "/dev/kvm"
-#define KVM_DEVICE_ENV "PVCLOCK_KVM_DEVICE"	/* another device node, for tests */
+#define KVM_DEVICE     "/dev/kvm"
+#define KVM_DEVICE_ENV "PVCLOCK_KVM_DEVICE" /* another device node, for tests */
 
-static unsigned int inject_countdown;	/* fail the nth checked ioctl from now (tests) */
+static unsigned int inject_countdown; /* fail the nth checked ioctl from now (tests) */
 static int inject_errno;
 
 void kvm_inject_ioctl_failure(unsigned int nth, int err)
@@ -34,7 +34,8 @@ void kvm_explain_open_error(const char *path, int err)
 {
 	if (err == ENOENT)
 		pr_err("%s does not exist: this kernel has no KVM (load kvm_intel or kvm_amd, "
-		       "or enable virtualization in the firmware)", path);
+		       "or enable virtualization in the firmware)",
+		       path);
 	else if (err == EACCES || err == EPERM)
 		pr_err("%s: %s (run as root or join the group that owns it, usually 'kvm')", path,
 		       strerror(err));
@@ -45,7 +46,7 @@ void kvm_explain_open_error(const char *path, int err)
 struct required_cap {
 	int cap;
 	const char *name;
-	const char *since;	/* kernel that introduced it, for the error message */
+	const char *since; /* kernel that introduced it, for the error message */
 };
 
 static const struct required_cap required_caps[] = {

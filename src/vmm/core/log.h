@@ -17,5 +17,4 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 #define pr_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
-
 #endif

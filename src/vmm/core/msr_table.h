@@ -12,8 +12,10 @@ enum msr_result { MSR_OK, MSR_INJECT_GP };
 struct msr_handler {
 	uint32_t index;
 	const char *name;
-	enum msr_result (*read)(void *opaque, unsigned int vcpu_id, uint32_t index, uint64_t *value);
-	enum msr_result (*write)(void *opaque, unsigned int vcpu_id, uint32_t index, uint64_t value);
+	enum msr_result (*read)(void *opaque, unsigned int vcpu_id, uint32_t index,
+				uint64_t *value);
+	enum msr_result (*write)(void *opaque, unsigned int vcpu_id, uint32_t index,
+				 uint64_t value);
 	void *opaque;
 };
 

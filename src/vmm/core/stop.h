@@ -5,13 +5,13 @@
 /* VM_RUNNING (0) means "keep going" wherever a stop reason is returned. */
 enum vm_stop {
 	VM_RUNNING = 0,
-	VM_STOP_DONE,		/* the guest reported DONE with an exit code */
-	VM_STOP_ABORT,		/* the guest reported a failed assertion */
-	VM_STOP_GUEST_ERROR,	/* the guest broke the rules: bad report, unclaimed port, all halted */
-	VM_STOP_CRASH,		/* triple fault, KVM internal error, unexpected exit */
-	VM_STOP_TIMEOUT,	/* the watchdog fired */
-	VM_STOP_VMM_ERROR,	/* a host-side failure */
-	VM_STOP_DEBUG_EXIT,	/* the guest wrote the isa-debug-exit port */
+	VM_STOP_DONE,	     /* the guest reported DONE with an exit code */
+	VM_STOP_ABORT,	     /* the guest reported a failed assertion */
+	VM_STOP_GUEST_ERROR, /* the guest broke the rules: bad report, unclaimed port, all halted */
+	VM_STOP_CRASH,	     /* triple fault, KVM internal error, unexpected exit */
+	VM_STOP_TIMEOUT,     /* the watchdog fired */
+	VM_STOP_VMM_ERROR,   /* a host-side failure */
+	VM_STOP_DEBUG_EXIT,  /* the guest wrote the isa-debug-exit port */
 };
 
 const char *vm_stop_name(enum vm_stop stop);

@@ -18,14 +18,29 @@
 #include "doorbell_abi.h"
 #include "pvclock_clock.h"
 
-#define PROBE_OFFSET (1ull << 40)
+#define PROBE_OFFSET   (1ull << 40)
 #define PROBE_DOORBELL ((uint32_t)(MEMMAP_DOORBELL + DOORBELL_NULL))
 
 /* rdtsc; shl $32, %rdx; or %rdx, %rax; mov $doorbell, %ecx; mov %rax, (%rcx); hlt */
 static const uint8_t probe_code[] = {
-	0x0f, 0x31, 0x48, 0xc1, 0xe2, 0x20, 0x48, 0x09, 0xd0,
-	0xb9, PROBE_DOORBELL & 0xff, (PROBE_DOORBELL >> 8) & 0xff, (PROBE_DOORBELL >> 16) & 0xff,
-	PROBE_DOORBELL >> 24, 0x48, 0x89, 0x01, 0xf4,
+	0x0f,
+	0x31,
+	0x48,
+	0xc1,
+	0xe2,
+	0x20,
+	0x48,
+	0x09,
+	0xd0,
+	0xb9,
+	PROBE_DOORBELL & 0xff,
+	(PROBE_DOORBELL >> 8) & 0xff,
+	(PROBE_DOORBELL >> 16) & 0xff,
+	PROBE_DOORBELL >> 24,
+	0x48,
+	0x89,
+	0x01,
+	0xf4,
 };
 
 /* Run the probe: 1 if the guest's TSC carried the offset, 0 if it read the host's TSC. */
@@ -51,16 +66,16 @@ static int probe_run(struct vcpu *vcpu)
 	if (guest - t0 <= t1 - t0)
 		return 0;
 	pr_warn("TSC offset probe: the guest read TSC %llu, the host %llu..%llu with an offset of "
-		"%llu: neither; taken as offsets ignored", (unsigned long long)guest,
-		(unsigned long long)t0, (unsigned long long)t1, (unsigned long long)PROBE_OFFSET);
+		"%llu: neither; taken as offsets ignored",
+		(unsigned long long)guest, (unsigned long long)t0, (unsigned long long)t1,
+		(unsigned long long)PROBE_OFFSET);
 	return 0;
 }
 
 /* The VMM's own VM and vCPU, as a native image whose code is probe_code. */
 static int probe_once(void)
 {
-	const struct guest_image image = { .kind = IMAGE_NATIVE,
-					   .info.entry = GUEST_IMAGE_MIN };
+	const struct guest_image image = { .kind = IMAGE_NATIVE, .info.entry = GUEST_IMAGE_MIN };
 	struct vm *vm;
 	int ret = vm_alloc(&vm, GUEST_MEM_MIN);
 

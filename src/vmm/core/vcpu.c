@@ -48,10 +48,8 @@ void (*vcpu_race_hook)(enum vcpu_race_point point, unsigned int vcpu_id);
 const char *vcpu_state_name(enum vcpu_state state)
 {
 	static const char *const names[] = {
-		[VCPU_NOT_STARTED] = "not started",
-		[VCPU_IN_VMM] = "in the VMM between KVM_RUNs",
-		[VCPU_IN_KVM_RUN] = "inside KVM_RUN",
-		[VCPU_PARKED] = "parked after a HLT",
+		[VCPU_NOT_STARTED] = "not started",   [VCPU_IN_VMM] = "in the VMM between KVM_RUNs",
+		[VCPU_IN_KVM_RUN] = "inside KVM_RUN", [VCPU_PARKED] = "parked after a HLT",
 		[VCPU_LEFT] = "out of its run loop",
 	};
 
@@ -73,7 +71,7 @@ int vcpu_install_kick_handler(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = vcpu_kick_handler;	/* no SA_RESTART: KVM_RUN must return EINTR */
+	sa.sa_handler = vcpu_kick_handler; /* no SA_RESTART: KVM_RUN must return EINTR */
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIG_VCPU_KICK, &sa, NULL)) {
 		pr_err("sigaction(SIGUSR1): %s", strerror(errno));
@@ -157,8 +155,7 @@ static int vcpu_map_run(struct vcpu *vcpu)
 	return 0;
 }
 
-int vcpu_create(struct vm *vm, unsigned int id, const struct guest_image *image,
-		struct vcpu **out)
+int vcpu_create(struct vm *vm, unsigned int id, const struct guest_image *image, struct vcpu **out)
 {
 	struct vcpu *vcpu;
 	int ret;
@@ -178,7 +175,10 @@ int vcpu_create(struct vm *vm, unsigned int id, const struct guest_image *image,
 		return ret;
 	}
 	vcpu->exit_ctx = (struct exit_ctx){
-		.pio = &vm->pio, .mmio = &vm->mmio, .msrs = &vm->msrs, .vcpu_id = id,
+		.pio = &vm->pio,
+		.mmio = &vm->mmio,
+		.msrs = &vm->msrs,
+		.vcpu_id = id,
 		.run_size = vcpu->run_size,
 	};
 	*out = vcpu;
@@ -200,9 +200,9 @@ void vcpu_kick(struct vcpu *vcpu)
 {
 	if (!vcpu)
 		return;
-	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);	/* K2 */
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST); /* K2 */
 	vcpu_race_point(VCPU_RACE_KICK, vcpu->id);
-	if (__atomic_load_n(&vcpu->kickable, __ATOMIC_SEQ_CST))		/* K3 */
+	if (__atomic_load_n(&vcpu->kickable, __ATOMIC_SEQ_CST)) /* K3 */
 		pthread_kill(vcpu->self, SIG_VCPU_KICK);
 }
 
@@ -236,7 +236,7 @@ static int vcpu_run_once(struct vcpu *vcpu)
 	vcpu_race_point(VCPU_RACE_BEFORE_RUN, vcpu->id);
 	kvmclock_before_run(clock, vcpu->id);
 	vcpu_set_state(vcpu, VCPU_IN_KVM_RUN);
-	ret = ioctl(vcpu->fd, KVM_RUN, 0);				/* T3 */
+	ret = ioctl(vcpu->fd, KVM_RUN, 0); /* T3 */
 	err = errno;
 	vcpu_set_state(vcpu, VCPU_IN_VMM);
 	kvmclock_after_run(clock, vcpu->id);
@@ -259,7 +259,7 @@ static int vcpu_run_loop(struct vcpu *vcpu)
 	struct vm *vm = vcpu->vm;
 	int stop = VM_RUNNING;
 
-	while (stop == VM_RUNNING && !vm_stopping(vm)) {		/* T2 */
+	while (stop == VM_RUNNING && !vm_stopping(vm)) { /* T2 */
 		stop = vcpu_run_once(vcpu);
 		if (stop == VCPU_HALTED) {
 			vcpu_set_state(vcpu, VCPU_PARKED);
@@ -280,7 +280,7 @@ static void *vcpu_thread(void *arg)
 	vcpu->tid = gettid();
 	vcpu_set_state(vcpu, VCPU_IN_VMM);
 	vcpu_race_point(VCPU_RACE_THREAD_START, vcpu->id);
-	__atomic_store_n(&vcpu->kickable, 1, __ATOMIC_SEQ_CST);	/* T1 */
+	__atomic_store_n(&vcpu->kickable, 1, __ATOMIC_SEQ_CST); /* T1 */
 	stop = vcpu_run_loop(vcpu);
 	if (stop == VM_STOP_CRASH || stop == VM_STOP_GUEST_ERROR)
 		vcpu_dump_regs(vcpu);

@@ -17,10 +17,10 @@ struct vm;
 /* Where a vCPU's thread is: what the stop path reports about a vCPU that does not stop. */
 enum vcpu_state {
 	VCPU_NOT_STARTED,
-	VCPU_IN_VMM,		/* between two KVM_RUNs: publishing the clock, handling an exit */
+	VCPU_IN_VMM, /* between two KVM_RUNs: publishing the clock, handling an exit */
 	VCPU_IN_KVM_RUN,
-	VCPU_PARKED,		/* halted with nothing to wake it: waits for the run to stop */
-	VCPU_LEFT,		/* out of its run loop for good */
+	VCPU_PARKED, /* halted with nothing to wake it: waits for the run to stop */
+	VCPU_LEFT,   /* out of its run loop for good */
 };
 
 struct vcpu {
@@ -29,15 +29,15 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	size_t run_size;
-	pthread_t thread;		/* the creator's handle, for vcpu_join only */
-	bool thread_started;		/* creator's: created and not yet joined */
-	pthread_t self;			/* the thread's own handle, written before kickable */
-	int kickable;			/* atomic: self is valid, signals may be sent (vcpu.c) */
-	int state;			/* atomic: enum vcpu_state */
-	pid_t tid;			/* the thread's kernel id, for the stuck-vCPU report */
+	pthread_t thread;    /* the creator's handle, for vcpu_join only */
+	bool thread_started; /* creator's: created and not yet joined */
+	pthread_t self;	     /* the thread's own handle, written before kickable */
+	int kickable;	     /* atomic: self is valid, signals may be sent (vcpu.c) */
+	int state;	     /* atomic: enum vcpu_state */
+	pid_t tid;	     /* the thread's kernel id, for the stuck-vCPU report */
 	struct exit_ctx exit_ctx;
 	unsigned long nr_exits;
-	uint64_t tsc_offset;		/* guest TSC - host TSC, as set in KVM */
+	uint64_t tsc_offset; /* guest TSC - host TSC, as set in KVM */
 };
 
 /*
@@ -45,12 +45,12 @@ struct vcpu {
  * (check_lifecycle); NULL outside tests. The hook may sleep; it must not touch the vCPU.
  */
 enum vcpu_race_point {
-	VCPU_RACE_THREAD_START,		/* a new vCPU thread, before it is kickable */
-	VCPU_RACE_CREATED,		/* the creator, right after pthread_create */
-	VCPU_RACE_BEFORE_RUN,		/* after the stop check, before KVM_RUN */
-	VCPU_RACE_AFTER_RUN,		/* after KVM_RUN, before immediate_exit is cleared */
-	VCPU_RACE_KICK,			/* a kicker, between immediate_exit and the signal */
-	VCPU_RACE_STOP,			/* a stopper, between vm->stop and the kicks */
+	VCPU_RACE_THREAD_START, /* a new vCPU thread, before it is kickable */
+	VCPU_RACE_CREATED,	/* the creator, right after pthread_create */
+	VCPU_RACE_BEFORE_RUN,	/* after the stop check, before KVM_RUN */
+	VCPU_RACE_AFTER_RUN,	/* after KVM_RUN, before immediate_exit is cleared */
+	VCPU_RACE_KICK,		/* a kicker, between immediate_exit and the signal */
+	VCPU_RACE_STOP,		/* a stopper, between vm->stop and the kicks */
 	VCPU_RACE_NR_POINTS
 };
 extern void (*vcpu_race_hook)(enum vcpu_race_point point, unsigned int vcpu_id);
@@ -80,8 +80,8 @@ int vcpu_set_tsc_offset(struct vcpu *vcpu, uint64_t offset) __must_check;
 /* Pin the TSC offset to 0 (or measure it where KVM cannot set it). */
 int vcpu_init_tsc(struct vcpu *vcpu) __must_check;
 /* Carry out a guest's write of IA32_TSC or IA32_TSC_ADJUST (trapped so the clock can follow). */
-int vcpu_write_tsc_msr(struct vcpu *vcpu, uint32_t msr, uint64_t value, uint64_t *tsc_offset)
-	__must_check;
+int vcpu_write_tsc_msr(struct vcpu *vcpu, uint32_t msr, uint64_t value,
+		       uint64_t *tsc_offset) __must_check;
 /* Install the no-op handler for the kick signal; call once before starting vCPU threads. */
 int vcpu_install_kick_handler(void) __must_check;
 

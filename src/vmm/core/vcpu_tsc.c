@@ -13,7 +13,8 @@
 
 int vcpu_set_tsc_offset(struct vcpu *vcpu, uint64_t offset)
 {
-	struct kvm_device_attr attr = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
+	struct kvm_device_attr attr = { .group = KVM_VCPU_TSC_CTRL,
+					.attr = KVM_VCPU_TSC_OFFSET,
 					.addr = (uintptr_t)&offset };
 	int ret = kvm_ioctl(vcpu->fd, KVM_SET_DEVICE_ATTR, &attr);
 
@@ -57,8 +58,7 @@ static int vcpu_set_msr(struct vcpu *vcpu, uint32_t index, uint64_t value)
  */
 int vcpu_init_tsc(struct vcpu *vcpu)
 {
-	struct kvm_device_attr probe = { .group = KVM_VCPU_TSC_CTRL,
-					 .attr = KVM_VCPU_TSC_OFFSET };
+	struct kvm_device_attr probe = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET };
 	uint64_t guest, t1, t2;
 	int ret;
 
@@ -73,7 +73,8 @@ int vcpu_init_tsc(struct vcpu *vcpu)
 		return ret;
 	vcpu->tsc_offset = guest - (t1 + (t2 - t1) / 2);
 	pr_warn("vCPU %u: KVM_VCPU_TSC_OFFSET unsupported: TSC offset measured as %lld (+-%llu "
-		"ticks)", vcpu->id, (long long)vcpu->tsc_offset, (unsigned long long)(t2 - t1));
+		"ticks)",
+		vcpu->id, (long long)vcpu->tsc_offset, (unsigned long long)(t2 - t1));
 	return 0;
 }
 
@@ -89,9 +90,10 @@ static int vcpu_tsc_write_dropped(struct vcpu *vcpu, uint32_t msr)
 	if (applied != 0)
 		return applied < 0 ? applied : 0;
 	if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
-		pr_warn("vCPU %u: this KVM ignores TSC offsets (a probe VM given one read the host's "
-			"TSC): the guest's write of MSR 0x%x cannot move its TSC and is dropped; "
-			"kvmclock follows the TSC the guest really has (logged once)", vcpu->id, msr);
+		pr_warn("vCPU %u: this KVM ignores TSC offsets (a probe VM given one read the "
+			"host's TSC): the guest's write of MSR 0x%x cannot move its TSC and is "
+			"dropped; kvmclock follows the TSC the guest really has (logged once)",
+			vcpu->id, msr);
 	return 1;
 }
 

@@ -15,14 +15,14 @@
 #include "core/log.h"
 #include "core/mono_time.h"
 
-#define VM_STOP_REKICK_NS 100000000ull	/* re-kick what has not stopped, every 100 ms */
-#define VM_STOP_REPORT_NS 1000000000ull		/* then name it, after 1 s */
-#define VM_STOP_GIVE_UP_NS 5000000000ull	/* and give up on it after 5 s */
+#define VM_STOP_REKICK_NS  100000000ull	 /* re-kick what has not stopped, every 100 ms */
+#define VM_STOP_REPORT_NS  1000000000ull /* then name it, after 1 s */
+#define VM_STOP_GIVE_UP_NS 5000000000ull /* and give up on it after 5 s */
 
 #define CPUID_MAX_ENTRIES 256
 /* Intel needs these two pages for real-mode emulation; we place them in the MMIO window. */
 #define VM_IDENTITY_MAP_ADDR 0xfffbc000ull
-#define VM_TSS_ADDR 0xfffbd000ul
+#define VM_TSS_ADDR	     0xfffbd000ul
 
 /* What KVM reports, with our kvmclock leaves: the signature and exactly the clock features. */
 static void vm_set_kvm_leaves(struct kvm_cpuid2 *cpuid)
@@ -61,7 +61,7 @@ static int vm_get_supported_cpuid(struct vm *vm)
 	cpuid = calloc(1, sizeof(*cpuid) + CPUID_MAX_ENTRIES * sizeof(cpuid->entries[0]));
 	if (!cpuid)
 		return -ENOMEM;
-	cpuid->nent = CPUID_MAX_ENTRIES - 2;	/* room for the KVM leaves if absent */
+	cpuid->nent = CPUID_MAX_ENTRIES - 2; /* room for the KVM leaves if absent */
 	ret = kvm_ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid);
 	if (ret < 0) {
 		free(cpuid);
@@ -78,7 +78,9 @@ static int vm_set_memory(struct vm *vm)
 	int ret;
 
 	region = (struct kvm_userspace_memory_region){
-		.slot = 0, .guest_phys_addr = 0, .memory_size = vm->mem.size,
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->mem.size,
 		.userspace_addr = (uintptr_t)vm->mem.host,
 	};
 	ret = kvm_ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
@@ -201,7 +203,7 @@ static int vm_enable_user_msrs(struct vm *vm)
 {
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
 				      .args = { KVM_MSR_EXIT_REASON_FILTER } };
-	static uint8_t deny[1];	/* bit clear: the access is denied in KVM, so it exits to us */
+	static uint8_t deny[1]; /* bit clear: the access is denied in KVM, so it exits to us */
 	struct kvm_msr_filter filter = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
 	int ret;
 
@@ -213,7 +215,9 @@ static int vm_enable_user_msrs(struct vm *vm)
 		filter.ranges[i] = (struct kvm_msr_filter_range){
 			.flags = (h->read ? KVM_MSR_FILTER_READ : 0) |
 				 (h->write ? KVM_MSR_FILTER_WRITE : 0),
-			.nmsrs = 1, .base = h->index, .bitmap = deny,
+			.nmsrs = 1,
+			.base = h->index,
+			.bitmap = deny,
 		};
 	}
 	ret = kvm_ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap);
@@ -284,7 +288,7 @@ void vm_request_stop(struct vm *vm, enum vm_stop reason, unsigned int vcpu_id)
 {
 	pthread_mutex_lock(&vm->stop_lock);
 	if (vm->stop == VM_RUNNING) {
-		__atomic_store_n(&vm->stop, reason, __ATOMIC_SEQ_CST);	/* K1 (vcpu.c) */
+		__atomic_store_n(&vm->stop, reason, __ATOMIC_SEQ_CST); /* K1 (vcpu.c) */
 		pthread_cond_broadcast(&vm->stop_cond);
 	}
 	pthread_mutex_unlock(&vm->stop_lock);
@@ -299,8 +303,9 @@ int vm_park_halted_vcpu(struct vm *vm, unsigned int vcpu_id)
 
 	pthread_mutex_lock(&vm->stop_lock);
 	if (++vm->halted == vm->nr_vcpus) {
-		pr_err("vCPU %u: guest executed HLT with nothing to wake it (%u of %u vCPUs halted); "
-		       "a guest ends by reporting DONE", vcpu_id, vm->halted, vm->nr_vcpus);
+		pr_err("vCPU %u: guest executed HLT with nothing to wake it (%u of %u vCPUs "
+		       "halted); a guest ends by reporting DONE",
+		       vcpu_id, vm->halted, vm->nr_vcpus);
 		stop = VM_STOP_GUEST_ERROR;
 	}
 	while (stop == VM_RUNNING && vm->stop == VM_RUNNING)
@@ -352,10 +357,11 @@ static void vm_report_stuck(struct vm *vm, uint64_t waited_ns)
 		if (state == VCPU_LEFT || state == VCPU_NOT_STARTED)
 			continue;
 		pr_err("vCPU %u (thread %d) has not stopped %.1f s after the run ended: %s, "
-		       "after %lu exits, the last %s", i, (int)v->tid, waited_ns / 1e9,
-		       vcpu_state_name(state), v->nr_exits,
+		       "after %lu exits, the last %s",
+		       i, (int)v->tid, waited_ns / 1e9, vcpu_state_name(state), v->nr_exits,
 		       v->nr_exits ? exit_reason_name(__atomic_load_n(&v->run->exit_reason,
-								       __ATOMIC_RELAXED)) : "none");
+								      __ATOMIC_RELAXED))
+				   : "none");
 	}
 }
 
@@ -372,7 +378,7 @@ int vm_wait_threads_done(struct vm *vm)
 		pthread_cond_timedwait(&vm->stop_cond, &vm->stop_lock, &until);
 		now = mono_now_ns();
 		if (!vm->running || now < next_kick)
-			continue;	/* a thread left, or a stop was broadcast: wait on */
+			continue; /* a thread left, or a stop was broadcast: wait on */
 		pthread_mutex_unlock(&vm->stop_lock);
 		next_kick = now + VM_STOP_REKICK_NS;
 		/* Kicks are not lost (vcpu.c); a re-kick bounds a host that drops them anyway. */
@@ -384,8 +390,9 @@ int vm_wait_threads_done(struct vm *vm)
 			reported = true;
 		}
 		if (now - start >= VM_STOP_GIVE_UP_NS) {
-			pr_err("giving up on the vCPUs above after %.1f s: the VM is abandoned, not "
-			       "freed", (now - start) / 1e9);
+			pr_err("giving up on the vCPUs above after %.1f s: the VM is abandoned, "
+			       "not freed",
+			       (now - start) / 1e9);
 			return -ETIMEDOUT;
 		}
 		pthread_mutex_lock(&vm->stop_lock);

@@ -20,12 +20,12 @@ struct vm {
 	int kvm_fd;
 	int vm_fd;
 	struct guest_mem mem;
-	struct kvm_cpuid2 *cpuid;	/* what KVM supports; vCPUs get this (plus our leaves) */
+	struct kvm_cpuid2 *cpuid; /* what KVM supports; vCPUs get this (plus our leaves) */
 	struct io_bus pio;
 	struct io_bus mmio;
-	struct doorbell doorbell;	/* the guest's way to the host from any ring */
+	struct doorbell doorbell; /* the guest's way to the host from any ring */
 	struct msr_table msrs;
-	bool irqchip;			/* in-kernel LAPICs, IOAPIC, PIC and PIT */
+	bool irqchip; /* in-kernel LAPICs, IOAPIC, PIC and PIT */
 	unsigned int nr_vcpus;
 	struct vcpu *vcpus[MEMMAP_MAX_VCPUS];
 	struct kvmclock clock;
@@ -33,10 +33,10 @@ struct vm {
 
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
-	int stop;			/* enum vm_stop; set once, read without the lock */
-	unsigned int running;		/* vCPU threads still in their run loop (stop_lock) */
-	unsigned int halted;		/* vCPUs parked after a HLT (stop_lock) */
-	unsigned long stop_rekicks;	/* re-kicks the last vm_wait_threads_done needed */
+	int stop;		    /* enum vm_stop; set once, read without the lock */
+	unsigned int running;	    /* vCPU threads still in their run loop (stop_lock) */
+	unsigned int halted;	    /* vCPUs parked after a HLT (stop_lock) */
+	unsigned long stop_rekicks; /* re-kicks the last vm_wait_threads_done needed */
 };
 
 /* Allocate the VM object and @mem_size bytes of RAM (no KVM yet, so images load first). */

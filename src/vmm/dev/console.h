@@ -18,7 +18,7 @@ struct console_line {
 
 struct console {
 	FILE *out;
-	pthread_mutex_t lock;	/* whole lines from different vCPUs never interleave */
+	pthread_mutex_t lock; /* whole lines from different vCPUs never interleave */
 	struct console_line lines[MEMMAP_MAX_VCPUS];
 };
 

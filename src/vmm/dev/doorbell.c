@@ -15,8 +15,8 @@ static int doorbell_null(void *opaque, unsigned int vcpu_id, uint64_t value)
 void doorbell_init(struct doorbell *db)
 {
 	memset(db, 0, sizeof(*db));
-	db->regs[DOORBELL_NULL / DOORBELL_STORE_SIZE] = (struct doorbell_reg){ "null",
-									  doorbell_null, NULL };
+	db->regs[DOORBELL_NULL / DOORBELL_STORE_SIZE] =
+		(struct doorbell_reg){ "null", doorbell_null, NULL };
 }
 
 static struct doorbell_reg *doorbell_reg_at(struct doorbell *db, uint64_t offset)
@@ -52,21 +52,23 @@ int doorbell_io(void *opaque, struct io_access *access)
 
 	if (!access->write) {
 		pr_err("vCPU %u: guest read (size %u) of the doorbell at 0x%llx: the doorbell only "
-		       "takes stores", access->vcpu_id, access->size,
-		       (unsigned long long)access->addr);
+		       "takes stores",
+		       access->vcpu_id, access->size, (unsigned long long)access->addr);
 		return VM_STOP_GUEST_ERROR;
 	}
 	memcpy(&value, access->data, access->size < sizeof(value) ? access->size : sizeof(value));
 	if (!reg || !reg->ring) {
 		pr_err("vCPU %u: guest store of 0x%llx (size %u) to the doorbell at 0x%llx: no "
-		       "register there", access->vcpu_id, (unsigned long long)value, access->size,
+		       "register there",
+		       access->vcpu_id, (unsigned long long)value, access->size,
 		       (unsigned long long)access->addr);
 		return VM_STOP_GUEST_ERROR;
 	}
 	if (access->size != DOORBELL_STORE_SIZE) {
 		pr_err("vCPU %u: guest store of 0x%llx (size %u) to doorbell register %s: it takes "
-		       "%d-byte stores", access->vcpu_id, (unsigned long long)value, access->size,
-		       reg->name, DOORBELL_STORE_SIZE);
+		       "%d-byte stores",
+		       access->vcpu_id, (unsigned long long)value, access->size, reg->name,
+		       DOORBELL_STORE_SIZE);
 		return VM_STOP_GUEST_ERROR;
 	}
 	return reg->ring(reg->opaque, access->vcpu_id, value);

@@ -13,7 +13,7 @@ typedef int (*doorbell_fn)(void *opaque, unsigned int vcpu_id, uint64_t value);
 
 struct doorbell_reg {
 	const char *name;
-	doorbell_fn ring;	/* NULL: no register at this offset */
+	doorbell_fn ring; /* NULL: no register at this offset */
 	void *opaque;
 };
 

@@ -11,7 +11,7 @@
 #include "ports.h"
 
 #define FW_CFG_MAX_ITEMS 8
-#define FW_CFG_ITEM_MAX 8
+#define FW_CFG_ITEM_MAX	 8
 
 struct fw_cfg_item {
 	uint16_t key;
@@ -22,7 +22,7 @@ struct fw_cfg_item {
 /* vCPUs may use the ports concurrently; the lock keeps selector and offset together. */
 struct fw_cfg {
 	pthread_mutex_t lock;
-	const struct fw_cfg_item *current;	/* NULL: an unknown key, reads as zeros */
+	const struct fw_cfg_item *current; /* NULL: an unknown key, reads as zeros */
 	uint32_t offset;
 	unsigned int nr;
 	struct fw_cfg_item items[FW_CFG_MAX_ITEMS];

@@ -10,7 +10,7 @@
 #include "core/log.h"
 
 __attribute__((format(printf, 3, 4))) static int report_reject(char *why, size_t why_len,
-								 const char *fmt, ...)
+							       const char *fmt, ...)
 {
 	va_list ap;
 
@@ -20,8 +20,7 @@ __attribute__((format(printf, 3, 4))) static int report_reject(char *why, size_t
 	return -EINVAL;
 }
 
-int report_decode(const void *raw, size_t len, struct guest_report *out, char *why,
-		  size_t why_len)
+int report_decode(const void *raw, size_t len, struct guest_report *out, char *why, size_t why_len)
 {
 	if (len != sizeof(*out))
 		return report_reject(why, why_len, "report is %zu bytes, expected %zu", len,
@@ -72,8 +71,7 @@ static void report_print_abort(const struct guest_report *r, unsigned int vcpu_i
 	pr_err("  right: %" PRIu64 " (0x%" PRIx64 ")", r->values[1], r->values[1]);
 }
 
-static int report_apply(struct report_dev *dev, const struct guest_report *r,
-			unsigned int vcpu_id)
+static int report_apply(struct report_dev *dev, const struct guest_report *r, unsigned int vcpu_id)
 {
 	switch (r->cmd) {
 	case REPORT_PRINT:
@@ -85,13 +83,11 @@ static int report_apply(struct report_dev *dev, const struct guest_report *r,
 		dev->outcome.last_sync = r->nr_values ? r->values[0] : 0;
 		pr_debug("vCPU %u: guest sync %" PRIu64, vcpu_id, dev->outcome.last_sync);
 		return VM_RUNNING;
-	case REPORT_ABORT:
-		report_print_abort(r, vcpu_id);
-		return VM_STOP_ABORT;
+	case REPORT_ABORT: report_print_abort(r, vcpu_id); return VM_STOP_ABORT;
 	default: /* REPORT_DONE: report_decode admits nothing else */
 		if (r->nr_values < 1 || r->values[0] > REPORT_EXIT_CODE_MAX) {
-			pr_err("vCPU %u: guest DONE with exit code %" PRIu64 " outside 0..%d", vcpu_id,
-			       r->nr_values ? r->values[0] : 0, REPORT_EXIT_CODE_MAX);
+			pr_err("vCPU %u: guest DONE with exit code %" PRIu64 " outside 0..%d",
+			       vcpu_id, r->nr_values ? r->values[0] : 0, REPORT_EXIT_CODE_MAX);
 			return VM_STOP_GUEST_ERROR;
 		}
 		dev->outcome.exit_code = (int)r->values[0];

@@ -21,15 +21,15 @@ int report_decode(const void *raw, size_t len, struct guest_report *out, char *w
 
 /* What the guest said last: the outcome of a run that ended with DONE or ABORT. */
 struct report_outcome {
-	int exit_code;		/* from DONE */
-	unsigned long syncs;	/* SYNC reports seen */
-	uint64_t last_sync;	/* values[0] of the latest SYNC */
+	int exit_code;	     /* from DONE */
+	unsigned long syncs; /* SYNC reports seen */
+	uint64_t last_sync;  /* values[0] of the latest SYNC */
 };
 
 struct report_dev {
 	const struct guest_mem *mem;
-	FILE *out;		/* PRINT text goes here */
-	pthread_mutex_t lock;	/* reports from several vCPUs are printed whole */
+	FILE *out;	      /* PRINT text goes here */
+	pthread_mutex_t lock; /* reports from several vCPUs are printed whole */
 	struct report_outcome outcome;
 };
 

@@ -34,7 +34,7 @@ int uart_io(void *opaque, struct io_access *a)
 	uint8_t *reg = uart_reg(u, a->offset);
 
 	if (a->size != 1)
-		return VM_RUNNING;	/* wider accesses: ignored writes, reads of zero */
+		return VM_RUNNING; /* wider accesses: ignored writes, reads of zero */
 	if (a->write) {
 		if (a->offset == UART_REG_THR_RBR && !(u->lcr & UART_LCR_DLAB)) {
 			struct io_access byte = *a;
@@ -61,7 +61,7 @@ int debug_exit_io(void *opaque, struct io_access *a)
 	uint32_t v = 0;
 
 	if (!a->write)
-		return VM_RUNNING;	/* reads give 0, as on QEMU */
+		return VM_RUNNING; /* reads give 0, as on QEMU */
 	memcpy(&v, a->data, a->size < sizeof(v) ? a->size : sizeof(v));
 	d->status = (int)(((v << 1) | 1) & 0xff);
 	return VM_STOP_DEBUG_EXIT;

@@ -19,7 +19,7 @@ int uart_io(void *opaque, struct io_access *access);
 
 /* isa-debug-exit: a write of v ends the run with exit status (v << 1) | 1, as under QEMU. */
 struct debug_exit {
-	int status;		/* set when the guest wrote */
+	int status; /* set when the guest wrote */
 };
 
 int debug_exit_io(void *opaque, struct io_access *access);

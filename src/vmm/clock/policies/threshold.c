@@ -17,7 +17,7 @@ static bool threshold_due(const struct clock_policy *p, const struct clock_polic
 		return true;
 	model = v->model_ns(v, tsc);
 	if (model < 0)
-		return false;	/* no model yet: keep the anchor */
+		return false; /* no model yet: keep the anchor */
 	err = fabsl((long double)pvclock_line_at(v->line, tsc) - model);
 	return err > (long double)p->param_ns;
 }
