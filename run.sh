@@ -99,8 +99,9 @@ fuzz)
 	done
 	;;
 style)
-	# The code's style (.clang-format) and lines within 100 columns, checked, not changed.
-	PACKAGES=(clang-format git)
+	# The code's style (.clang-format), lines within 100 columns and the layering of src/
+	# (tools/check_layers.py), checked, not changed.
+	PACKAGES=(clang-format git python3)
 	install_deps
 	mapfile -t files < <(git ls-files '*.c' '*.h')
 	clang-format --dry-run --Werror "${files[@]}"
@@ -109,6 +110,7 @@ style)
 	done)
 	[ -z "$long" ] || { echo "$long"; echo "run.sh style: lines over 100 columns"; exit 1; }
 	echo "run.sh style: ${#files[@]} files formatted as .clang-format says"
+	python3 tools/check_layers.py
 	;;
 nested-test)
 	# Integration tests on a machine without /dev/kvm: inside kvmlab's emulated KVM host.

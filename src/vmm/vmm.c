@@ -18,9 +18,9 @@
 #include "ports.h"
 #include "dev/report.h"
 #include "dev/uart.h"
-#include "core/vcpu.h"
+#include "machine/vcpu.h"
 #include "clock/policy.h"
-#include "core/vm.h"
+#include "machine/vm.h"
 #include "core/log.h"
 
 struct vmm {

@@ -11,7 +11,7 @@
 
 #include "guest_run.h"
 #include "core/kvm_util.h"
-#include "core/vcpu.h"
+#include "machine/vcpu.h"
 
 #ifdef __SANITIZE_ADDRESS__
 /* ASan keeps freed memory in a 256 MB quarantine, which would read as growth here. */

@@ -58,6 +58,9 @@ int vm_setup_kvmclock(struct vm *vm, const struct clock_policy *policy) __must_c
 void vm_kick_others(struct vm *vm, unsigned int except);
 
 /* End the run (the first reason wins) and kick every vCPU out of KVM_RUN. */
+/* vm_stop.c: the stop state's lock and condition, made with the VM and freed with it. */
+int vm_init_stop_state(struct vm *vm) __must_check;
+void vm_destroy_stop_state(struct vm *vm);
 void vm_request_stop(struct vm *vm, enum vm_stop reason, unsigned int vcpu_id);
 static inline int vm_stopping(const struct vm *vm)
 {

@@ -1,23 +1,16 @@
-/* VM lifecycle: KVM VM, RAM slot, supported CPUID, stop state. */
-#include "core/vm.h"
+/* VM lifecycle: KVM VM, RAM slot, supported CPUID, kvmclock set-up (the stop: vm_stop.c). */
+#include "machine/vm.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "core/exit.h"
 #include "core/kvm_util.h"
 #include "pvclock_abi.h"
-#include "core/vcpu.h"
+#include "machine/vcpu.h"
 #include "core/log.h"
-#include "core/mono_time.h"
-
-#define VM_STOP_REKICK_NS  100000000ull	 /* re-kick what has not stopped, every 100 ms */
-#define VM_STOP_REPORT_NS  1000000000ull /* then name it, after 1 s */
-#define VM_STOP_GIVE_UP_NS 5000000000ull /* and give up on it after 5 s */
 
 #define CPUID_MAX_ENTRIES 256
 /* Intel needs these two pages for real-mode emulation; we place them in the MMIO window. */
@@ -101,20 +94,6 @@ static int vm_set_x86_addresses(struct vm *vm)
 		ret = kvm_ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, VM_TSS_ADDR);
 		if (ret < 0)
 			return ret;
-	}
-	return 0;
-}
-
-static int vm_init_stop_state(struct vm *vm)
-{
-	int ret = pthread_mutex_init(&vm->stop_lock, NULL);
-
-	if (ret)
-		return -ret;
-	ret = mono_cond_init(&vm->stop_cond);
-	if (ret) {
-		pthread_mutex_destroy(&vm->stop_lock);
-		return -ret;
 	}
 	return 0;
 }
@@ -279,124 +258,6 @@ void vm_destroy(struct vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	guest_mem_free(&vm->mem);
-	pthread_cond_destroy(&vm->stop_cond);
-	pthread_mutex_destroy(&vm->stop_lock);
+	vm_destroy_stop_state(vm);
 	free(vm);
-}
-
-void vm_request_stop(struct vm *vm, enum vm_stop reason, unsigned int vcpu_id)
-{
-	pthread_mutex_lock(&vm->stop_lock);
-	if (vm->stop == VM_RUNNING) {
-		__atomic_store_n(&vm->stop, reason, __ATOMIC_SEQ_CST); /* K1 (vcpu.c) */
-		pthread_cond_broadcast(&vm->stop_cond);
-	}
-	pthread_mutex_unlock(&vm->stop_lock);
-	vcpu_race_point(VCPU_RACE_STOP, vcpu_id);
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		vcpu_kick(vm->vcpus[i]);
-}
-
-int vm_park_halted_vcpu(struct vm *vm, unsigned int vcpu_id)
-{
-	int stop = VM_RUNNING;
-
-	pthread_mutex_lock(&vm->stop_lock);
-	if (++vm->halted == vm->nr_vcpus) {
-		pr_err("vCPU %u: guest executed HLT with nothing to wake it (%u of %u vCPUs "
-		       "halted); a guest ends by reporting DONE",
-		       vcpu_id, vm->halted, vm->nr_vcpus);
-		stop = VM_STOP_GUEST_ERROR;
-	}
-	while (stop == VM_RUNNING && vm->stop == VM_RUNNING)
-		pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
-	vm->halted--;
-	pthread_mutex_unlock(&vm->stop_lock);
-	return stop;
-}
-
-enum vm_stop vm_wait_stop(struct vm *vm, uint64_t timeout_ns)
-{
-	struct timespec deadline = mono_timespec(mono_now_ns() + timeout_ns);
-	int ret = 0;
-
-	pthread_mutex_lock(&vm->stop_lock);
-	while (vm->stop == VM_RUNNING && ret != ETIMEDOUT) {
-		if (timeout_ns)
-			ret = pthread_cond_timedwait(&vm->stop_cond, &vm->stop_lock, &deadline);
-		else
-			pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
-	}
-	pthread_mutex_unlock(&vm->stop_lock);
-	if (ret == ETIMEDOUT)
-		vm_request_stop(vm, VM_STOP_TIMEOUT, 0);
-	return vm->stop;
-}
-
-void vm_vcpu_thread_enter(struct vm *vm)
-{
-	pthread_mutex_lock(&vm->stop_lock);
-	vm->running++;
-	pthread_mutex_unlock(&vm->stop_lock);
-}
-
-void vm_vcpu_thread_leave(struct vm *vm)
-{
-	pthread_mutex_lock(&vm->stop_lock);
-	vm->running--;
-	pthread_cond_broadcast(&vm->stop_cond);
-	pthread_mutex_unlock(&vm->stop_lock);
-}
-
-static void vm_report_stuck(struct vm *vm, uint64_t waited_ns)
-{
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		const struct vcpu *v = vm->vcpus[i];
-		int state = __atomic_load_n(&v->state, __ATOMIC_RELAXED);
-
-		if (state == VCPU_LEFT || state == VCPU_NOT_STARTED)
-			continue;
-		pr_err("vCPU %u (thread %d) has not stopped %.1f s after the run ended: %s, "
-		       "after %lu exits, the last %s",
-		       i, (int)v->tid, waited_ns / 1e9, vcpu_state_name(state), v->nr_exits,
-		       v->nr_exits ? exit_reason_name(__atomic_load_n(&v->run->exit_reason,
-								      __ATOMIC_RELAXED))
-				   : "none");
-	}
-}
-
-int vm_wait_threads_done(struct vm *vm)
-{
-	uint64_t start = mono_now_ns(), next_kick = start + VM_STOP_REKICK_NS, now;
-	bool reported = false;
-
-	vm->stop_rekicks = 0;
-	pthread_mutex_lock(&vm->stop_lock);
-	while (vm->running) {
-		struct timespec until = mono_timespec(next_kick);
-
-		pthread_cond_timedwait(&vm->stop_cond, &vm->stop_lock, &until);
-		now = mono_now_ns();
-		if (!vm->running || now < next_kick)
-			continue; /* a thread left, or a stop was broadcast: wait on */
-		pthread_mutex_unlock(&vm->stop_lock);
-		next_kick = now + VM_STOP_REKICK_NS;
-		/* Kicks are not lost (vcpu.c); a re-kick bounds a host that drops them anyway. */
-		vm->stop_rekicks++;
-		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-			vcpu_kick(vm->vcpus[i]);
-		if (now - start >= VM_STOP_REPORT_NS && !reported) {
-			vm_report_stuck(vm, now - start);
-			reported = true;
-		}
-		if (now - start >= VM_STOP_GIVE_UP_NS) {
-			pr_err("giving up on the vCPUs above after %.1f s: the VM is abandoned, "
-			       "not freed",
-			       (now - start) / 1e9);
-			return -ETIMEDOUT;
-		}
-		pthread_mutex_lock(&vm->stop_lock);
-	}
-	pthread_mutex_unlock(&vm->stop_lock);
-	return 0;
 }

@@ -3,7 +3,7 @@
  * ticks, reads its TSC and stores it to the doorbell; the MMIO exit carries the value, which
  * is compared with the host's TSC around the KVM_RUN. Costs one VM creation, once a process.
  */
-#include "core/tsc_probe.h"
+#include "machine/tsc_probe.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -13,8 +13,8 @@
 #include "boot/longmode.h"
 #include "core/kvm_util.h"
 #include "core/log.h"
-#include "core/vcpu.h"
-#include "core/vm.h"
+#include "machine/vcpu.h"
+#include "machine/vm.h"
 #include "doorbell_abi.h"
 #include "pvclock_clock.h"
 

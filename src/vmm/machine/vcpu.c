@@ -24,7 +24,7 @@
  * The stop path and the sync never rely on one kick alone all the same: they re-kick what has
  * not left KVM_RUN, and the stop path names a vCPU that still does not stop (vm.c).
  */
-#include "core/vcpu.h"
+#include "machine/vcpu.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -38,7 +38,7 @@
 #include "boot/longmode.h"
 #include "core/kvm_util.h"
 #include "boot/multiboot.h"
-#include "core/vm.h"
+#include "machine/vm.h"
 #include "core/log.h"
 
 #define SIG_VCPU_KICK SIGUSR1

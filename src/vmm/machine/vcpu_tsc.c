@@ -6,9 +6,9 @@
 #include "core/kvm_util.h"
 #include "pvclock_abi.h"
 #include "pvclock_clock.h"
-#include "core/tsc_probe.h"
-#include "core/vcpu.h"
-#include "core/vm.h"
+#include "machine/tsc_probe.h"
+#include "machine/vcpu.h"
+#include "machine/vm.h"
 #include "core/log.h"
 
 int vcpu_set_tsc_offset(struct vcpu *vcpu, uint64_t offset)
