@@ -10,17 +10,20 @@
 #endif
 
 /*
- * Everything below GUEST_IMAGE_MIN belongs to the VMM: it builds these structures before the
- * first KVM_RUN, and refuses to load an image or to publish a clock into them.
+ * Native (ELF64) guests: everything below GUEST_IMAGE_MIN belongs to the VMM: it builds these
+ * structures before the first KVM_RUN, and refuses to load an image or to publish a clock into
+ * them. A multiboot guest runs on a PC machine instead: only its boot information lies below
+ * PC_HIGH_MEM, it loads from there up, and from its entry on all RAM is its own.
  *
  *   0x00000000 - 0x00000fff  unused (left zero; a NULL dereference reads zeros)
  *   0x00001000 - 0x00001fff  GDT: flat segments and one 64-bit TSS descriptor per vCPU
  *   0x00002000 - 0x00003fff  boot information + argument strings (MEMMAP_BOOT_INFO)
  *   0x00004000 - 0x00005fff  one 64-bit TSS per vCPU, MEMMAP_TSS_STRIDE apart (MEMMAP_TSS)
- *   0x00010000 - 0x00016fff  page tables: PML4, PDPT, 4 page directories (2 MiB pages), and
- *                            the 4 KiB page table of the first 2 MiB (for the guard pages)
- *   0x00040000 - 0x0009ffff  per-vCPU stacks, MEMMAP_VCPU_STACKS_SIZE each (see below)
- *   0x00100000 - mem end     guest image (ELF PT_LOAD segments) and free RAM
+ *   0x00010000 - 0x00017fff  page tables: PML4, PDPT, 4 page directories (2 MiB pages), and
+ *                            two 4 KiB page tables for the first 4 MiB (for the guard pages)
+ *   0x00100000 - 0x003fffff  per-vCPU stacks, MEMMAP_VCPU_STACKS_SIZE each (see below), room
+ *                            for MEMMAP_MAX_VCPUS (64)
+ *   0x00400000 - mem end     guest image (ELF PT_LOAD segments) and free RAM
  *   0xc0000000 - 0xffffffff  never RAM: reserved for MMIO (APIC, IOAPIC, devices)
  *   0xfe000000 - 0xfe000fff  the doorbell page (doorbell_abi.h)
  *
@@ -40,10 +43,11 @@
 #define MEMMAP_PML4		MEMMAP_C(0x10000, u)
 #define MEMMAP_PDPT		MEMMAP_C(0x11000, u)
 #define MEMMAP_PD		MEMMAP_C(0x12000, u) /* 4 consecutive pages, one per GiB */
-#define MEMMAP_PT0		MEMMAP_C(0x16000, u) /* 4 KiB pages of GPA 0 - 2 MiB */
-#define MEMMAP_PAGE_TABLES_END	MEMMAP_C(0x17000, u)
-#define MEMMAP_STACKS		MEMMAP_C(0x40000, u)
-#define MEMMAP_STACKS_END	MEMMAP_C(0xa0000, u)
+#define MEMMAP_PT		MEMMAP_C(0x16000, u) /* 4 KiB pages of GPA 0 - 4 MiB: 2 tables */
+#define MEMMAP_NR_PT		2
+#define MEMMAP_PAGE_TABLES_END	MEMMAP_C(0x18000, u)
+#define MEMMAP_STACKS		MEMMAP_C(0x100000, u)
+#define MEMMAP_STACKS_END	MEMMAP_C(0x400000, u)
 #define MEMMAP_VCPU_STACKS_SIZE MEMMAP_C(0xc000, u)
 #define MEMMAP_VCPU_STACKS(id)	(MEMMAP_STACKS + (id)*MEMMAP_VCPU_STACKS_SIZE)
 #define MEMMAP_BOOT_STACK_TOP	MEMMAP_C(0x5000, u) /* offsets in a vCPU's stacks */
@@ -52,8 +56,9 @@
 #define MEMMAP_MAX_VCPUS	((MEMMAP_STACKS_END - MEMMAP_STACKS) / MEMMAP_VCPU_STACKS_SIZE)
 #define MEMMAP_DOORBELL		MEMMAP_C(0xfe000000, ull)
 
-#define GUEST_IMAGE_MIN	       MEMMAP_C(0x100000, u)	 /* lowest address an image may load at */
-#define GUEST_MEM_MIN	       MEMMAP_C(0x200000, u)	 /* smallest RAM size accepted (2 MiB) */
+#define GUEST_IMAGE_MIN	       MEMMAP_C(0x400000, u)	 /* lowest address an image may load at */
+#define GUEST_MEM_MIN	       MEMMAP_C(0x800000, u)	 /* smallest RAM size accepted (8 MiB) */
+#define PC_HIGH_MEM	       MEMMAP_C(0x100000, u)	 /* PC machine: RAM above the BIOS area */
 #define GUEST_MEM_DEFAULT      MEMMAP_C(0x4000000, u)	 /* 64 MiB */
 #define GUEST_MEM_MAX	       MEMMAP_C(0xc0000000, ull) /* RAM ends below the MMIO window */
 #define GUEST_MMIO_BASE	       MEMMAP_C(0xc0000000, ull)

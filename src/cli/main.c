@@ -79,7 +79,7 @@ static int take_quiet(const struct cli_option *opt, void *ctx, const char *arg)
 
 #define RUN struct run_options
 static const struct cli_option run_options[] = {
-	CLI_CUSTOM("mem", 'm', "SIZE", take_mem, "guest RAM, e.g. 64M or 1G (default 64M, 2M..3G)"),
+	CLI_CUSTOM("mem", 'm', "SIZE", take_mem, "guest RAM, e.g. 64M or 1G (default 64M, 8M..3G)"),
 	CLI_UINT("vcpus", 'c', "N", RUN, cfg.nr_vcpus, 1, MEMMAP_MAX_VCPUS,
 		 "number of vCPUs, one thread each (default 1; limit below)"),
 	CLI_CUSTOM("timeout", 't', "SECS", take_timeout,

@@ -22,11 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!mem.host) {
 		log_set_sink(quiet);
-		if (guest_mem_alloc(&mem, 4 << 20))
+		if (guest_mem_alloc(&mem, 16 << 20))
 			abort();
 	}
 	if (image_load(&mem, data, size, "fuzz", &image) == 0 &&
-	    (info->low < 0x100000 || info->high > mem.size || info->entry < info->low ||
+	    (info->low < mem.vmm_end || info->high > mem.size || info->entry < info->low ||
 	     info->entry >= info->high))
 		abort(); /* accepted something the loader promises to refuse */
 	return 0;

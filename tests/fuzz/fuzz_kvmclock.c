@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!mem.host) {
 		log_set_sink(quiet);
-		if (guest_mem_alloc(&mem, 2 << 20))
+		if (guest_mem_alloc(&mem, GUEST_MEM_MIN))
 			abort();
 	}
 	kc = calloc(1, sizeof(*kc));

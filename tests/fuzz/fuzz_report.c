@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!mem.host) {
 		log_set_sink(quiet);
 		doorbell_init(&db);
-		if (guest_mem_alloc(&mem, 2 << 20) ||
+		if (guest_mem_alloc(&mem, GUEST_MEM_MIN) ||
 		    report_dev_init(&dev, &mem, fopen("/dev/null", "w")) ||
 		    doorbell_connect(&db, DOORBELL_REPORT, "report", report_dev_ring, &dev))
 			abort();

@@ -8,8 +8,8 @@
 
 #define IMG_SIZE 0x4000
 #define SEG_OFF	 0x1000
-#define LOAD_AT	 0x100000
-#define MEM_SIZE 0x400000
+#define LOAD_AT	 0x400000
+#define MEM_SIZE 0x800000
 
 struct img {
 	union {
@@ -229,8 +229,8 @@ END_TEST
 
 START_TEST(test_vaddr_differs_from_paddr)
 {
-	phdr(0)->p_vaddr = 0xffffffff80100000ull;
-	expect_reject(IMG_SIZE, "vaddr 0xffffffff80100000 != paddr 0x100000");
+	phdr(0)->p_vaddr = 0xffffffff80400000ull;
+	expect_reject(IMG_SIZE, "vaddr 0xffffffff80400000 != paddr 0x400000");
 }
 END_TEST
 
@@ -260,7 +260,7 @@ START_TEST(test_overlapping_segments)
 {
 	img_init(2);
 	phdr(1)->p_paddr = phdr(1)->p_vaddr = LOAD_AT + 0x1000;
-	expect_reject(IMG_SIZE, "segment 1 at 0x101000 overlaps an earlier segment");
+	expect_reject(IMG_SIZE, "segment 1 at 0x401000 overlaps an earlier segment");
 }
 END_TEST
 
@@ -273,15 +273,15 @@ END_TEST
 
 START_TEST(test_entry_outside_segments)
 {
-	img.eh.e_entry = 0x300000;
-	expect_reject(IMG_SIZE, "entry point 0x300000 is not inside a loaded executable segment");
+	img.eh.e_entry = 0x700000;
+	expect_reject(IMG_SIZE, "entry point 0x700000 is not inside a loaded executable segment");
 }
 END_TEST
 
 START_TEST(test_entry_in_bss)
 {
 	img.eh.e_entry = LOAD_AT + 0x100; /* inside memsz but past the file bytes */
-	expect_reject(IMG_SIZE, "entry point 0x100100");
+	expect_reject(IMG_SIZE, "entry point 0x400100");
 }
 END_TEST
 

@@ -25,10 +25,10 @@ START_TEST(test_parse_sizes)
 	ck_assert_uint_eq(size, 64ull << 20);
 	ck_assert_int_eq(guest_mem_parse_size("1g", &size), 0);
 	ck_assert_uint_eq(size, 1ull << 30);
-	ck_assert_int_eq(guest_mem_parse_size("2097152", &size), 0);
-	ck_assert_uint_eq(size, 2097152);
-	ck_assert_int_eq(guest_mem_parse_size("4096K", &size), 0);
-	ck_assert_uint_eq(size, 4ull << 20);
+	ck_assert_int_eq(guest_mem_parse_size("8388608", &size), 0);
+	ck_assert_uint_eq(size, 8ull << 20);
+	ck_assert_int_eq(guest_mem_parse_size("8192K", &size), 0);
+	ck_assert_uint_eq(size, 8ull << 20);
 }
 END_TEST
 
@@ -45,7 +45,7 @@ START_TEST(test_parse_bad_sizes)
 	ck_assert_int_eq(guest_mem_parse_size("1M", &size), -EINVAL);
 	ck_assert_logged("guest memory size 1048576 bytes is outside");
 	ck_assert_int_eq(guest_mem_parse_size("4G", &size), -EINVAL);
-	ck_assert_int_eq(guest_mem_parse_size("2097153", &size), -EINVAL);
+	ck_assert_int_eq(guest_mem_parse_size("8388609", &size), -EINVAL);
 	ck_assert_logged("not a multiple of 4096");
 }
 END_TEST

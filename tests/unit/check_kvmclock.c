@@ -4,8 +4,8 @@
 #include "probe_abi.h"
 #include "test_util.h"
 
-#define MEM_SIZE    0x400000
-#define GPA	    0x20010c /* 4-byte aligned, not 32: as Linux guests do */
+#define MEM_SIZE    0x800000
+#define GPA	    0x40010c /* 4-byte aligned, not 32: as Linux guests do */
 #define REAL_OFFSET 1700000000000000000ull
 
 static uint64_t fake_tsc_now = 1000000;
@@ -29,10 +29,13 @@ static uint64_t fake_real(void *ctx)
 static const struct pvclock_clock fake = { fake_tsc, fake_tsc, fake_mono, fake_real, NULL };
 static uint64_t next_offset;
 static unsigned int kicks;
+static struct kvmclock kc;
 
-static void fake_kick(void *opaque, unsigned int except)
+/* A kicked vCPU leaves KVM_RUN: here, at once (the sync then finds it out). */
+static void fake_kick(void *opaque, unsigned int vcpu)
 {
 	kicks++;
+	__atomic_store_n(&kc.vcpu[vcpu].inside, 0, __ATOMIC_SEQ_CST);
 }
 
 static int fake_write_tsc(void *opaque, unsigned int vcpu, uint32_t msr, uint64_t value,
@@ -43,7 +46,6 @@ static int fake_write_tsc(void *opaque, unsigned int vcpu, uint32_t msr, uint64_
 }
 
 static struct guest_mem mem;
-static struct kvmclock kc;
 static struct msr_table msrs;
 static struct doorbell db;
 
@@ -149,7 +151,7 @@ END_TEST
 
 START_TEST(test_refused_addresses)
 {
-	const uint64_t bad[] = { MEM_SIZE - 16, 0x200ff0, 0x10000, 0xffffffffffff0000ull };
+	const uint64_t bad[] = { MEM_SIZE - 16, 0x400ff0, 0x10000, 0xffffffffffff0000ull };
 
 	for (unsigned int i = 0; i < 4; i++) {
 		ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, bad[i] | 1), MSR_OK);
@@ -160,17 +162,17 @@ START_TEST(test_refused_addresses)
 	ck_assert_uint_eq(kc.vcpu[0].stats.bad_addresses, 4);
 	ck_assert_uint_eq(kc.vcpu[0].stats.publishes, 0);
 	/* Logged once per vCPU, naming the MSR, value and reason. */
-	ck_assert_logged("vCPU 0: WRMSR 0x4b564d01 value 0x3ffff1: struct at GPA 0x3ffff0 (+32) "
+	ck_assert_logged("vCPU 0: WRMSR 0x4b564d01 value 0x7ffff1: struct at GPA 0x7ffff0 (+32) "
 			 "lies outside guest RAM; clock left off");
 	ck_assert_ptr_null(strstr(test_logged(), "crosses a page boundary"));
-	ck_assert_uint_eq(at(0x200ff0).version, 0);
+	ck_assert_uint_eq(at(0x400ff0).version, 0);
 }
 END_TEST
 
 START_TEST(test_refusal_reasons)
 {
-	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, 0x200ff0 | 1), MSR_OK);
-	ck_assert_logged("struct at GPA 0x200ff0 (+32) crosses a page boundary");
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, 0x400ff0 | 1), MSR_OK);
+	ck_assert_logged("struct at GPA 0x400ff0 (+32) crosses a page boundary");
 	teardown();
 	setup();
 	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, 0x10000 | 1), MSR_OK);
@@ -195,15 +197,15 @@ START_TEST(test_wall_clock)
 	struct pvclock_wall_clock wc;
 	uint64_t boot;
 
-	ck_assert_int_eq(wr(0, MSR_KVM_WALL_CLOCK_NEW, 0x300004), MSR_OK);
-	ck_assert_uint_eq(rd(0, MSR_KVM_WALL_CLOCK_NEW), 0x300004);
-	memcpy(&wc, guest_mem_ptr(&mem, 0x300004, sizeof(wc)), sizeof(wc));
+	ck_assert_int_eq(wr(0, MSR_KVM_WALL_CLOCK_NEW, 0x700004), MSR_OK);
+	ck_assert_uint_eq(rd(0, MSR_KVM_WALL_CLOCK_NEW), 0x700004);
+	memcpy(&wc, guest_mem_ptr(&mem, 0x700004, sizeof(wc)), sizeof(wc));
 	boot = (uint64_t)wc.sec * 1000000000ull + wc.nsec;
 	ck_assert_uint_eq(wc.version, 2);
 	/* CLOCK_REALTIME at kvmclock 0: the fake's REALTIME - MONOTONIC. */
 	ck_assert_uint_eq(boot, REAL_OFFSET);
-	ck_assert_int_eq(wr(0, MSR_KVM_WALL_CLOCK, 0x300004), MSR_OK);
-	memcpy(&wc, guest_mem_ptr(&mem, 0x300004, sizeof(wc)), sizeof(wc));
+	ck_assert_int_eq(wr(0, MSR_KVM_WALL_CLOCK, 0x700004), MSR_OK);
+	memcpy(&wc, guest_mem_ptr(&mem, 0x700004, sizeof(wc)), sizeof(wc));
 	ck_assert_uint_eq(wc.version, 4);
 	ck_assert_int_eq(wr(0, MSR_KVM_WALL_CLOCK, MEM_SIZE), MSR_OK); /* refused, no #GP */
 	ck_assert_uint_eq(kc.vcpu[0].stats.bad_addresses, 1);
@@ -227,18 +229,21 @@ START_TEST(test_smp_stable_only_while_offsets_agree)
 	setup_n(2);
 	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, GPA | 1), MSR_OK);
 	ck_assert_int_eq(wr(1, MSR_KVM_SYSTEM_TIME_NEW, (GPA + 0x40) | 1), MSR_OK);
-	kvmclock_before_run(&kc, 0); /* no anchor yet: a sync (others kicked) */
-	kvmclock_before_run(&kc, 1);
-	ck_assert_uint_eq(kc.vcpu[0].stats.syncs, 1);
-	ck_assert_uint_eq(kicks, 1);
+	kvmclock_before_run(&kc, 1); /* no anchor yet: a sync (no one inside to kick) */
+	ck_assert_uint_eq(kc.vcpu[1].stats.syncs, 1);
+	kvmclock_before_run(&kc, 0); /* the anchor exists: vCPU 0 only publishes it */
+	ck_assert_uint_eq(kc.vcpu[0].stats.syncs, 0);
+	ck_assert_uint_eq(kicks, 0);
 	/* Both publish the one shared anchor. */
 	ck_assert_uint_eq(at(GPA).tsc_timestamp, at(GPA + 0x40).tsc_timestamp);
 	ck_assert_uint_eq(at(GPA).system_time, at(GPA + 0x40).system_time);
 	ck_assert_uint_eq(at(GPA).flags, PVCLOCK_TSC_STABLE_BIT);
-	kvmclock_after_run(&kc, 0);
 	kvmclock_after_run(&kc, 1);
+	/* vCPU 1 moves its TSC while vCPU 0 runs: the new flags come in a sync that kicks it. */
 	next_offset = 99;
 	ck_assert_int_eq(wr(1, MSR_IA32_TSC, 0), MSR_OK);
+	ck_assert_uint_eq(kicks, 1);
+	ck_assert_uint_eq(kc.vcpu[1].stats.syncs, 2);
 	kvmclock_before_run(&kc, 0);
 	kvmclock_before_run(&kc, 1);
 	ck_assert_uint_eq(at(GPA).flags, 0);
@@ -246,8 +251,45 @@ START_TEST(test_smp_stable_only_while_offsets_agree)
 	ck_assert_uint_eq(at(GPA + 0x40).tsc_timestamp, at(GPA).tsc_timestamp + 99);
 	kvmclock_after_run(&kc, 0);
 	kvmclock_after_run(&kc, 1);
-	/* A stale anchor is replaced only in a sync. */
-	fake_tsc_now += 200000000; /* 200 ms */
+}
+END_TEST
+
+/* The model of MONOTONIC, @offset_ns off the published line at the TSC now. */
+static void model_off_line(int64_t offset_ns)
+{
+	struct pvclock_line model = kc.line;
+
+	model.tsc = fake_tsc_now;
+	model.ns = pvclock_line_at(&kc.line, fake_tsc_now) + offset_ns;
+	kvmclock_set_model(&kc, &model, 1.0L);
+}
+
+START_TEST(test_smp_anchor_moves_only_when_the_error_needs_it)
+{
+	uint64_t anchor;
+
+	teardown();
+	setup_n(2);
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, GPA | 1), MSR_OK);
+	kvmclock_before_run(&kc, 0);
+	kvmclock_after_run(&kc, 0);
+	anchor = at(GPA).tsc_timestamp;
+	/* 10 s later, the model agrees with the line to 100 ns: no sync, no new anchor. */
+	fake_tsc_now += 10000000000ull;
+	model_off_line(100);
+	kvmclock_before_run(&kc, 0);
+	kvmclock_after_run(&kc, 0);
+	ck_assert_uint_eq(kc.vcpu[0].stats.syncs, 1);
+	ck_assert_uint_eq(at(GPA).tsc_timestamp, anchor);
+	/* 5 us off, past the bound (half the widest sample taken, 125 ns here): a sync. */
+	model_off_line(5000);
+	kvmclock_before_run(&kc, 0);
+	ck_assert_uint_eq(kc.vcpu[0].stats.syncs, 2);
+	ck_assert_uint_gt(at(GPA).tsc_timestamp, anchor);
+	kvmclock_after_run(&kc, 0);
+	/* At most every 100 ms, however far off: 50 ms later, none. */
+	fake_tsc_now += 50000000;
+	model_off_line(-5000);
 	kvmclock_before_run(&kc, 0);
 	ck_assert_uint_eq(kc.vcpu[0].stats.syncs, 2);
 	kvmclock_after_run(&kc, 0);
@@ -257,7 +299,7 @@ END_TEST
 static int probe(uint64_t first, uint64_t last, uint32_t kind)
 {
 	struct clock_probe p = { .kind = kind, .first = first, .last = last };
-	uint64_t gpa = 0x300100;
+	uint64_t gpa = 0x700100;
 	uint8_t data[8];
 	struct io_access a = { .addr = MEMMAP_DOORBELL + DOORBELL_PROBE,
 			       .offset = DOORBELL_PROBE,
@@ -306,6 +348,7 @@ static Suite *kvmclock_host_suite(void)
 	tcase_add_test(tc, test_wall_clock);
 	tcase_add_test(tc, test_tsc_write_moves_offset);
 	tcase_add_test(tc, test_smp_stable_only_while_offsets_agree);
+	tcase_add_test(tc, test_smp_anchor_moves_only_when_the_error_needs_it);
 	tcase_add_test(tc, test_probe_window);
 	suite_add_tcase(s, tc);
 	return s;

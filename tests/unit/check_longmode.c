@@ -84,8 +84,9 @@ START_TEST(test_identity_page_tables)
 		ck_assert_uint_eq(pdpt[g], (MEMMAP_PD + g * 4096) | 7);
 	ck_assert_uint_eq(pdpt[4], 0);
 	/* Entry i maps 2 MiB page i onto itself: 0x87 = present, writable, user, 2 MiB. */
-	ck_assert_uint_eq(pd[0], MEMMAP_PT0 | 7); /* the first 2 MiB: 4 KiB pages */
-	for (uint64_t i = 1; i < 2048; i++)
+	ck_assert_uint_eq(pd[0], MEMMAP_PT | 7); /* the first 4 MiB: 4 KiB pages */
+	ck_assert_uint_eq(pd[1], (MEMMAP_PT + 4096) | 7);
+	for (uint64_t i = 2; i < 2048; i++)
 		ck_assert_uint_eq(pd[i], (i << 21) | 0x87);
 }
 END_TEST
@@ -96,8 +97,8 @@ START_TEST(test_stack_guard_pages)
 	unsigned int guards = 0;
 
 	ck_assert_int_eq(boot_write_tables(&mem, 1, 0, NULL), 0);
-	pt = guest_mem_ptr(&mem, MEMMAP_PT0, 4096);
-	for (uint64_t i = 0; i < 512; i++) {
+	pt = guest_mem_ptr(&mem, MEMMAP_PT, 2 * 4096);
+	for (uint64_t i = 0; i < 1024; i++) {
 		uint64_t gpa = i << 12, off = (gpa - MEMMAP_STACKS) % MEMMAP_VCPU_STACKS_SIZE;
 		bool guard = gpa >= MEMMAP_STACKS && gpa < MEMMAP_STACKS_END &&
 			     (off == 0 || off == 0x5000 || off == 0x8000);
@@ -105,6 +106,7 @@ START_TEST(test_stack_guard_pages)
 		ck_assert_uint_eq(pt[i], guard ? 0 : gpa | 7);
 		guards += guard;
 	}
+	ck_assert_uint_eq(MEMMAP_MAX_VCPUS, 64);
 	ck_assert_uint_eq(guards, 3 * MEMMAP_MAX_VCPUS);
 	/* Every stack top is mapped, and the page below each stack's bottom is the guard. */
 	for (unsigned int v = 0; v < MEMMAP_MAX_VCPUS; v++) {

@@ -43,13 +43,13 @@ static void setup_policy(const char *spec)
 	memset(&msrs, 0, sizeof(msrs));
 	doorbell_init(&db);
 	ck_assert_int_eq(clock_policy_parse(spec, &p), 0);
-	ck_assert_int_eq(guest_mem_alloc(&mem, 0x400000), 0);
+	ck_assert_int_eq(guest_mem_alloc(&mem, GUEST_MEM_MIN), 0);
 	ck_assert_int_eq(kvmclock_init(&kc, &mem, &fake, 1, 1000000000, &ops, &p), 0);
 	ck_assert_int_eq(kvmclock_register(&kc, &msrs, &db), 0);
 	if (!p.ops->in_kernel) {
 		const struct msr_handler *h = msr_table_find(&msrs, 0x4b564d01);
 
-		ck_assert_int_eq(h->write(h->opaque, 0, 0x4b564d01, 0x200001), MSR_OK);
+		ck_assert_int_eq(h->write(h->opaque, 0, 0x4b564d01, 0x400001), MSR_OK);
 	}
 }
 

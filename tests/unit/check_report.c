@@ -3,8 +3,8 @@
 #include "dev/report.h"
 #include "test_util.h"
 
-#define MEM_SIZE   0x200000
-#define REPORT_GPA 0x150000
+#define MEM_SIZE   0x800000
+#define REPORT_GPA 0x550000
 
 static struct guest_mem mem;
 static struct report_dev dev;
@@ -42,7 +42,7 @@ static int signal_report(uint64_t gpa)
 static void expect_malformed(const char *why)
 {
 	ck_assert_int_eq(signal_report(REPORT_GPA), VM_STOP_GUEST_ERROR);
-	ck_assert_logged("vCPU 1: malformed report at GPA 0x150000: ");
+	ck_assert_logged("vCPU 1: malformed report at GPA 0x550000: ");
 	ck_assert_logged(why);
 }
 
@@ -174,7 +174,7 @@ START_TEST(test_report_above_4g)
 {
 	/* The doorbell carries 64 bits: a GPA that would alias low RAM if truncated is refused. */
 	ck_assert_int_eq(signal_report(0x100000000ull + REPORT_GPA), VM_STOP_GUEST_ERROR);
-	ck_assert_logged("report at GPA 0x100150000 (+432 bytes) lies outside guest RAM");
+	ck_assert_logged("report at GPA 0x100550000 (+432 bytes) lies outside guest RAM");
 }
 END_TEST
 

@@ -108,7 +108,7 @@ static int elf_check_segment(const GElf_Phdr *ph, unsigned int i, size_t size,
 		return elf_reject(name,
 				  "segment %u at 0x%llx overlaps the VMM's page tables and "
 				  "boot data below 0x%x",
-				  i, (unsigned long long)ph->p_paddr, GUEST_IMAGE_MIN);
+				  i, (unsigned long long)ph->p_paddr, (unsigned int)mem->vmm_end);
 	if (!guest_mem_ptr(mem, ph->p_paddr, ph->p_memsz))
 		return elf_reject(name,
 				  "segment %u at 0x%llx+0x%llx lies outside guest RAM "

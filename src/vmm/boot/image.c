@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "boot/multiboot.h"
+#include "memmap.h"
 #include "core/log.h"
 
 const char *image_kind_name(enum image_kind kind)
@@ -31,6 +32,7 @@ int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char
 		return found;
 	if (found) {
 		image->kind = IMAGE_MULTIBOOT;
+		mem->vmm_end = PC_HIGH_MEM; /* a PC machine: only the boot information below */
 		if (hdr.flags & MULTIBOOT_AOUT_KLUDGE)
 			return multiboot_load_aout(mem, bytes, size, name, &hdr, offset,
 						   &image->info);
@@ -43,6 +45,7 @@ int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char
 		return elf_load_physical(mem, bytes, size, name, &image->info);
 	}
 	image->kind = IMAGE_NATIVE;
+	mem->vmm_end = GUEST_IMAGE_MIN;
 	if (image_is_elf(bytes, size) && ((const uint8_t *)bytes)[EI_CLASS] == ELFCLASS32) {
 		pr_err("ELF %s: a 32-bit image needs a multiboot header in its first %u bytes, "
 		       "and has none",

@@ -91,7 +91,7 @@ static void boot_write_page_tables(struct guest_mem *mem)
 	uint64_t *pml4 = guest_mem_ptr(mem, MEMMAP_PML4, GUEST_PAGE_SIZE);
 	uint64_t *pdpt = guest_mem_ptr(mem, MEMMAP_PDPT, GUEST_PAGE_SIZE);
 	uint64_t *pd = guest_mem_ptr(mem, MEMMAP_PD, 4 * GUEST_PAGE_SIZE);
-	uint64_t *pt0 = guest_mem_ptr(mem, MEMMAP_PT0, GUEST_PAGE_SIZE);
+	uint64_t *pt = guest_mem_ptr(mem, MEMMAP_PT, MEMMAP_NR_PT * GUEST_PAGE_SIZE);
 
 	memset(pml4, 0, GUEST_PAGE_SIZE);
 	memset(pdpt, 0, GUEST_PAGE_SIZE);
@@ -100,12 +100,13 @@ static void boot_write_page_tables(struct guest_mem *mem)
 		pdpt[g] = (MEMMAP_PD + g * GUEST_PAGE_SIZE) | PTE_TABLE;
 	for (uint64_t i = 0; i < 4 * 512; i++)
 		pd[i] = (i * PAGE_2M) | PTE_TABLE | PTE_LARGE;
-	/* The first 2 MiB in 4 KiB pages, so the stacks' guard pages can be left out. */
-	pd[0] = MEMMAP_PT0 | PTE_TABLE;
-	for (uint64_t i = 0; i < 512; i++) {
+	/* The first 4 MiB in 4 KiB pages, so the stacks' guard pages can be left out. */
+	for (uint64_t t = 0; t < MEMMAP_NR_PT; t++)
+		pd[t] = (MEMMAP_PT + t * GUEST_PAGE_SIZE) | PTE_TABLE;
+	for (uint64_t i = 0; i < MEMMAP_NR_PT * 512; i++) {
 		uint64_t gpa = i * GUEST_PAGE_SIZE;
 
-		pt0[i] = boot_is_guard_page(gpa) ? 0 : gpa | PTE_TABLE;
+		pt[i] = boot_is_guard_page(gpa) ? 0 : gpa | PTE_TABLE;
 	}
 }
 

@@ -90,7 +90,7 @@ int multiboot_load_aout(struct guest_mem *mem, const void *image, size_t size, c
 				 h->bss_end_addr, (unsigned long long)load_end);
 	if (guest_mem_overlaps_vmm(mem, h->load_addr, bss_end - h->load_addr))
 		return mb_reject(name, "load_addr 0x%x overlaps the VMM's boot data below 0x%x",
-				 h->load_addr, GUEST_IMAGE_MIN);
+				 h->load_addr, (unsigned int)mem->vmm_end);
 	dst = guest_mem_ptr(mem, h->load_addr, bss_end - h->load_addr);
 	if (!dst)
 		return mb_reject(name, "0x%x-0x%llx lies outside guest RAM (0x%llx bytes)",
@@ -177,15 +177,15 @@ static void mb_put_memory(struct mb_fixed *f, uint64_t mem_size)
 	const struct multiboot_mmap_entry map[MB_NR_MMAP] = {
 		{ 20, 0, MB_LOW_MEM_END, MULTIBOOT_MEMORY_AVAILABLE },
 		{ 20, MB_LOW_MEM_END, 0xa0000 - MB_LOW_MEM_END, MULTIBOOT_MEMORY_RESERVED },
-		{ 20, MB_BIOS_AREA, GUEST_IMAGE_MIN - MB_BIOS_AREA, MULTIBOOT_MEMORY_RESERVED },
-		{ 20, GUEST_IMAGE_MIN, mem_size - GUEST_IMAGE_MIN, MULTIBOOT_MEMORY_AVAILABLE },
+		{ 20, MB_BIOS_AREA, PC_HIGH_MEM - MB_BIOS_AREA, MULTIBOOT_MEMORY_RESERVED },
+		{ 20, PC_HIGH_MEM, mem_size - PC_HIGH_MEM, MULTIBOOT_MEMORY_AVAILABLE },
 	};
 
 	memcpy(f->mmap, map, sizeof(map));
 	f->info.mmap_addr = MB_GPA(mmap);
 	f->info.mmap_length = sizeof(map);
 	f->info.mem_lower = MB_LOW_MEM_END / 1024;
-	f->info.mem_upper = (uint32_t)((mem_size - GUEST_IMAGE_MIN) / 1024);
+	f->info.mem_upper = (uint32_t)((mem_size - PC_HIGH_MEM) / 1024);
 	f->info.flags |= MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_MEM_MAP;
 }
 

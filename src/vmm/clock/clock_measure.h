@@ -9,6 +9,8 @@
 
 #include "core/compiler.h"
 
+#define CLOCK_MEASURE_MAX_VCPUS 64 /* backward steps are counted per vCPU, this many */
+
 /* One guest reading, judged at the exit that reported it. */
 struct clock_sample {
 	uint64_t host_ns;  /* host MONOTONIC when the host judged the reading */
@@ -24,8 +26,10 @@ struct clock_measure {
 	uint64_t tsc_hz;
 	struct clock_sample *samples;
 	size_t nr, cap;
-	uint32_t *publish_cycles; /* host cost of each publish before KVM_RUN */
+	uint32_t *publish_cycles; /* host cost of each entry's publish (appended lock-free) */
 	size_t nr_publish, cap_publish;
+	uint32_t *sync_ns; /* SMP: each sync's wait from the kick to every vCPU out */
+	size_t nr_sync, cap_sync;
 	uint64_t read_cycles, reads; /* guest read-cost loop: total cycles over reads */
 };
 
@@ -39,13 +43,17 @@ struct clock_summary {
 	unsigned long retries;
 	double read_cycles, read_ns; /* per guest clock read */
 	double publish_ns_median;    /* host publish before KVM_RUN; 0 if none */
-	double exit_rt_ns_median;    /* guest-measured exit round trip */
+	double publish_ns_p99;
+	unsigned long syncs;		    /* SMP stop-the-world syncs */
+	double sync_ns_median, sync_ns_max; /* their waits */
+	double exit_rt_ns_median;	    /* guest-measured exit round trip */
 };
 
 int clock_measure_init(struct clock_measure *m, size_t cap, uint64_t tsc_hz) __must_check;
 void clock_measure_destroy(struct clock_measure *m);
 void clock_measure_add(struct clock_measure *m, const struct clock_sample *s);
 void clock_measure_add_publish(struct clock_measure *m, uint64_t cycles);
+void clock_measure_add_sync(struct clock_measure *m, uint64_t ns);
 void clock_measure_add_reads(struct clock_measure *m, uint64_t cycles, uint64_t reads);
 /* Summarise; with @remove_offset the median error is subtracted first (kernel policy). */
 void clock_measure_summarize(struct clock_measure *m, bool remove_offset,

@@ -2,9 +2,9 @@
  * kvmclock host glue. Every vCPU publishes the same anchor (the shared timeline in kc->line),
  * so readings agree across vCPUs and PVCLOCK_TSC_STABLE_BIT is honest. The anchor only moves
  * while no vCPU is inside KVM_RUN: with one vCPU that is every entry, for free; with several,
- * the vCPU that finds the anchor stale kicks the others out and re-anchors once all are out
- * (KVM's "master clock" update does the same). A vCPU still running on an old anchor could
- * otherwise read a later time than another vCPU that already has the new, slower line.
+ * in a sync (kvmclock_sync.c), as KVM's "master clock" update does. A vCPU still running on an
+ * old anchor could otherwise read a later time than another vCPU that already has the new,
+ * slower line.
  *
  * When a new anchor is taken is the policy's choice (policy.h). A sampler thread measures
  * MONOTONIC's rate against the TSC once per millisecond; anchors take their slope from it.
@@ -111,13 +111,7 @@ static int kvmclock_sample(struct kvmclock *kc, struct kvmclock_vcpu *v, struct 
 	return 0;
 }
 
-/*
- * A new anchor at the TSC now. Its MONOTONIC comes from the sampler's model (a tight sample at
- * most ~1 ms old, extended at the fitted rate), not from a clock_gettime right after KVM_RUN
- * returned, which is slow and biased on some hosts; before the model exists, from a direct
- * sample.
- */
-static void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v)
+void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
 	struct pvclock_reanchor res;
 	struct pvclock_sample s;
@@ -139,83 +133,21 @@ static void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v)
 	v->stats.clamps += res.clamped;
 }
 
-static void kvmclock_publish(struct kvmclock *kc, struct kvmclock_vcpu *v)
+void kvmclock_publish_current(struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
-	pvclock_publish(&v->writer, v->time_info, &kc->line, v->tsc_offset, kc->flags);
-	v->published_gen = kc->gen;
-	v->stats.publishes++;
+	if (v->time_info && kc->line.valid && v->published_gen != kc->gen) {
+		pvclock_publish(&v->writer, v->time_info, &kc->line, v->tsc_offset, kc->flags);
+		v->published_gen = kc->gen;
+		v->stats.publishes++;
+	}
 }
 
-/* Publish if this vCPU's struct does not hold the current anchor yet. */
-static void kvmclock_publish_current(struct kvmclock *kc, struct kvmclock_vcpu *v)
-{
-	if (v->time_info && kc->line.valid && v->published_gen != kc->gen)
-		kvmclock_publish(kc, v);
-}
-
-static bool kvmclock_reanchor_due(const struct kvmclock *kc)
+bool kvmclock_reanchor_due(const struct kvmclock *kc)
 {
 	return !kc->line.valid || kc->policy.ops->reanchor_due(&kc->policy, &kc->policy_view);
 }
 
-static bool kvmclock_any_on(const struct kvmclock *kc)
-{
-	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
-		if (kc->vcpu[i].time_info)
-			return true;
-	return false;
-}
-
-/* With kc->lock held: wait for a change, or KVMCLOCK_REKICK_NS (then ETIMEDOUT). */
-static int kvmclock_wait(struct kvmclock *kc)
-{
-	struct timespec until = mono_timespec(mono_now_ns() + KVMCLOCK_REKICK_NS);
-
-	return pthread_cond_timedwait(&kc->cond, &kc->lock, &until);
-}
-
-/*
- * SMP, with kc->lock held: stop the world, move the anchor, restart the world. Kicks are not
- * lost (vcpu.c), but the wait re-kicks every KVMCLOCK_REKICK_NS all the same, as the stop path
- * does, so no host that drops one can hold every vCPU here for good.
- */
-static void kvmclock_sync_update(struct kvmclock *kc, unsigned int id)
-{
-	kc->updating = true;
-	kc->ops.kick_others(kc->ops.opaque, id);
-	while (kc->inside)
-		if (kvmclock_wait(kc) == ETIMEDOUT && kc->inside)
-			kc->ops.kick_others(kc->ops.opaque, id);
-	kvmclock_reanchor(kc, &kc->vcpu[id]);
-	kc->vcpu[id].stats.syncs++;
-	kc->updating = false;
-	pthread_cond_broadcast(&kc->cond);
-}
-
-/* SMP: anchors move in a stop-the-world sync, so at most once per resync interval. */
-static bool kvmclock_sync_due(const struct kvmclock *kc)
-{
-	if (!kvmclock_any_on(kc) || kc->policy.ops->live)
-		return false;
-	if (!kc->line.valid)
-		return true;
-	return kc->clk->read_tsc_fast(kc->clk->ctx) - kc->line.tsc > kc->resync_ticks &&
-	       kc->policy.ops->reanchor_due(&kc->policy, &kc->policy_view);
-}
-
-static void kvmclock_before_run_smp(struct kvmclock *kc, unsigned int id)
-{
-	pthread_mutex_lock(&kc->lock);
-	while (kc->updating)
-		pthread_cond_wait(&kc->cond, &kc->lock);
-	if (kvmclock_sync_due(kc))
-		kvmclock_sync_update(kc, id);
-	if (!kc->policy.ops->live)
-		kvmclock_publish_current(kc, &kc->vcpu[id]);
-	kc->inside++;
-	pthread_mutex_unlock(&kc->lock);
-}
-
+/* One vCPU: nothing else moves the anchor (the live policy's thread aside), so no lock. */
 static void kvmclock_before_run_up(struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
 	if (kvmclock_reanchor_due(kc))
@@ -230,9 +162,11 @@ void kvmclock_before_run(struct kvmclock *kc, unsigned int id)
 
 	if (kc->measure && v->time_info)
 		t0 = kc->clk->read_tsc(kc->clk->ctx);
-	if (kc->nr_vcpus > 1)
-		kvmclock_before_run_smp(kc, id);
-	else if (v->time_info && !kc->policy.ops->live)
+	if (kc->policy.ops->live)
+		; /* the live policy's thread publishes, while the vCPUs run */
+	else if (kc->nr_vcpus > 1)
+		kvmclock_before_run_smp(kc, v, id);
+	else if (v->time_info)
 		kvmclock_before_run_up(kc, v);
 	if (t0)
 		clock_measure_add_publish(kc->measure, kc->clk->read_tsc(kc->clk->ctx) - t0);
@@ -240,26 +174,25 @@ void kvmclock_before_run(struct kvmclock *kc, unsigned int id)
 		v->entry_ns = kc->clk->read_mono_ns(kc->clk->ctx);
 }
 
+void kvmclock_after_run(struct kvmclock *kc, unsigned int id)
+{
+	if (kc->nr_vcpus > 1 && !kc->policy.ops->live)
+		kvmclock_leave(kc, &kc->vcpu[id]);
+}
+
 /* The live policy's thread: a new anchor, written into every struct while the vCPUs run. */
 void kvmclock_live_publish(struct kvmclock *kc)
 {
+	bool any_on = false;
+
 	pthread_mutex_lock(&kc->lock);
-	if (kvmclock_any_on(kc)) {
+	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
+		any_on |= kc->vcpu[i].time_info != NULL;
+	if (any_on) {
 		kvmclock_reanchor(kc, &kc->vcpu[0]);
 		for (unsigned int i = 0; i < kc->nr_vcpus; i++)
 			kvmclock_publish_current(kc, &kc->vcpu[i]);
 	}
-	pthread_mutex_unlock(&kc->lock);
-}
-
-void kvmclock_after_run(struct kvmclock *kc, unsigned int id)
-{
-	if (kc->nr_vcpus == 1)
-		return;
-	pthread_mutex_lock(&kc->lock);
-	kc->inside--;
-	if (kc->updating && !kc->inside)
-		pthread_cond_broadcast(&kc->cond);
 	pthread_mutex_unlock(&kc->lock);
 }
 
@@ -276,6 +209,9 @@ void kvmclock_total_stats(const struct kvmclock *kc, struct kvmclock_stats *t)
 		t->bad_addresses += s->bad_addresses;
 		t->wide_samples += s->wide_samples;
 		t->syncs += s->syncs;
+		t->sync_wait_ns += s->sync_wait_ns;
+		if (s->sync_wait_max_ns > t->sync_wait_max_ns)
+			t->sync_wait_max_ns = s->sync_wait_max_ns;
 		t->probes += s->probes;
 		t->probe_violations += s->probe_violations;
 		if (s->max_wall_error_ns > t->max_wall_error_ns)

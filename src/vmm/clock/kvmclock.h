@@ -21,15 +21,20 @@
 
 /* What the VMM does for kvmclock that needs KVM (set up by vm.c/vcpu.c). */
 struct kvmclock_ops {
-	/* Make every vCPU but @except leave KVM_RUN soon. */
-	void (*kick_others)(void *opaque, unsigned int except);
+	/* Make vCPU @vcpu leave KVM_RUN soon (machine/vcpu.c: the kick protocol). */
+	void (*kick)(void *opaque, unsigned int vcpu);
 	/* Carry out a guest WRMSR of IA32_TSC or TSC_ADJUST; return the vCPU's new TSC offset. */
 	int (*write_tsc_msr)(void *opaque, unsigned int vcpu, uint32_t msr, uint64_t value,
 			     uint64_t *tsc_offset);
 	void *opaque;
 };
 
+/*
+ * Per vCPU, written by its own thread only (but for the live policy's publisher, under
+ * kc->lock), and a cache line of its own, so entries of different vCPUs share nothing.
+ */
 struct kvmclock_vcpu {
+	int inside __attribute__((aligned(64))); /* SMP: in KVM_RUN, or about to be (atomic) */
 	uint64_t system_msr; /* last value written to a system-time MSR (RDMSR) */
 	uint64_t gpa;
 	void *time_info; /* host pointer to the guest's struct; NULL: clock off */
@@ -64,10 +69,14 @@ struct kvmclock {
 	uint64_t typical_width;	   /* sampler: running mean of sample widths, ticks */
 	uint64_t resync_ticks;	   /* SMP: anchors move at most this often */
 
-	struct pvclock_line line; /* the shared anchor every vCPU publishes */
-	uint64_t gen;		  /* bumped with every new anchor */
-	uint64_t rate_scale;	  /* the rate as a scale, mul | shift << 32 (atomic) */
-	uint8_t flags;		  /* PVCLOCK_TSC_STABLE_BIT while it is honest */
+	/*
+	 * The shared anchor every vCPU publishes. With several vCPUs it changes only in a sync,
+	 * while every vCPU is out of KVM_RUN (kvmclock_sync.c), so entries read it lock-free.
+	 */
+	struct pvclock_line line;
+	uint64_t gen;	     /* bumped with every new anchor or flags */
+	uint64_t rate_scale; /* the rate as a scale, mul | shift << 32 (atomic) */
+	uint8_t flags;	     /* PVCLOCK_TSC_STABLE_BIT while it is honest */
 	bool probing;
 
 	uint64_t wall_msr;
@@ -83,10 +92,9 @@ struct kvmclock {
 
 	struct clock_measure *measure; /* demo/bench: where samples go, NULL otherwise */
 
-	pthread_mutex_t lock; /* SMP and live: anchor and struct writes */
-	pthread_cond_t cond;
-	unsigned int inside; /* vCPUs in KVM_RUN (SMP) */
-	bool updating;
+	pthread_mutex_t lock; /* syncs, the live publisher, MSR writes that change the anchor */
+	pthread_cond_t cond;  /* a sync ended; a vCPU left KVM_RUN during one */
+	int updating __attribute__((aligned(64))); /* SMP: a sync is moving the anchor (atomic) */
 
 	struct kvmclock_vcpu vcpu[MEMMAP_MAX_VCPUS];
 };

@@ -11,7 +11,7 @@
  */
 #define KVMCLOCK_SAMPLE_MAX_NS	   250
 #define KVMCLOCK_WIDTH_FACTOR	   4
-#define KVMCLOCK_RESYNC_NS	   100000000ull /* SMP: re-anchor every 100 ms */
+#define KVMCLOCK_RESYNC_NS	   100000000ull /* SMP: anchors move at most every 100 ms */
 #define KVMCLOCK_SAMPLER_PERIOD_NS 1000000ull	/* the sampler thread's period: 1 ms */
 #define KVMCLOCK_RATE_MIN_SPAN_S   0.05
 #define KVMCLOCK_RATE_HALF_LIFE_S  60.0
@@ -38,6 +38,27 @@ static inline struct pvclock_scale unpack_scale(uint64_t v)
 uint64_t kvmclock_sample_bound(const struct kvmclock *kc);
 /* kvmclock.c: the live policy's thread: a new anchor, written while the vCPUs run. */
 void kvmclock_live_publish(struct kvmclock *kc);
+/*
+ * kvmclock.c: a new anchor at the TSC now. Its MONOTONIC comes from the sampler's model (a
+ * tight sample at most ~1 ms old, extended at the fitted rate), not from a clock_gettime right
+ * after KVM_RUN returned, which is slow and biased on some hosts; before the model exists,
+ * from a direct sample. Only where nothing else reads or moves the anchor.
+ */
+void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v);
+/* kvmclock.c: write @v's struct if it does not hold the current anchor and flags yet. */
+void kvmclock_publish_current(struct kvmclock *kc, struct kvmclock_vcpu *v);
+/* kvmclock.c: does the policy want a new anchor now (always, before the first)? */
+bool kvmclock_reanchor_due(const struct kvmclock *kc);
+/* kvmclock_sync.c: the entry and exit of a vCPU of several (the handshake with a sync). */
+void kvmclock_before_run_smp(struct kvmclock *kc, struct kvmclock_vcpu *v, unsigned int id);
+void kvmclock_leave(struct kvmclock *kc, struct kvmclock_vcpu *v);
+/*
+ * kvmclock_sync.c, with kc->lock held, from vCPU @id's thread outside KVM_RUN: stop every
+ * other vCPU (returns once all are out of KVM_RUN; counted in @id's stats), and let them go
+ * on. Between the two, the anchor and the flags may change; nowhere else with several vCPUs.
+ */
+void kvmclock_stop_world(struct kvmclock *kc, unsigned int id);
+void kvmclock_start_world(struct kvmclock *kc);
 /* clock_probe.c: the DOORBELL_PROBE service. */
 int kvmclock_probe_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa);
 

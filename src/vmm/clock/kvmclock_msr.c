@@ -90,8 +90,12 @@ static enum msr_result kvmclock_read_msr(void *opaque, unsigned int id, uint32_t
 	return MSR_OK;
 }
 
-/* The STABLE bit promises cross-vCPU monotonicity: only true while all TSC offsets agree. */
-static void kvmclock_update_flags(struct kvmclock *kc)
+/*
+ * The STABLE bit promises cross-vCPU monotonicity: only true while all TSC offsets agree (and
+ * never with a live publisher among several vCPUs). With kc->lock held; a change reaches every
+ * struct through a sync, as an anchor does.
+ */
+static void kvmclock_update_flags(struct kvmclock *kc, unsigned int id)
 {
 	bool same = !(kc->policy.ops->live && kc->nr_vcpus > 1);
 	uint8_t flags;
@@ -99,12 +103,12 @@ static void kvmclock_update_flags(struct kvmclock *kc)
 	for (unsigned int i = 1; i < kc->nr_vcpus; i++)
 		same &= kc->vcpu[i].tsc_offset == kc->vcpu[0].tsc_offset;
 	flags = same ? PVCLOCK_TSC_STABLE_BIT : 0;
-
 	if (flags == kc->flags)
 		return;
+	kvmclock_stop_world(kc, id);
 	kc->flags = flags;
-	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
-		kc->vcpu[i].published_gen = UINT64_MAX; /* every struct gets the new flags */
+	kc->gen++; /* every struct gets the new flags */
+	kvmclock_start_world(kc);
 }
 
 static enum msr_result kvmclock_write_tsc(void *opaque, unsigned int id, uint32_t msr,
@@ -118,7 +122,7 @@ static enum msr_result kvmclock_write_tsc(void *opaque, unsigned int id, uint32_
 	pthread_mutex_lock(&kc->lock);
 	kc->vcpu[id].tsc_offset = offset;
 	kc->vcpu[id].published_gen = UINT64_MAX; /* republish in the new TSC domain */
-	kvmclock_update_flags(kc);
+	kvmclock_update_flags(kc, id);
 	pthread_mutex_unlock(&kc->lock);
 	return MSR_OK;
 }

@@ -12,6 +12,8 @@ struct kvmclock_stats {
 	unsigned long bad_addresses;	/* MSR writes whose struct address was refused */
 	unsigned long wide_samples;	/* samples wider than the bound: anchor kept */
 	unsigned long syncs;		/* anchor updates that stopped every vCPU (SMP) */
+	uint64_t sync_wait_ns;		/* their time from the kick to every other vCPU out */
+	uint64_t sync_wait_max_ns;	/* the longest such wait */
 	unsigned long probes;		/* clock probes checked */
 	unsigned long probe_violations; /* probes outside the host's window */
 	uint64_t max_wall_error_ns;	/* largest |guest wall clock - CLOCK_REALTIME| probed */

@@ -205,16 +205,11 @@ static int vm_enable_user_msrs(struct vm *vm)
 	return ret < 0 ? ret : 0;
 }
 
-void vm_kick_others(struct vm *vm, unsigned int except)
+static void vm_clock_kick(void *opaque, unsigned int vcpu)
 {
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		if (i != except)
-			vcpu_kick(vm->vcpus[i]);
-}
+	struct vm *vm = opaque;
 
-static void vm_clock_kick_others(void *opaque, unsigned int except)
-{
-	vm_kick_others(opaque, except);
+	vcpu_kick(vm->vcpus[vcpu]);
 }
 
 static int vm_clock_write_tsc_msr(void *opaque, unsigned int id, uint32_t msr, uint64_t value,
@@ -227,7 +222,7 @@ static int vm_clock_write_tsc_msr(void *opaque, unsigned int id, uint32_t msr, u
 
 int vm_setup_kvmclock(struct vm *vm, const struct clock_policy *policy)
 {
-	const struct kvmclock_ops ops = { vm_clock_kick_others, vm_clock_write_tsc_msr, vm };
+	const struct kvmclock_ops ops = { vm_clock_kick, vm_clock_write_tsc_msr, vm };
 	int khz, ret;
 
 	khz = kvm_ioctl(vm->vcpus[0]->fd, KVM_GET_TSC_KHZ, 0);

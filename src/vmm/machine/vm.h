@@ -55,7 +55,6 @@ int vm_create_irqchip(struct vm *vm) __must_check;
  * filter that sends exactly the MSRs in vm->msrs to userspace.
  */
 int vm_setup_kvmclock(struct vm *vm, const struct clock_policy *policy) __must_check;
-void vm_kick_others(struct vm *vm, unsigned int except);
 
 /* End the run (the first reason wins) and kick every vCPU out of KVM_RUN. */
 /* vm_stop.c: the stop state's lock and condition, made with the VM and freed with it. */
