@@ -3,11 +3,12 @@
  * of 0-4 GiB, and the real-mode trampoline the application processors start in after SIPI.
  */
 #include "boot_abi.h"
+#include "guest/pc.h"
 #include "multiboot_abi.h"
 
 #define PC_SEL_CODE32		0x08
 #define PC_STACK_SIZE		0x4000
-#define PC_MAX_APS		7	/* PC_MAX_CPUS - 1 */
+#define PC_MAX_APS		(PC_MAX_CPUS - 1)
 #define MB_FLAGS		(MULTIBOOT_PAGE_ALIGN | MULTIBOOT_MEMORY_INFO)
 #define CR0_PE			0x00000001
 #define CR0_CD_NW		0x60000000

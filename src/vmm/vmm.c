@@ -148,8 +148,14 @@ static int vmm_write_boot_data(struct vmm *v, const struct vmm_config *cfg, unsi
 
 static int vmm_create_vcpus(struct vmm *v, const struct vmm_config *cfg, unsigned int nr_vcpus)
 {
+	unsigned int kvm_max = vm_max_vcpus(v->vm);
 	int ret = 0;
 
+	if (nr_vcpus > kvm_max) {
+		pr_err("%u vCPUs requested, this KVM takes at most %u in a VM (KVM_CAP_MAX_VCPUS)",
+		       nr_vcpus, kvm_max);
+		return -EINVAL;
+	}
 	if (v->image.kind == IMAGE_MULTIBOOT)
 		ret = vm_create_irqchip(v->vm);
 	for (unsigned int i = 0; !ret && i < nr_vcpus; i++) {
@@ -170,13 +176,17 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 	int ret;
 
 	if (nr_vcpus > MEMMAP_MAX_VCPUS) {
-		pr_err("%u vCPUs requested, at most %u are supported", nr_vcpus, MEMMAP_MAX_VCPUS);
+		pr_err("%u vCPUs requested, at most %u are supported (the memory map's room for "
+		       "vCPU stacks)",
+		       nr_vcpus, MEMMAP_MAX_VCPUS);
 		return -EINVAL;
 	}
 	/* Policy, image and boot data first: bad input is reported even where KVM is missing. */
 	ret = clock_policy_parse(cfg->policy ? cfg->policy : "every-entry", &v->policy);
 	if (!ret)
 		ret = vm_alloc(&v->vm, cfg->mem_size ? cfg->mem_size : GUEST_MEM_DEFAULT);
+	if (!ret && cfg->stop_rekick_ns)
+		v->vm->stop_rekick_ns = cfg->stop_rekick_ns;
 	if (!ret)
 		ret = vmm_load_image(v, cfg);
 	if (!ret)
@@ -298,18 +308,21 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *result)
 void vmm_print_stats(const struct vmm_result *r, FILE *out)
 {
 	fprintf(out, "vCPU  exits  msr-writes  publishes  anchors  clamps  bad-addr  wide  syncs"
-		     "  probes  violations  best-sample-ns\n");
+		     "  sync-max-us  probes  violations  best-sample-ns\n");
 	for (unsigned int i = 0; i < r->nr_vcpus; i++) {
 		const struct kvmclock_stats *s = &r->vcpu_clock[i];
 
 		fprintf(out,
-			"%4u  %5lu  %10lu  %9lu  %7lu  %6lu  %8lu  %4lu  %5lu  %6lu  %10lu  "
-			"%14llu\n",
+			"%4u  %5lu  %10lu  %9lu  %7lu  %6lu  %8lu  %4lu  %5lu  %11.1f  "
+			"%6lu  %10lu  %14llu\n",
 			i, r->vcpu_exits[i], s->msr_writes, s->publishes, s->anchors, s->clamps,
-			s->bad_addresses, s->wide_samples, s->syncs, s->probes, s->probe_violations,
-			(unsigned long long)s->best_sample_ns);
+			s->bad_addresses, s->wide_samples, s->syncs, s->sync_wait_max_ns / 1e3,
+			s->probes, s->probe_violations, (unsigned long long)s->best_sample_ns);
 	}
 	fprintf(out, "total exits %lu", r->nr_exits);
+	if (r->clock.syncs)
+		fprintf(out, "; %lu syncs kept the other vCPUs out %.1f us on average",
+			r->clock.syncs, r->clock.sync_wait_ns / 1e3 / (double)r->clock.syncs);
 	if (r->clock.max_wall_error_ns)
 		fprintf(out, "; largest wall-clock error probed: %llu ns",
 			(unsigned long long)r->clock.max_wall_error_ns);

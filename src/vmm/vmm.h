@@ -40,6 +40,11 @@ struct vmm_config {
 	bool ignore_unclaimed_ports;   /* --ignore-unclaimed-ports */
 	const char *const *modules;    /* --module "PATH [ARGS]": multiboot modules, in order */
 	unsigned int nr_modules;
+	/*
+	 * How long a stop waits for the vCPUs to leave before it kicks again (0: 100 ms). Tests
+	 * that prove no kick is ever lost make it long, so a slow host cannot pass for a lost kick.
+	 */
+	uint64_t stop_rekick_ns;
 };
 
 struct vmm_result {

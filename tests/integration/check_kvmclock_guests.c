@@ -65,6 +65,28 @@ START_TEST(test_two_vcpus_never_warp)
 }
 END_TEST
 
+/* 8, 16 and 64 vCPUs (oversubscribed: a stress of its own), a short loop each. */
+static const unsigned int many_vcpus[] = { 8, 16, 64 };
+
+START_TEST(test_many_vcpus_never_warp)
+{
+	unsigned int n = many_vcpus[_i];
+	char *argv[] = { NULL, "40", NULL }, want[64];
+
+	run_guest("clock_warp", 2, argv, n, GUEST_RUN_TIMEOUT_NS);
+	ck_assert_msg(res.stop == VM_STOP_DONE, "%u vCPUs: stop %s; log:\n%s", n,
+		      vm_stop_name(res.stop), test_logged());
+	snprintf(want, sizeof(want), "%u vCPUs, %u reads: 0 warps", n, n * 40);
+	ck_assert_msg(strstr(out_text, want), "expected '%s' in:\n%s", want, out_text);
+	ck_assert_ptr_nonnull(strstr(out_text, "0 without STABLE"));
+	for (unsigned int i = 0; i < n; i++)
+		ck_assert_uint_ge(res.vcpu_clock[i].publishes, 1);
+	printf("clock_warp: %s", out_text);
+	printf("clock_warp: %u vCPUs: %lu syncs, %lu publishes, %lu exits\n", n, res.clock.syncs,
+	       res.clock.publishes, res.nr_exits);
+}
+END_TEST
+
 static Suite *kvmclock_suite(void)
 {
 	Suite *s = suite_create("kvmclock");
@@ -75,6 +97,11 @@ static Suite *kvmclock_suite(void)
 	tcase_add_test(tc, test_new_msrs);
 	tcase_add_test(tc, test_legacy_msrs);
 	tcase_add_test(tc, test_two_vcpus_never_warp);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("many_vcpus");
+	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, test_many_vcpus_never_warp, 0, ARRAY_SIZE(many_vcpus));
 	suite_add_tcase(s, tc);
 	return s;
 }

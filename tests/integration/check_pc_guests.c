@@ -94,6 +94,16 @@ START_TEST(test_four_vcpus_pass)
 }
 END_TEST
 
+/* 8, 16 and 64 CPUs started by one broadcast SIPI; a short warp test on each. */
+static const unsigned int many_vcpus[] = { 8, 16, 64 };
+
+START_TEST(test_many_vcpus_pass)
+{
+	run_mb_kvmclock(many_vcpus[_i], "10", NULL);
+	expect_pass(many_vcpus[_i]);
+}
+END_TEST
+
 static Suite *pc_guests_suite(void)
 {
 	Suite *s = suite_create("pc_guests");
@@ -105,6 +115,11 @@ static Suite *pc_guests_suite(void)
 	tcase_add_test(tc, test_two_vcpus_start_by_sipi_and_pass);
 	tcase_add_test(tc, test_wrong_host_time_fails);
 	tcase_add_test(tc, test_four_vcpus_pass);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("many_vcpus");
+	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, test_many_vcpus_pass, 0, ARRAY_SIZE(many_vcpus));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -125,7 +125,7 @@ START_TEST(test_no_vcpu_ever_runs_on_another_anchor)
 	doorbell_init(&db);
 	ck_assert_int_eq(kvmclock_init(&kc, &mem, &fake, NR_THREADS, 1000000000, &ops, &policy), 0);
 	ck_assert_int_eq(kvmclock_register(&kc, &msrs, &db), 0);
-	kc.resync_ticks = 0; /* as often as the error asks: many syncs */
+	kc.resync_ticks = kc.check_ticks = 0; /* as often as the error asks: many syncs */
 	for (unsigned int i = 0; i < NR_THREADS; i++) {
 		const struct msr_handler *h = msr_table_find(&msrs, MSR_KVM_SYSTEM_TIME_NEW);
 

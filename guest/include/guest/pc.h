@@ -11,16 +11,17 @@
 #ifndef GUEST_PC_H
 #define GUEST_PC_H
 
+#define PC_MAX_CPUS	   64	  /* CPUs the runtime starts (start.S has a stack for each) */
+#define PC_TRAMPOLINE_ADDR 0x8000 /* the APs' real-mode start page (SIPI vector 0x08) */
+#define PC_LAPIC_BASE	   0xfee00000u
+#define PC_EXIT_SKIP	   77 /* exit code of a test that cannot run here */
+
+#ifndef __ASSEMBLER__
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "fw_cfg_abi.h"
 #include "multiboot_abi.h"
-
-#define PC_MAX_CPUS	   8
-#define PC_TRAMPOLINE_ADDR 0x8000 /* the APs' real-mode start page (SIPI vector 0x08) */
-#define PC_LAPIC_BASE	   0xfee00000u
-#define PC_EXIT_SKIP	   77 /* exit code of a test that cannot run here */
 
 /* The multiboot information the loader gave (valid until the guest overwrites it). */
 const struct multiboot_info *pc_multiboot_info(void);
@@ -40,4 +41,5 @@ unsigned int pc_apic_id(void);
  */
 unsigned int pc_start_aps(unsigned int nr);
 
+#endif /* __ASSEMBLER__ */
 #endif

@@ -74,6 +74,7 @@ int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem, const struct
 	kc->min_bound_ticks = ns_to_ticks(kc, KVMCLOCK_SAMPLE_MAX_NS);
 	kc->max_sample_ticks = kc->min_bound_ticks;
 	kc->resync_ticks = ns_to_ticks(kc, KVMCLOCK_RESYNC_NS);
+	kc->check_ticks = ns_to_ticks(kc, KVMCLOCK_SAMPLER_PERIOD_NS);
 	/* A live publisher moves the line while other vCPUs run: no cross-vCPU promise then. */
 	kc->flags = policy->ops->live && nr_vcpus > 1 ? 0 : PVCLOCK_TSC_STABLE_BIT;
 	pvclock_rate_init(&kc->rate, tsc_hz, KVMCLOCK_RATE_MIN_SPAN_S, KVMCLOCK_RATE_HALF_LIFE_S);

@@ -39,9 +39,10 @@ struct kvmclock_vcpu {
 	uint64_t gpa;
 	void *time_info; /* host pointer to the guest's struct; NULL: clock off */
 	struct pvclock_writer writer;
-	uint64_t tsc_offset;	/* guest TSC - host TSC */
-	uint64_t entry_ns;	/* MONOTONIC before the last KVM_RUN (while probing) */
-	uint64_t published_gen; /* anchor generation last written here */
+	uint64_t tsc_offset;	 /* guest TSC - host TSC */
+	uint64_t entry_ns;	 /* MONOTONIC before the last KVM_RUN (while probing) */
+	uint64_t published_gen;	 /* anchor generation last written here */
+	uint64_t last_check_tsc; /* SMP: when this vCPU last asked whether a sync is due */
 	bool warned_bad_address;
 	struct kvmclock_stats stats;
 };
@@ -68,6 +69,7 @@ struct kvmclock {
 	uint64_t max_sample_ticks; /* samples wider than this are refused (atomic) */
 	uint64_t typical_width;	   /* sampler: running mean of sample widths, ticks */
 	uint64_t resync_ticks;	   /* SMP: anchors move at most this often */
+	uint64_t check_ticks;	   /* SMP: a vCPU asks if one is due at most this often */
 
 	/*
 	 * The shared anchor every vCPU publishes. With several vCPUs it changes only in a sync,

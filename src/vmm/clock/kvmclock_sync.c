@@ -24,7 +24,8 @@
  * When: with the model of MONOTONIC measured to a fraction of a ppm, a shared anchor stays
  * right for a long time, so a sync happens only when the policy allows a new anchor, at most
  * every KVMCLOCK_RESYNC_NS, and the model says the published line has drifted by more than the
- * host can measure (half the widest sample it takes): not on a timer.
+ * host can measure (half the widest sample it takes), or, for threshold:<ns>, by more than
+ * <ns>: not on a timer.
  */
 #include "clock/kvmclock_internal.h"
 
@@ -128,6 +129,8 @@ static bool kvmclock_sync_due(const struct kvmclock *kc)
 	if (tsc - kc->line.tsc < kc->resync_ticks ||
 	    !kc->policy.ops->reanchor_due(&kc->policy, &kc->policy_view))
 		return false;
+	if (kc->policy.ops->bounds_error)
+		return true; /* threshold:<ns>: the user's bound, not the host's floor */
 	model = kvmclock_model_ns(kc, tsc);
 	if (model < 0)
 		return false; /* no model yet: keep the anchor */
@@ -148,12 +151,29 @@ static void kvmclock_sync_reanchor(struct kvmclock *kc, unsigned int id)
 	pthread_mutex_unlock(&kc->lock);
 }
 
+/*
+ * The model moves once per sampler period: between two of its updates the answer cannot
+ * change, so each vCPU asks at most once per period (and on every entry until the first anchor).
+ */
+static bool kvmclock_check_due(const struct kvmclock *kc, struct kvmclock_vcpu *v)
+{
+	uint64_t tsc;
+
+	if (!kc->line.valid)
+		return true;
+	tsc = kc->clk->read_tsc_fast(kc->clk->ctx);
+	if (tsc - v->last_check_tsc < kc->check_ticks)
+		return false;
+	v->last_check_tsc = tsc;
+	return kvmclock_sync_due(kc);
+}
+
 void kvmclock_before_run_smp(struct kvmclock *kc, struct kvmclock_vcpu *v, unsigned int id)
 {
 	kvmclock_enter(kc, v);
 	if (!v->time_info)
 		return;
-	if (kvmclock_sync_due(kc)) {
+	if (kvmclock_check_due(kc, v)) {
 		kvmclock_leave(kc, v);
 		kvmclock_sync_reanchor(kc, id);
 		kvmclock_enter(kc, v);

@@ -29,6 +29,7 @@ struct clock_policy_ops {
 	bool has_param;	     /* takes ":<value>" */
 	bool in_kernel;	     /* no trap: KVM's own kvmclock serves the guest */
 	bool live;	     /* a host thread publishes while the vCPUs run */
+	bool bounds_error;   /* due only past its own error bound (SMP syncs keep it) */
 	/* Before KVM_RUN: should the host take a new anchor now? (the host's lock rules apply) */
 	bool (*reanchor_due)(const struct clock_policy *p, const struct clock_policy_view *v);
 };

@@ -78,7 +78,14 @@ int kvm_ioctl_named(int fd, unsigned long req, const char *name, void *arg)
 
 bool kvm_has_cap(int fd, int cap)
 {
-	return ioctl(fd, KVM_CHECK_EXTENSION, cap) > 0;
+	return kvm_cap_value(fd, cap) > 0;
+}
+
+int kvm_cap_value(int fd, int cap)
+{
+	int ret = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+
+	return ret > 0 ? ret : 0;
 }
 
 int kvm_check_caps(int fd, bool (*has_cap)(int fd, int cap))

@@ -12,6 +12,8 @@ int kvm_ioctl_named(int fd, unsigned long req, const char *name, void *arg) __mu
 /* Open /dev/kvm, check the API version and every capability in the required list. */
 int kvm_open(int *kvm_fd) __must_check;
 bool kvm_has_cap(int fd, int cap);
+/* KVM_CHECK_EXTENSION's value (a count for some capabilities); 0 where absent. */
+int kvm_cap_value(int fd, int cap);
 /* Log each required capability @has_cap lacks, with the kernel that added it; -ENOTSUP if any. */
 int kvm_check_caps(int fd, bool (*has_cap)(int fd, int cap)) __must_check;
 /* /dev/kvm, or $PVCLOCK_KVM_DEVICE where set. */

@@ -20,7 +20,8 @@
  *   with EINTR (KVM_EXIT_INTR). run is mapped at creation, so K2 is valid from the start, and
  *   self stays valid until vcpu_join, which waits for every vCPU thread to leave its loop
  *   (vm_wait_threads_done), so no kick targets a joined thread.
- * The clock's sync flag is stored and loaded under kc->lock, which orders K1 and T2 as well.
+ * The clock's sync uses the same order: its request is kc->updating, stored (seq_cst) before
+ * the kick, and a vCPU loads it (seq_cst) after announcing itself (clock/kvmclock_sync.c).
  * The stop path and the sync never rely on one kick alone all the same: they re-kick what has
  * not left KVM_RUN, and the stop path names a vCPU that still does not stop (vm.c).
  */

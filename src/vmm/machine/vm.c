@@ -125,6 +125,7 @@ int vm_alloc(struct vm **out, uint64_t mem_size)
 		return -ENOMEM;
 	vm->kvm_fd = -1;
 	vm->vm_fd = -1;
+	vm->stop_rekick_ns = VM_STOP_REKICK_NS;
 	io_bus_init(&vm->pio, "port", 0x10000);
 	io_bus_init(&vm->mmio, "MMIO", UINT64_MAX);
 	doorbell_init(&vm->doorbell);
@@ -156,6 +157,18 @@ int vm_open_kvm(struct vm *vm)
 	if (!ret)
 		ret = vm_get_supported_cpuid(vm);
 	return ret;
+}
+
+unsigned int vm_max_vcpus(const struct vm *vm)
+{
+	/* api.rst: KVM_CAP_MAX_VCPUS, else KVM_CAP_NR_VCPUS, else 4; on the VM, then /dev/kvm. */
+	int max = kvm_cap_value(vm->vm_fd, KVM_CAP_MAX_VCPUS);
+
+	if (!max)
+		max = kvm_cap_value(vm->kvm_fd, KVM_CAP_MAX_VCPUS);
+	if (!max)
+		max = kvm_cap_value(vm->kvm_fd, KVM_CAP_NR_VCPUS);
+	return max ? (unsigned int)max : 4;
 }
 
 int vm_create_irqchip(struct vm *vm)

@@ -12,6 +12,8 @@
 #include "core/guest_mem.h"
 #include "core/io_bus.h"
 #include "memmap.h"
+
+#define VM_STOP_REKICK_NS 100000000ull /* a stop re-kicks what has not stopped every 100 ms */
 #include "core/msr_table.h"
 
 struct vcpu;
@@ -37,6 +39,7 @@ struct vm {
 	unsigned int running;	    /* vCPU threads still in their run loop (stop_lock) */
 	unsigned int halted;	    /* vCPUs parked after a HLT (stop_lock) */
 	unsigned long stop_rekicks; /* re-kicks the last vm_wait_threads_done needed */
+	uint64_t stop_rekick_ns;    /* how long a stop waits before it kicks again */
 };
 
 /* Allocate the VM object and @mem_size bytes of RAM (no KVM yet, so images load first). */
@@ -48,6 +51,8 @@ void vm_destroy(struct vm *vm);
  * The PC machine's interrupt controllers in the kernel, before any vCPU exists: then vCPU 0
  * starts at its entry and the others wait for INIT/SIPI from the guest, as on hardware.
  */
+/* How many vCPUs this KVM takes in one VM. */
+unsigned int vm_max_vcpus(const struct vm *vm);
 int vm_create_irqchip(struct vm *vm) __must_check;
 
 /*

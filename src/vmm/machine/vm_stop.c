@@ -13,8 +13,7 @@
 #include "core/mono_time.h"
 #include "machine/vcpu.h"
 
-#define VM_STOP_REKICK_NS  100000000ull	 /* re-kick what has not stopped, every 100 ms */
-#define VM_STOP_REPORT_NS  1000000000ull /* then name it, after 1 s */
+#define VM_STOP_REPORT_NS  1000000000ull /* name what has not stopped after 1 s */
 #define VM_STOP_GIVE_UP_NS 5000000000ull /* and give up on it after 5 s */
 
 int vm_init_stop_state(struct vm *vm)
@@ -120,7 +119,7 @@ static void vm_report_stuck(struct vm *vm, uint64_t waited_ns)
 
 int vm_wait_threads_done(struct vm *vm)
 {
-	uint64_t start = mono_now_ns(), next_kick = start + VM_STOP_REKICK_NS, now;
+	uint64_t start = mono_now_ns(), next_kick = start + vm->stop_rekick_ns, now;
 	bool reported = false;
 
 	vm->stop_rekicks = 0;
@@ -133,7 +132,7 @@ int vm_wait_threads_done(struct vm *vm)
 		if (!vm->running || now < next_kick)
 			continue; /* a thread left, or a stop was broadcast: wait on */
 		pthread_mutex_unlock(&vm->stop_lock);
-		next_kick = now + VM_STOP_REKICK_NS;
+		next_kick = now + vm->stop_rekick_ns;
 		/* Kicks are not lost (vcpu.c); a re-kick bounds a host that drops them anyway. */
 		vm->stop_rekicks++;
 		for (unsigned int i = 0; i < vm->nr_vcpus; i++)

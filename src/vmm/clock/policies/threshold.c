@@ -27,5 +27,6 @@ const struct clock_policy_ops policy_threshold = {
 	.usage = "threshold:<ns>",
 	.summary = "re-anchor on entry only when the predicted guest error exceeds <ns>",
 	.has_param = true,
+	.bounds_error = true,
 	.reanchor_due = threshold_due,
 };
