@@ -18,6 +18,9 @@ enum clock_probe_kind {
 	CLOCK_PROBE_SAMPLE = 3,
 	/* Read cost: first = TSC cycles spent in last = N back-to-back clock reads. */
 	CLOCK_PROBE_READ_COST = 4,
+	/* A wall-clock sample: first = the guest's UTC ns (wall-clock struct + kvmclock), last =
+	 * its kvmclock ns. The host records it against CLOCK_REALTIME (pvclock-vmm wallclock). */
+	CLOCK_PROBE_WALL_SAMPLE = 5,
 };
 
 /*

@@ -60,10 +60,15 @@ uint64_t kvmclock_read(const volatile struct pvclock_vcpu_time_info *ti, unsigne
 
 uint64_t kvmclock_wall_clock_base(uint32_t msr, volatile struct pvclock_wall_clock *wc)
 {
+	wrmsr(msr, (uint64_t)(uintptr_t)wc);
+	return kvmclock_wall_clock_read(wc);
+}
+
+uint64_t kvmclock_wall_clock_read(const volatile struct pvclock_wall_clock *wc)
+{
 	uint32_t version;
 	uint64_t ns;
 
-	wrmsr(msr, (uint64_t)(uintptr_t)wc);
 	do {
 		version = wc->version;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);

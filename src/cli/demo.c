@@ -71,17 +71,6 @@ static void demo_usage(FILE *out)
 	fprintf(out, "\npolicies:\n%s", list);
 }
 
-/* The measurement guest next to the binary: it sits in the build directory, guests in guest/. */
-static const char *default_guest(const char *self)
-{
-	static char guest[4096];
-	const char *slash = strrchr(self, '/');
-
-	snprintf(guest, sizeof(guest), "%.*sguest/clock_measure.elf",
-		 slash ? (int)(slash - self + 1) : 0, self);
-	return guest;
-}
-
 int demo_parse(int argc, char **argv, const char *self, struct demo_options *o)
 {
 	int ret, first;
@@ -103,8 +92,12 @@ int demo_parse(int argc, char **argv, const char *self, struct demo_options *o)
 			snprintf(o->policies[i], sizeof(o->policies[0]), "%s", default_policies[i]);
 		o->nr_policies = ARRAY_SIZE(default_policies);
 	}
-	if (!o->guest)
-		o->guest = default_guest(self);
+	if (!o->guest) {
+		static char guest[4096];
+
+		cli_guest_path(self, "clock_measure.elf", guest, sizeof(guest));
+		o->guest = guest;
+	}
 	o->mode = o->ring0 ? "ring0" : "ring3";
 	return 0;
 }

@@ -7,6 +7,8 @@
 #include "boot/multiboot.h"
 #include "cli/demo.h"
 #include "cli/options.h"
+#include "cli/wallclock.h"
+#include "clock/kvmclock.h"
 #include "clock/policy.h"
 #include "core/guest_mem.h"
 #include "core/log.h"
@@ -42,6 +44,14 @@ static int take_policy(const struct cli_option *opt, void *ctx, const char *arg)
 
 	((struct run_options *)ctx)->cfg.policy = arg;
 	return clock_policy_parse(arg, &policy);
+}
+
+static int take_wall_clock(const struct cli_option *opt, void *ctx, const char *arg)
+{
+	enum kvmclock_wall_mode mode;
+
+	((struct run_options *)ctx)->cfg.wall_clock = arg;
+	return kvmclock_wall_mode_parse(arg, &mode);
 }
 
 static int take_module(const struct cli_option *opt, void *ctx, const char *spec)
@@ -88,6 +98,9 @@ static const struct cli_option run_options[] = {
 		 "print per-vCPU kvmclock counters when the guest ends"),
 	CLI_CUSTOM("policy", 'p', "SPEC", take_policy,
 		   "when the host re-anchors the clock (default every-entry;\nsee policies below)"),
+	CLI_CUSTOM("wall-clock", 0, "MODE", take_wall_clock,
+		   "boot: write the guest's wall clock when it asks (KVM's way, default);\n"
+		   "follow: also each time the host's clock steps (date --set)"),
 	CLI_CUSTOM("module", 0, "'PATH [ARGS]'", take_module,
 		   "a multiboot module (repeatable, like QEMU's -initrd)"),
 	CLI_FLAG("ignore-unclaimed-ports", 0, RUN, cfg.ignore_unclaimed_ports,
@@ -107,6 +120,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: pvclock-vmm run [options] IMAGE [--] [GUEST-ARGS...]\n"
 		"       pvclock-vmm demo [options]   (see pvclock-vmm demo --help)\n"
+		"       pvclock-vmm wallclock --allow-clock-step [options]   (see --help)\n"
 		"       pvclock-vmm --help | --version\n"
 		"\n"
 		"Run a guest on /dev/kvm: a native ELF64 image, or a multiboot v1 image\n"
@@ -184,6 +198,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "demo"))
 		return demo_main(argc - 1, argv + 1, argv[0]);
+	if (!strcmp(argv[1], "wallclock"))
+		return wallclock_main(argc - 1, argv + 1, argv[0]);
 	if (strcmp(argv[1], "run")) {
 		fprintf(stderr, "pvclock-vmm: unknown command '%s' (try --help)\n", argv[1]);
 		return VMM_EXIT_USAGE;

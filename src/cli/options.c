@@ -104,6 +104,13 @@ void cli_print_options(FILE *out, const struct cli_option *opts, unsigned int n)
 	}
 }
 
+void cli_guest_path(const char *self, const char *name, char *out, size_t len)
+{
+	const char *slash = strrchr(self, '/');
+
+	snprintf(out, len, "%.*sguest/%s", slash ? (int)(slash - self + 1) : 0, self, name);
+}
+
 int cli_parse_uint(const char *opt, const char *text, unsigned int min, unsigned int max,
 		   unsigned int *out)
 {

@@ -63,6 +63,9 @@ int cli_parse(int argc, char **argv, const struct cli_option *opts, unsigned int
 /* The options' lines of --help. */
 void cli_print_options(FILE *out, const struct cli_option *opts, unsigned int nr_opts);
 
+/* A bundled guest: the binary sits in the build directory, the guests in its guest/ folder. */
+void cli_guest_path(const char *self, const char *name, char *out, size_t len);
+
 /* Value parsers that name the option and the value when they refuse it. */
 int cli_parse_uint(const char *opt, const char *text, unsigned int min, unsigned int max,
 		   unsigned int *out) __must_check;

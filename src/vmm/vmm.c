@@ -28,6 +28,7 @@ struct vmm {
 	struct uart uart;
 	struct debug_exit debug_exit;
 	struct clock_policy policy;
+	enum kvmclock_wall_mode wall_mode;
 	uint64_t calibrated_ns;
 	struct console console;
 	struct report_dev report;
@@ -170,6 +171,20 @@ static int vmm_create_vcpus(struct vmm *v, const struct vmm_config *cfg, unsigne
 	return ret;
 }
 
+/* --wall-clock: follow needs the VMM's kvmclock; the kernel policy leaves it all to KVM. */
+static int vmm_wall_mode(const struct vmm_config *cfg, const struct clock_policy *policy,
+			 enum kvmclock_wall_mode *mode)
+{
+	int ret = kvmclock_wall_mode_parse(cfg->wall_clock, mode);
+
+	if (!ret && *mode == KVMCLOCK_WALL_FOLLOW && policy->ops->in_kernel) {
+		pr_err("--wall-clock follow needs the VMM's kvmclock; with the kernel policy KVM "
+		       "writes the wall clock itself (boot)");
+		return -EINVAL;
+	}
+	return ret;
+}
+
 static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 {
 	unsigned int nr_vcpus = cfg->nr_vcpus ? cfg->nr_vcpus : 1;
@@ -183,6 +198,8 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 	}
 	/* Policy, image and boot data first: bad input is reported even where KVM is missing. */
 	ret = clock_policy_parse(cfg->policy ? cfg->policy : "every-entry", &v->policy);
+	if (!ret)
+		ret = vmm_wall_mode(cfg, &v->policy, &v->wall_mode);
 	if (!ret)
 		ret = vm_alloc(&v->vm, cfg->mem_size ? cfg->mem_size : GUEST_MEM_DEFAULT);
 	if (!ret && cfg->stop_rekick_ns)
@@ -203,6 +220,7 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 		ret = vm_setup_kvmclock(v->vm, &v->policy);
 	if (!ret) {
 		v->vm->clock.measure = cfg->measure;
+		v->vm->clock.wall_mode = v->wall_mode;
 		ret = kvmclock_start(&v->vm->clock);
 	}
 	if (!ret && cfg->calibrate_ns)

@@ -35,6 +35,7 @@ struct vmm_config {
 	char *const *argv;
 	FILE *console;		       /* guest text output; NULL: stdout */
 	const char *policy;	       /* --policy; NULL: every-entry */
+	const char *wall_clock;	       /* --wall-clock follow|boot; NULL: boot */
 	uint64_t calibrate_ns;	       /* wait up to this for the rate estimate before starting */
 	struct clock_measure *measure; /* where clock samples go (demo), or NULL */
 	bool ignore_unclaimed_ports;   /* --ignore-unclaimed-ports */

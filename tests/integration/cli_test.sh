@@ -40,6 +40,9 @@ errors)
 	expect 64 "unknown policy 'sometimes'" -- run --policy sometimes "$guests/hello.elf"
 	expect 64 "invalid policy 'periodic': expected periodic:<interval>" -- run --policy periodic "$guests/hello.elf"
 	expect 64 "invalid --duration '0'" -- demo --duration 0
+	expect 64 "invalid wall-clock mode 'sometimes' (follow or boot)" -- run --wall-clock sometimes "$guests/hello.elf"
+	expect 64 "give --allow-clock-step where that clock is yours to step" -- wallclock
+	expect 64 "invalid --step 'x'" -- wallclock --step x
 	expect 64 "demo: unexpected argument 'extra'" -- demo extra
 	expect 0 "threshold:<ns>" -- demo --help
 	expect 70 "cannot open guest image $tmp/none.elf: No such file or directory" -- run "$tmp/none.elf"

@@ -21,9 +21,11 @@ static uint64_t fake_mono(void *ctx)
 	return fake_tsc_now + 5 + 5000000;
 }
 
+static int64_t real_step; /* steps of the fake CLOCK_REALTIME (date --set) */
+
 static uint64_t fake_real(void *ctx)
 {
-	return fake_mono(ctx) + REAL_OFFSET;
+	return fake_mono(ctx) + REAL_OFFSET + (uint64_t)real_step;
 }
 
 static const struct pvclock_clock fake = { fake_tsc, fake_tsc, fake_mono, fake_real, NULL };
@@ -212,6 +214,68 @@ START_TEST(test_wall_clock)
 }
 END_TEST
 
+static struct pvclock_wall_clock wall_at(uint64_t gpa)
+{
+	struct pvclock_wall_clock wc;
+
+	memcpy(&wc, guest_mem_ptr(&mem, gpa, sizeof(wc)), sizeof(wc));
+	return wc;
+}
+
+static uint64_t wall_ns(struct pvclock_wall_clock wc)
+{
+	return (uint64_t)wc.sec * 1000000000ull + wc.nsec;
+}
+
+/* FOLLOW: a step rewrites each registered struct once; system_time does not move with it. */
+START_TEST(test_wall_clock_follows_steps)
+{
+	struct pvclock_vcpu_time_info before;
+
+	teardown();
+	setup_n(3);
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, GPA | 1), MSR_OK);
+	kvmclock_before_run(&kc, 0);
+	kvmclock_after_run(&kc, 0);
+	before = at(GPA);
+	ck_assert_int_eq(wr(0, MSR_KVM_WALL_CLOCK_NEW, 0x700004), MSR_OK);
+	ck_assert_int_eq(wr(1, MSR_KVM_WALL_CLOCK_NEW, 0x700004), MSR_OK); /* the same struct */
+	ck_assert_int_eq(wr(2, MSR_KVM_WALL_CLOCK_NEW, 0x700104), MSR_OK);
+	ck_assert_uint_eq(wall_at(0x700004).version, 4); /* one version counter for all */
+	real_step = 10000000000ll;			 /* date --set: +10 s */
+	kvmclock_wall_step(&kc);
+	ck_assert_uint_gt(wall_at(0x700004).version, 4);
+	ck_assert_uint_eq(wall_at(0x700004).version % 2, 0);
+	/* A struct two vCPUs registered is written once per step, by the first of them. */
+	ck_assert_uint_eq(kc.vcpu[0].stats.wall_writes, 2);
+	ck_assert_uint_eq(kc.vcpu[1].stats.wall_writes, 1);
+	ck_assert_uint_eq(wall_ns(wall_at(0x700004)), REAL_OFFSET + 10000000000ull);
+	ck_assert_uint_eq(wall_ns(wall_at(0x700104)), REAL_OFFSET + 10000000000ull);
+	real_step = 0;
+	kvmclock_wall_step(&kc);
+	ck_assert_uint_eq(wall_ns(wall_at(0x700104)), REAL_OFFSET);
+	/* The time struct is untouched: a wall-clock step is not a step of kvmclock. */
+	ck_assert_mem_eq(&before, guest_mem_ptr(&mem, GPA, sizeof(before)), sizeof(before));
+	ck_assert_uint_eq(kc.vcpu[2].stats.wall_writes, 3);
+}
+END_TEST
+
+/* Only FOLLOW watches CLOCK_REALTIME: BOOT writes the struct on the MSR write alone, as KVM. */
+START_TEST(test_wall_clock_watch_only_when_following)
+{
+	ck_assert_int_eq(kvmclock_start(&kc), 0);
+	ck_assert(!kc.wall_watching);
+	kvmclock_stop(&kc);
+	kc.stop_threads = 0;
+	kc.wall_mode = KVMCLOCK_WALL_FOLLOW;
+	ck_assert_int_eq(kvmclock_start(&kc), 0);
+	ck_assert(kc.wall_watching);
+	ck_assert_int_ge(kc.wall_watch.timer_fd, 0);
+	kvmclock_stop(&kc);
+	ck_assert(!kc.wall_watching);
+}
+END_TEST
+
 START_TEST(test_tsc_write_moves_offset)
 {
 	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, GPA | 1), MSR_OK);
@@ -350,6 +414,8 @@ static Suite *kvmclock_host_suite(void)
 	tcase_add_test(tc, test_wall_clock);
 	tcase_add_test(tc, test_tsc_write_moves_offset);
 	tcase_add_test(tc, test_smp_stable_only_while_offsets_agree);
+	tcase_add_test(tc, test_wall_clock_follows_steps);
+	tcase_add_test(tc, test_wall_clock_watch_only_when_following);
 	tcase_add_test(tc, test_smp_anchor_moves_only_when_the_error_needs_it);
 	tcase_add_test(tc, test_probe_window);
 	suite_add_tcase(s, tc);

@@ -31,6 +31,7 @@ trap cleanup EXIT
 # The command script, run with the host's bash inside the chroot.
 {
   export -p | grep -vE '^declare -x (PWD|OLDPWD|SHLVL|_)(=|$)'
+  echo 'export PVCLOCK_KVMLAB=1' # the VM's clock is the command's own (tests may step it)
   printf 'cd -- %q 2>/dev/null || cd -- %q\n' "$PWD" "$DIR"
   printf 'exec'; printf ' %q' "$@"; printf '\n'
 } > "$W/cmd.sh"

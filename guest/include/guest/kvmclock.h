@@ -26,6 +26,8 @@ uint64_t kvmclock_read_at(const volatile struct pvclock_vcpu_time_info *ti, uint
 
 /* Ask for the wall clock through @msr into @wc; ns (UTC) at which kvmclock read 0. */
 uint64_t kvmclock_wall_clock_base(uint32_t msr, volatile struct pvclock_wall_clock *wc);
+/* Re-read @wc as the host last wrote it (no MSR write): what a guest that polls it sees. */
+uint64_t kvmclock_wall_clock_read(const volatile struct pvclock_wall_clock *wc);
 
 /* The cross-vCPU warp test: every vCPU reads into one shared last value under one lock. */
 struct kvmclock_warp {

@@ -17,8 +17,9 @@ struct clock_sample {
 	int64_t error_ns;  /* guest reading - MONOTONIC at the guest's TSC */
 	uint64_t guest_ns; /* the reading */
 	uint32_t vcpu;
-	uint32_t retries;     /* version-loop retries the guest needed for it */
-	uint64_t exit_cycles; /* guest-measured TSC cycles of its previous exit round trip */
+	uint32_t retries;      /* version-loop retries the guest needed for it */
+	uint64_t exit_cycles;  /* guest-measured TSC cycles of its previous exit round trip */
+	uint64_t wall_base_ns; /* wall-clock samples: the guest's UTC at kvmclock 0 */
 };
 
 struct clock_measure {

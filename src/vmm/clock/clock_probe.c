@@ -43,6 +43,23 @@ static void kvmclock_judge_sample(struct kvmclock *kc, unsigned int id, const st
 			  });
 }
 
+/* A wall-clock sample: the guest's UTC against CLOCK_REALTIME now (pvclock-vmm wallclock). */
+static void kvmclock_record_wall_sample(struct kvmclock *kc, unsigned int id,
+					const struct clock_probe *p, uint64_t mono, uint64_t real)
+{
+	struct clock_sample s = {
+		.host_ns = mono,
+		.error_ns = (int64_t)(p->first - real),
+		.guest_ns = p->last,
+		.vcpu = id,
+		.wall_base_ns = p->first - p->last,
+	};
+
+	kc->vcpu[id].stats.probes++;
+	if (kc->measure)
+		clock_measure_add(kc->measure, &s);
+}
+
 int kvmclock_probe_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa)
 {
 	struct kvmclock *kc = opaque;
@@ -81,6 +98,8 @@ int kvmclock_probe_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa)
 			       vcpu_id, p.last, err, real, CLOCK_PROBE_WALL_BOUND_NS, ran);
 	} else if (p.kind == CLOCK_PROBE_SAMPLE) {
 		kvmclock_judge_sample(kc, vcpu_id, &p);
+	} else if (p.kind == CLOCK_PROBE_WALL_SAMPLE) {
+		kvmclock_record_wall_sample(kc, vcpu_id, &p, mono, real);
 	} else if (p.kind == CLOCK_PROBE_READ_COST) {
 		if (kc->measure)
 			clock_measure_add_reads(kc->measure, p.first, p.last);

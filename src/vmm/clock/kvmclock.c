@@ -210,6 +210,7 @@ void kvmclock_total_stats(const struct kvmclock *kc, struct kvmclock_stats *t)
 		t->bad_addresses += s->bad_addresses;
 		t->wide_samples += s->wide_samples;
 		t->syncs += s->syncs;
+		t->wall_writes += s->wall_writes;
 		t->sync_wait_ns += s->sync_wait_ns;
 		if (s->sync_wait_max_ns > t->sync_wait_max_ns)
 			t->sync_wait_max_ns = s->sync_wait_max_ns;

@@ -9,6 +9,7 @@
 
 #include "clock/clock_measure.h"
 #include "clock/kvmclock_stats.h"
+#include "clock/wall_watch.h"
 #include "dev/doorbell.h"
 #include "core/guest_mem.h"
 #include "memmap.h"
@@ -18,6 +19,21 @@
 #include "pvclock_publish.h"
 #include "pvclock_rate.h"
 #include "clock/policy.h"
+
+/*
+ * When the host writes a wall-clock struct (pvclock_wall_clock). BOOT is KVM's behaviour: only
+ * when the guest writes the wall-clock MSR (Linux does at boot and resume). FOLLOW also rewrites
+ * every registered struct at once when CLOCK_REALTIME steps (`date --set`), so a guest that
+ * re-reads it sees the new time; system_time never moves with it (a step of the wall clock is
+ * not a step of MONOTONIC).
+ */
+enum kvmclock_wall_mode {
+	KVMCLOCK_WALL_BOOT,
+	KVMCLOCK_WALL_FOLLOW,
+};
+
+/* "boot" or "follow" (NULL: boot); 0 or -EINVAL, logged. */
+int kvmclock_wall_mode_parse(const char *text, enum kvmclock_wall_mode *mode) __must_check;
 
 /* What the VMM does for kvmclock that needs KVM (set up by vm.c/vcpu.c). */
 struct kvmclock_ops {
@@ -42,6 +58,7 @@ struct kvmclock_vcpu {
 	uint64_t tsc_offset;	 /* guest TSC - host TSC */
 	uint64_t entry_ns;	 /* MONOTONIC before the last KVM_RUN (while probing) */
 	uint64_t published_gen;	 /* anchor generation last written here */
+	void *wall_info;	 /* the wall-clock struct this vCPU registered last; NULL: none */
 	uint64_t last_check_tsc; /* SMP: when this vCPU last asked whether a sync is due */
 	bool warned_bad_address;
 	struct kvmclock_stats stats;
@@ -81,7 +98,11 @@ struct kvmclock {
 	uint8_t flags;	     /* PVCLOCK_TSC_STABLE_BIT while it is honest */
 	bool probing;
 
-	uint64_t wall_msr;
+	uint64_t wall_msr;		   /* the wall-clock MSR's value (per VM, as in KVM) */
+	enum kvmclock_wall_mode wall_mode; /* set before kvmclock_start */
+	struct wall_watch wall_watch;	   /* follow: notices CLOCK_REALTIME steps */
+	bool wall_watching;
+	/* One version counter for every wall-clock struct (vCPUs may share one), under kc->lock. */
 	struct pvclock_writer wall_writer;
 
 	/* The sampler thread owns the rate estimate; the model is what it shares. */
@@ -129,5 +150,11 @@ void kvmclock_before_run(struct kvmclock *kc, unsigned int vcpu);
 void kvmclock_after_run(struct kvmclock *kc, unsigned int vcpu);
 
 void kvmclock_total_stats(const struct kvmclock *kc, struct kvmclock_stats *out);
+
+/*
+ * FOLLOW: CLOCK_REALTIME stepped: rewrite every registered wall-clock struct (the watcher
+ * thread calls it; tests call it after stepping their fake clock).
+ */
+void kvmclock_wall_step(struct kvmclock *kc);
 
 #endif

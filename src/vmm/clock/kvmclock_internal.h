@@ -59,6 +59,13 @@ void kvmclock_leave(struct kvmclock *kc, struct kvmclock_vcpu *v);
  */
 void kvmclock_stop_world(struct kvmclock *kc, unsigned int id);
 void kvmclock_start_world(struct kvmclock *kc);
+/*
+ * kvmclock_wall.c: vCPU @id wrote the wall-clock MSR: its struct (NULL: refused) is written at
+ * once, and again on CLOCK_REALTIME steps under FOLLOW; the step watcher's start and stop.
+ */
+void kvmclock_wall_register(struct kvmclock *kc, unsigned int id, void *wall_info);
+int kvmclock_wall_start(struct kvmclock *kc) __must_check;
+void kvmclock_wall_stop(struct kvmclock *kc);
 /* clock_probe.c: the DOORBELL_PROBE service. */
 int kvmclock_probe_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa);
 

@@ -61,21 +61,11 @@ static enum msr_result kvmclock_write_wall_clock(void *opaque, unsigned int id, 
 						 uint64_t value)
 {
 	struct kvmclock *kc = opaque;
-	void *ptr;
-	uint64_t tsc, real, guest_now;
 
-	kc->wall_msr = value;
-	ptr = kvmclock_translate(kc, id, msr, value, value, sizeof(struct pvclock_wall_clock));
-	if (!ptr)
-		return MSR_OK;
-	/* Written now, before the guest resumes: it reads the struct on its next instructions. */
-	pthread_mutex_lock(&kc->lock);
-	tsc = kc->clk->read_tsc(kc->clk->ctx);
-	real = kc->clk->read_real_ns(kc->clk->ctx);
-	guest_now = kc->line.valid ? pvclock_line_at(&kc->line, tsc)
-				   : kc->clk->read_mono_ns(kc->clk->ctx);
-	pvclock_publish_wall_clock(&kc->wall_writer, ptr, real - guest_now);
-	pthread_mutex_unlock(&kc->lock);
+	__atomic_store_n(&kc->wall_msr, value, __ATOMIC_RELAXED);
+	kvmclock_wall_register(
+		kc, id,
+		kvmclock_translate(kc, id, msr, value, value, sizeof(struct pvclock_wall_clock)));
 	return MSR_OK;
 }
 
@@ -86,7 +76,7 @@ static enum msr_result kvmclock_read_msr(void *opaque, unsigned int id, uint32_t
 	struct kvmclock *kc = opaque;
 	bool wall = msr == MSR_KVM_WALL_CLOCK || msr == MSR_KVM_WALL_CLOCK_NEW;
 
-	*value = wall ? kc->wall_msr : kc->vcpu[id].system_msr;
+	*value = wall ? __atomic_load_n(&kc->wall_msr, __ATOMIC_RELAXED) : kc->vcpu[id].system_msr;
 	return MSR_OK;
 }
 

@@ -1,7 +1,8 @@
 /*
  * The kvmclock host's model of MONOTONIC: a sampler thread takes a tight (TSC, MONOTONIC) pair
  * every millisecond, fits the rate, and shares the latest sample and rate through a seqlock
- * that vCPUs read lock-free; the live policy's publisher thread; start-up calibration.
+ * that vCPUs read lock-free; the live policy's publisher thread (and the wall-clock step
+ * watcher, kvmclock_wall.c); start-up calibration.
  */
 #include "clock/kvmclock_internal.h"
 
@@ -131,8 +132,9 @@ int kvmclock_start(struct kvmclock *kc)
 		return -ret;
 	}
 	kc->sampler_started = true;
-	if (!kc->policy.ops->live)
-		return 0;
+	ret = kvmclock_wall_start(kc);
+	if (ret || !kc->policy.ops->live)
+		return ret;
 	ret = pthread_create(&kc->live, NULL, kvmclock_live_thread, kc);
 	if (ret) {
 		pr_err("kvmclock: cannot start the live publisher thread: %s", strerror(ret));
@@ -145,6 +147,7 @@ int kvmclock_start(struct kvmclock *kc)
 void kvmclock_stop(struct kvmclock *kc)
 {
 	__atomic_store_n(&kc->stop_threads, 1, __ATOMIC_RELEASE);
+	kvmclock_wall_stop(kc);
 	if (kc->sampler_started)
 		pthread_join(kc->sampler, NULL);
 	if (kc->live_started)

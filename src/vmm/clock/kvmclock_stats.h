@@ -17,6 +17,7 @@ struct kvmclock_stats {
 	unsigned long probes;		/* clock probes checked */
 	unsigned long probe_violations; /* probes outside the host's window */
 	uint64_t max_wall_error_ns;	/* largest |guest wall clock - CLOCK_REALTIME| probed */
+	unsigned long wall_writes;	/* wall-clock structs written (MSR writes and steps) */
 	uint64_t best_sample_ns;	/* narrowest (TSC, MONOTONIC) sample, in ns */
 };
 

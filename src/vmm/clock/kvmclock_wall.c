@@ -1,0 +1,104 @@
+/*
+ * The wall clock: struct pvclock_wall_clock = CLOCK_REALTIME at the instant kvmclock read 0,
+ * written when the guest writes the wall-clock MSR (KVM's behaviour) and, with
+ * --wall-clock follow, again whenever CLOCK_REALTIME steps (wall_watch.c notices the step).
+ */
+#include "clock/kvmclock_internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/log.h"
+
+int kvmclock_wall_mode_parse(const char *text, enum kvmclock_wall_mode *mode)
+{
+	if (!text || !strcmp(text, "boot")) {
+		*mode = KVMCLOCK_WALL_BOOT;
+		return 0;
+	}
+	if (!strcmp(text, "follow")) {
+		*mode = KVMCLOCK_WALL_FOLLOW;
+		return 0;
+	}
+	pr_err("invalid wall-clock mode '%s' (follow or boot)", text);
+	return -EINVAL;
+}
+
+/* With kc->lock held: write @v's struct, the guest's time now taken from @guest_now_ns. */
+static void kvmclock_wall_write(struct kvmclock *kc, struct kvmclock_vcpu *v, uint64_t guest_now_ns)
+{
+	uint64_t real = kc->clk->read_real_ns(kc->clk->ctx);
+
+	pvclock_publish_wall_clock(&kc->wall_writer, v->wall_info, real - guest_now_ns);
+	v->stats.wall_writes++;
+}
+
+void kvmclock_wall_register(struct kvmclock *kc, unsigned int id, void *wall_info)
+{
+	struct kvmclock_vcpu *v = &kc->vcpu[id];
+	uint64_t tsc, guest_now;
+
+	/* Written now, before the guest resumes: it reads the struct on its next instructions. */
+	pthread_mutex_lock(&kc->lock);
+	v->wall_info = wall_info;
+	if (wall_info) {
+		tsc = kc->clk->read_tsc(kc->clk->ctx);
+		guest_now = kc->line.valid ? pvclock_line_at(&kc->line, tsc)
+					   : kc->clk->read_mono_ns(kc->clk->ctx);
+		kvmclock_wall_write(kc, v, guest_now);
+	}
+	pthread_mutex_unlock(&kc->lock);
+}
+
+/*
+ * The guest's time now, for a thread that is not a vCPU's: from the model of MONOTONIC (the
+ * published line may be moving on a vCPU thread; the two differ by the line's few ns of error).
+ */
+static uint64_t kvmclock_guest_now_elsewhere(const struct kvmclock *kc)
+{
+	long double model = kvmclock_model_ns(kc, kc->clk->read_tsc(kc->clk->ctx));
+
+	return model >= 0 ? (uint64_t)model : kc->clk->read_mono_ns(kc->clk->ctx);
+}
+
+void kvmclock_wall_step(struct kvmclock *kc)
+{
+	uint64_t guest_now;
+
+	pthread_mutex_lock(&kc->lock);
+	guest_now = kvmclock_guest_now_elsewhere(kc);
+	for (unsigned int i = 0; i < kc->nr_vcpus; i++) {
+		struct kvmclock_vcpu *v = &kc->vcpu[i];
+		bool done = false;
+
+		/* Several vCPUs may have registered one struct: write it once. */
+		for (unsigned int j = 0; j < i && !done; j++)
+			done = kc->vcpu[j].wall_info == v->wall_info;
+		if (v->wall_info && !done)
+			kvmclock_wall_write(kc, v, guest_now);
+	}
+	pthread_mutex_unlock(&kc->lock);
+}
+
+static void kvmclock_wall_stepped(void *opaque)
+{
+	kvmclock_wall_step(opaque);
+}
+
+int kvmclock_wall_start(struct kvmclock *kc)
+{
+	int ret;
+
+	if (kc->wall_mode != KVMCLOCK_WALL_FOLLOW || kc->policy.ops->in_kernel)
+		return 0;
+	ret = wall_watch_start(&kc->wall_watch, kvmclock_wall_stepped, kc);
+	kc->wall_watching = !ret;
+	return ret;
+}
+
+void kvmclock_wall_stop(struct kvmclock *kc)
+{
+	if (kc->wall_watching)
+		wall_watch_stop(&kc->wall_watch);
+	kc->wall_watching = false;
+}
