@@ -101,6 +101,18 @@ fuzz)
 		[ "$status" -eq 0 ] || { echo "fuzz_$t found a crash: see results/fuzz-crashes"; exit 1; }
 	done
 	;;
+package)
+	install_deps
+	build "$BUILD_DIR"
+	(cd "$BUILD_DIR" && cpack -G DEB)
+	;;
+install-test)
+	# cmake --install, the example guest against the installed SDK, and the .deb.
+	[ -e /dev/kvm ] || PACKAGES+=("${LAB_PACKAGES[@]}")
+	install_deps
+	build "$BUILD_DIR"
+	tools/install_test.sh "$BUILD_DIR"
+	;;
 wallclock-demo)
 	# pvclock-vmm wallclock steps CLOCK_REALTIME: always inside kvmlab, whose clock is its own.
 	PACKAGES+=("${LAB_PACKAGES[@]}")
@@ -148,7 +160,7 @@ nested-bench)
 		"$BUILD_DIR/pvclock-bench" "$BUILD_DIR"
 	;;
 *)
-	echo "usage: $0 demo|test|sanitize|fuzz|style|nested-test|bench|nested-bench|wallclock-demo" >&2
+	echo "usage: $0 demo|test|sanitize|fuzz|style|nested-test|bench|nested-bench|wallclock-demo|package|install-test" >&2
 	exit 2
 	;;
 esac

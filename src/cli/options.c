@@ -5,7 +5,9 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CLI_MAX_OPTIONS 24
 #define CLI_LONG_ONLY	256 /* getopt values of options with no short key: 256 + index */
@@ -106,9 +108,20 @@ void cli_print_options(FILE *out, const struct cli_option *opts, unsigned int n)
 
 void cli_guest_path(const char *self, const char *name, char *out, size_t len)
 {
-	const char *slash = strrchr(self, '/');
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *path = self, *slash;
+	int dir_len;
 
-	snprintf(out, len, "%.*sguest/%s", slash ? (int)(slash - self + 1) : 0, self, name);
+	if (n > 0) {
+		exe[n] = '\0';
+		path = exe;
+	}
+	slash = strrchr(path, '/');
+	dir_len = slash ? (int)(slash - path + 1) : 0;
+	snprintf(out, len, "%.*sguest/%s", dir_len, path, name); /* the build tree */
+	if (access(out, F_OK))
+		snprintf(out, len, "%.*s%s/%s", dir_len, path, PVCLOCK_GUESTS_FROM_BIN, name);
 }
 
 int cli_parse_uint(const char *opt, const char *text, unsigned int min, unsigned int max,

@@ -63,7 +63,11 @@ int cli_parse(int argc, char **argv, const struct cli_option *opts, unsigned int
 /* The options' lines of --help. */
 void cli_print_options(FILE *out, const struct cli_option *opts, unsigned int nr_opts);
 
-/* A bundled guest: the binary sits in the build directory, the guests in its guest/ folder. */
+/*
+ * A bundled guest's path: guest/NAME beside the binary in the build tree, else the installed
+ * guests (share/pvclock-vmm/guests, found relative to the binary). @self: argv[0], the fallback
+ * where /proc/self/exe cannot be read.
+ */
 void cli_guest_path(const char *self, const char *name, char *out, size_t len);
 
 /* Value parsers that name the option and the value when they refuse it. */
