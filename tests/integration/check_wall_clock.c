@@ -48,7 +48,7 @@ static void expect_blind(const char *mode)
 	struct wallclock_row r = run(mode);
 
 	ck_assert_msg(r.seen_up_ms < 0 && r.seen_down_ms < 0, "%s saw a step", mode);
-	/* The host moved 10 s ahead and the guest's wall clock stayed behind, until it came back. */
+	/* The host moved 10 s ahead; the guest stayed behind until the host came back. */
 	ck_assert(fabs(r.offset_up_ms - (r.offset_before_ms - STEP_S * 1e3)) < SAME_MS);
 	ck_assert(fabs(r.offset_down_ms - r.offset_before_ms) < SAME_MS);
 }
