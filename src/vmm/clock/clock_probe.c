@@ -27,8 +27,17 @@ static void kvmclock_judge_sample(struct kvmclock *kc, unsigned int id, const st
 
 	if (!kc->measure)
 		return;
-	/* The narrowest of five, no early stop: the first clock read after an exit can be slow. */
-	(void)pvclock_sample_take(kc->clk, 5, 0, &s);
+	/*
+	 * The reference must be as tight as the sampler's: the narrowest of five pairs, up to four
+	 * times (the first clock read after an exit can be slow, a busy host preempts). A guest
+	 * reading with no tight reference is not judged (counted as a wide sample), rather than
+	 * charged with the host's own uncertainty.
+	 */
+	for (int round = 0; pvclock_sample_take(kc->clk, 5, kvmclock_sample_bound(kc), &s); round++)
+		if (round == 3) {
+			v->stats.wide_samples++;
+			return;
+		}
 	if (!kvmclock_get_model(kc, &model, &ns_per_tick))
 		ns_per_tick = 1e9L / kc->tsc_hz;
 	mono = (long double)s.mono_ns - ((long double)s.tsc - (long double)host_tsc) * ns_per_tick;
