@@ -10,6 +10,7 @@
 #define PORT_DEBUG_EXIT	      0x00f4 /* isa-debug-exit: writing v ends the run, (v << 1) | 1 */
 #define PORT_DEBUG_EXIT_LEN   4
 #define PORT_UART_COM1	      0x03f8 /* 16550: eight registers, UART_REG_* below */
+#define PC_IRQ_COM1	      4	     /* its ISA interrupt line */
 #define PORT_UART_LEN	      8
 #define UART_REG_THR_RBR      0 /* divisor latch low while LCR.DLAB */
 #define UART_REG_IER	      1 /* divisor latch high while LCR.DLAB */

@@ -101,6 +101,11 @@ static const struct cli_option run_options[] = {
 	CLI_CUSTOM("wall-clock", 0, "MODE", take_wall_clock,
 		   "boot: write the guest's wall clock when it asks (KVM's way, default);\n"
 		   "follow: also each time the host's clock steps (date --set)"),
+	CLI_STRING("initrd", 0, "FILE", RUN, cfg.initrd,
+		   "a Linux guest's initial RAM disk (bzImage only)"),
+	CLI_FLAG("invariant-tsc", 0, RUN, cfg.invariant_tsc,
+		 "let a Linux guest see the invariant-TSC CPUID bit (it then\n"
+		 "prefers the TSC to kvm-clock; default: hidden)"),
 	CLI_CUSTOM("module", 0, "'PATH [ARGS]'", take_module,
 		   "a multiboot module (repeatable, like QEMU's -initrd)"),
 	CLI_FLAG("ignore-unclaimed-ports", 0, RUN, cfg.ignore_unclaimed_ports,
@@ -119,15 +124,17 @@ static void usage(FILE *out)
 	clock_policy_list(policies, sizeof(policies));
 	fprintf(out,
 		"usage: pvclock-vmm run [options] IMAGE [--] [GUEST-ARGS...]\n"
+		"       pvclock-vmm run [options] [--initrd FILE] BZIMAGE [--] [CMDLINE...]\n"
 		"       pvclock-vmm demo [options]   (see pvclock-vmm demo --help)\n"
 		"       pvclock-vmm wallclock --allow-clock-step [options]   (see --help)\n"
 		"       pvclock-vmm --help | --version\n"
 		"\n"
-		"Run a guest on /dev/kvm: a native ELF64 image, or a multiboot v1 image\n"
-		"(ELF32, as QEMU's -kernel takes) on a PC machine with in-kernel interrupt\n"
-		"controllers and INIT/SIPI bring-up. The kind is detected. The guest's\n"
-		"arguments follow the image (a multiboot guest gets them as its command line,\n"
-		"the image name first).\n"
+		"Run a guest on /dev/kvm: a native ELF64 image, or, on a PC machine with\n"
+		"in-kernel interrupt controllers and INIT/SIPI bring-up, a multiboot v1 image\n"
+		"(ELF32, as QEMU's -kernel takes) or a Linux bzImage. The kind is detected. The\n"
+		"guest's arguments follow the image (a multiboot guest gets them as its command\n"
+		"line, the image name first; a Linux kernel as its command line, by default\n"
+		"console=ttyS0).\n"
 		"\n"
 		"options:\n");
 	cli_print_options(out, run_options, ARRAY_SIZE(run_options));

@@ -14,7 +14,9 @@
 #include "dev/fw_cfg.h"
 #include "boot/guest_file.h"
 #include "boot/image.h"
+#include "boot/linux.h"
 #include "boot/multiboot.h"
+#include "dev/i8042.h"
 #include "ports.h"
 #include "dev/report.h"
 #include "dev/uart.h"
@@ -34,12 +36,40 @@ struct vmm {
 	struct report_dev report;
 	struct fw_cfg fw_cfg;
 	struct guest_image image;
-	bool console_ready, report_ready, fw_cfg_ready;
+	bool console_ready, report_ready, fw_cfg_ready, uart_ready;
+	uint64_t floating_ports[65536 / 64]; /* Linux: the ports it probed and found nothing at */
 };
 
 static int null_io(void *opaque, struct io_access *access)
 {
 	return VM_RUNNING;
+}
+
+/* COM1's interrupt, through the in-kernel PIC and IOAPIC (a PC machine only). */
+static void vmm_uart_irq(void *opaque, int level)
+{
+	vm_set_irq_line(opaque, PC_IRQ_COM1, level);
+}
+
+static int vmm_add_uart(struct vmm *v)
+{
+	int ret = uart_init(&v->uart, &v->console);
+
+	if (ret)
+		return ret;
+	v->uart_ready = true;
+	if (image_is_pc(v->image.kind)) {
+		v->uart.set_irq = vmm_uart_irq;
+		v->uart.irq_opaque = v->vm;
+	}
+	v->uart.watch_panic = v->image.kind == IMAGE_LINUX;
+	ret = io_bus_register(&v->vm->pio, PORT_UART_COM1, PORT_UART_LEN, "uart-16550", uart_io,
+			      &v->uart);
+	if (!ret && v->image.kind == IMAGE_LINUX)
+		ret = io_bus_register(&v->vm->pio, I8042_DATA_PORT,
+				      I8042_COMMAND_PORT - I8042_DATA_PORT + 1, "i8042", i8042_io,
+				      NULL);
+	return ret;
 }
 
 static int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus)
@@ -62,10 +92,8 @@ static int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus)
 	if (!ret)
 		ret = io_bus_register(&v->vm->pio, PORT_DEBUG_CONSOLE, 1, "debug-console",
 				      console_io, &v->console);
-	uart_init(&v->uart, &v->console);
 	if (!ret)
-		ret = io_bus_register(&v->vm->pio, PORT_UART_COM1, PORT_UART_LEN, "uart-16550",
-				      uart_io, &v->uart);
+		ret = vmm_add_uart(v);
 	if (!ret)
 		ret = io_bus_register(&v->vm->pio, PORT_DEBUG_EXIT, PORT_DEBUG_EXIT_LEN,
 				      "isa-debug-exit", debug_exit_io, &v->debug_exit);
@@ -139,6 +167,18 @@ static int vmm_write_boot_data(struct vmm *v, const struct vmm_config *cfg, unsi
 {
 	if (v->image.kind == IMAGE_MULTIBOOT)
 		return vmm_write_multiboot_info(v, cfg);
+	if (v->image.kind == IMAGE_LINUX) {
+		v->vm->hide_invariant_tsc = !cfg->invariant_tsc;
+		v->vm->mem.vmm_end = 0; /* the kernel keeps its own map (e820) */
+		return linux_write_boot_data(&v->vm->mem, nr_vcpus, cfg->argc, cfg->argv,
+					     cfg->initrd);
+	}
+	if (cfg->initrd) {
+		pr_err("--initrd is for Linux bzImages; %s is a %s image",
+		       cfg->image_path ? cfg->image_path : "(memory)",
+		       image_kind_name(v->image.kind));
+		return -EINVAL;
+	}
 	if (cfg->nr_modules) {
 		pr_err("modules are for multiboot images; %s is a native ELF64 image",
 		       cfg->image_path ? cfg->image_path : "(memory)");
@@ -157,14 +197,18 @@ static int vmm_create_vcpus(struct vmm *v, const struct vmm_config *cfg, unsigne
 		       nr_vcpus, kvm_max);
 		return -EINVAL;
 	}
-	if (v->image.kind == IMAGE_MULTIBOOT)
+	if (image_is_pc(v->image.kind))
 		ret = vm_create_irqchip(v->vm);
 	for (unsigned int i = 0; !ret && i < nr_vcpus; i++) {
 		struct vcpu **vcpu = &v->vm->vcpus[i];
 
 		ret = vcpu_create(v->vm, i, &v->image, vcpu);
 		if (!ret) {
-			(*vcpu)->exit_ctx.ignore_unclaimed_ports = cfg->ignore_unclaimed_ports;
+			/* A kernel probes legacy ports: nothing there reads as a floating bus. */
+			(*vcpu)->exit_ctx.ignore_unclaimed_ports =
+				cfg->ignore_unclaimed_ports || v->image.kind == IMAGE_LINUX;
+			if (v->image.kind == IMAGE_LINUX)
+				(*vcpu)->exit_ctx.floating_ports = v->floating_ports;
 			v->vm->nr_vcpus++;
 		}
 	}
@@ -238,6 +282,8 @@ static void vmm_teardown(struct vmm *v)
 		report_dev_destroy(&v->report);
 	if (v->fw_cfg_ready)
 		fw_cfg_destroy(&v->fw_cfg);
+	if (v->uart_ready)
+		uart_destroy(&v->uart);
 	vm_destroy(v->vm);
 }
 
@@ -358,6 +404,8 @@ int vmm_exit_status(const struct vmm_result *result)
 	case VM_STOP_GUEST_ERROR: return VMM_EXIT_GUEST_ERROR;
 	case VM_STOP_CRASH: return VMM_EXIT_CRASH;
 	case VM_STOP_TIMEOUT: return VMM_EXIT_TIMEOUT;
+	case VM_STOP_RESET: return 0;
+	case VM_STOP_PANIC: return VMM_EXIT_GUEST_PANIC;
 	default: return VMM_EXIT_VMM_ERROR;
 	}
 }

@@ -21,6 +21,7 @@ enum vmm_exit_status {
 	VMM_EXIT_GUEST_ERROR = 66, /* guest broke the protocol: bad report, unclaimed port, HLT */
 	VMM_EXIT_CRASH = 67,	   /* guest crashed: triple fault, KVM internal error */
 	VMM_EXIT_TIMEOUT = 68,	   /* watchdog (--timeout) stopped the guest */
+	VMM_EXIT_GUEST_PANIC = 69, /* a Linux guest panicked (its console said so) */
 	VMM_EXIT_VMM_ERROR = 70,   /* host-side failure: no KVM, bad image, ioctl error */
 };
 
@@ -41,6 +42,8 @@ struct vmm_config {
 	bool ignore_unclaimed_ports;   /* --ignore-unclaimed-ports */
 	const char *const *modules;    /* --module "PATH [ARGS]": multiboot modules, in order */
 	unsigned int nr_modules;
+	const char *initrd; /* --initrd: a Linux guest's initial RAM disk */
+	bool invariant_tsc; /* --invariant-tsc: let a Linux guest see the invariant-TSC bit */
 	/*
 	 * How long a stop waits for the vCPUs to leave before it kicks again (0: 100 ms). Tests
 	 * that prove no kick is ever lost make it long, so a slow host cannot pass for a lost kick.

@@ -24,7 +24,7 @@ START_TEST(test_uart_polled_output)
 	uint8_t v;
 
 	ck_assert_int_eq(console_init(&con, out), 0);
-	uart_init(&u, &con);
+	ck_assert_int_eq(uart_init(&u, &con), 0);
 	v = 0;
 	ck_assert_int_eq(port_rw(uart_io, &u, 5, false, &v), VM_RUNNING);
 	ck_assert_uint_eq(v, 0x60); /* LSR: transmitter empty */
@@ -49,9 +49,78 @@ START_TEST(test_uart_polled_output)
 	fflush(out);
 	ck_assert_str_eq(text, "ok\n"); /* the divisor byte was not printed */
 	ck_assert_uint_eq(u.dll, 0x0c);
+	uart_destroy(&u);
 	console_destroy(&con);
 	fclose(out);
 	free(text);
+}
+END_TEST
+
+static int irq_level = -1, irq_changes;
+
+static void record_irq(void *opaque, int level)
+{
+	irq_level = level;
+	irq_changes++;
+}
+
+/* What Linux's 8250 driver relies on: the FIFO flag, loopback, and the THRE interrupt. */
+START_TEST(test_uart_interrupts_and_probe)
+{
+	struct console con;
+	struct uart u;
+	uint8_t v;
+
+	ck_assert_int_eq(console_init(&con, fopen("/dev/null", "w")), 0);
+	ck_assert_int_eq(uart_init(&u, &con), 0);
+	u.set_irq = record_irq;
+	v = 0x01;
+	port_rw(uart_io, &u, 2, true, &v); /* FCR: FIFO on */
+	port_rw(uart_io, &u, 2, false, &v);
+	ck_assert_uint_eq(v, 0xc1); /* a 16550A: FIFO bits, no interrupt */
+	v = 0x1a;
+	port_rw(uart_io, &u, 4, true, &v); /* MCR: loopback, RTS, OUT2 */
+	port_rw(uart_io, &u, 6, false, &v);
+	ck_assert_uint_eq(v & 0xf0, 0x90); /* MSR: CTS and DCD come back */
+	v = 0x00;
+	port_rw(uart_io, &u, 4, true, &v);
+	v = 0x02;
+	port_rw(uart_io, &u, 1, true, &v); /* IER: THRE interrupt on, THR empty: raised */
+	ck_assert_int_eq(irq_level, 1);
+	port_rw(uart_io, &u, 2, false, &v);
+	ck_assert_uint_eq(v, 0xc2); /* IIR: THRE; reading it acknowledges it */
+	ck_assert_int_eq(irq_level, 0);
+	v = 'x';
+	port_rw(uart_io, &u, 0, true, &v); /* sent at once: empty again, raised again */
+	ck_assert_int_eq(irq_level, 1);
+	v = 0x00;
+	port_rw(uart_io, &u, 1, true, &v); /* IER off: lowered */
+	ck_assert_int_eq(irq_level, 0);
+	ck_assert_int_eq(irq_changes, 4);
+	uart_destroy(&u);
+	console_destroy(&con);
+}
+END_TEST
+
+/* A Linux guest's panic line on the console ends the run (VM_STOP_PANIC). */
+START_TEST(test_uart_panic_watch)
+{
+	const char *text = "ok\n" UART_PANIC_TEXT ": Attempted to kill init!";
+	struct console con;
+	struct uart u;
+	int stop = VM_RUNNING;
+
+	ck_assert_int_eq(console_init(&con, fopen("/dev/null", "w")), 0);
+	ck_assert_int_eq(uart_init(&u, &con), 0);
+	u.watch_panic = true;
+	for (const char *p = text; *p && stop == VM_RUNNING; p++) {
+		uint8_t v = (uint8_t)*p;
+
+		stop = port_rw(uart_io, &u, 0, true, &v);
+	}
+	ck_assert_int_eq(stop, VM_STOP_PANIC);
+	uart_destroy(&u);
+	console_destroy(&con);
 }
 END_TEST
 
@@ -72,4 +141,5 @@ START_TEST(test_debug_exit_status)
 }
 END_TEST
 
-TEST_MAIN("uart", test_uart_polled_output, test_debug_exit_status)
+TEST_MAIN("uart", test_uart_polled_output, test_uart_interrupts_and_probe, test_uart_panic_watch,
+	  test_debug_exit_status)

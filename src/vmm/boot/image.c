@@ -5,13 +5,16 @@
 #include <errno.h>
 #include <string.h>
 
+#include "boot/bzimage.h"
 #include "boot/multiboot.h"
 #include "memmap.h"
 #include "core/log.h"
 
 const char *image_kind_name(enum image_kind kind)
 {
-	return kind == IMAGE_MULTIBOOT ? "multiboot" : "native ELF64";
+	return kind == IMAGE_MULTIBOOT ? "multiboot"
+	       : kind == IMAGE_LINUX   ? "Linux bzImage"
+				       : "native ELF64";
 }
 
 static bool image_is_elf(const uint8_t *bytes, size_t size)
@@ -23,10 +26,23 @@ int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char
 	       struct guest_image *image)
 {
 	struct multiboot_header hdr;
+	struct bzimage_header bz;
 	size_t offset;
 	int found;
 
 	memset(image, 0, sizeof(*image));
+	found = bzimage_probe(bytes, size, name, &bz);
+	if (found < 0)
+		return found;
+	if (found) {
+		image->kind = IMAGE_LINUX;
+		mem->vmm_end = PC_HIGH_MEM; /* a PC machine: the kernel loads at 1 MiB */
+		image->info = (struct elf_image_info){ .low = BZ_KERNEL,
+						       .high = BZ_KERNEL + bz.kernel_size,
+						       .nr_segments = 1,
+						       .elf_class = 64 };
+		return bzimage_load(mem, bytes, size, name, &image->info.entry);
+	}
 	found = multiboot_find(bytes, size, name, &hdr, &offset);
 	if (found < 0)
 		return found;

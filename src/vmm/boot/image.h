@@ -12,6 +12,7 @@
 enum image_kind {
 	IMAGE_NATIVE,	 /* ELF64 entered in long mode with boot_abi.h's state */
 	IMAGE_MULTIBOOT, /* multiboot v1, entered in 32-bit protected mode (a PC machine) */
+	IMAGE_LINUX,	 /* a Linux bzImage, entered at its 64-bit entry (a PC machine) */
 };
 
 struct guest_image {
@@ -19,10 +20,17 @@ struct guest_image {
 	struct elf_image_info info;
 };
 
+/* The machine behind a kind: a PC (irqchip, PIT, INIT/SIPI) for multiboot and Linux images. */
+static inline bool image_is_pc(enum image_kind kind)
+{
+	return kind == IMAGE_MULTIBOOT || kind == IMAGE_LINUX;
+}
+
 /*
- * Load @size bytes at @bytes (@name for messages). An image with a multiboot header is
- * multiboot (ELF32, ELF64, or placed by the header's address fields); otherwise it must be a
- * native ELF64. Nothing is copied into @mem unless the whole image is acceptable.
+ * Load @size bytes at @bytes (@name for messages). An image with a Linux setup header ("HdrS")
+ * is a bzImage; one with a multiboot header is multiboot (ELF32, ELF64, or placed by the
+ * header's address fields); otherwise it must be a native ELF64. Nothing is copied into @mem
+ * unless the whole image is acceptable.
  */
 int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char *name,
 	       struct guest_image *image) __must_check;

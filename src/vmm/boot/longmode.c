@@ -86,7 +86,7 @@ static bool boot_is_guard_page(uint64_t gpa)
 	return off == 0 || off == MEMMAP_BOOT_STACK_TOP || off == MEMMAP_RING0_STACK_TOP;
 }
 
-static void boot_write_page_tables(struct guest_mem *mem)
+static void boot_write_page_tables(struct guest_mem *mem, bool guard_pages)
 {
 	uint64_t *pml4 = guest_mem_ptr(mem, MEMMAP_PML4, GUEST_PAGE_SIZE);
 	uint64_t *pdpt = guest_mem_ptr(mem, MEMMAP_PDPT, GUEST_PAGE_SIZE);
@@ -106,7 +106,7 @@ static void boot_write_page_tables(struct guest_mem *mem)
 	for (uint64_t i = 0; i < MEMMAP_NR_PT * 512; i++) {
 		uint64_t gpa = i * GUEST_PAGE_SIZE;
 
-		pt[i] = boot_is_guard_page(gpa) ? 0 : gpa | PTE_TABLE;
+		pt[i] = guard_pages && boot_is_guard_page(gpa) ? 0 : gpa | PTE_TABLE;
 	}
 }
 
@@ -150,8 +150,21 @@ int boot_write_tables(struct guest_mem *mem, unsigned int nr_vcpus, int argc, ch
 	}
 	boot_write_gdt(mem, nr_vcpus);
 	boot_write_tss(mem, nr_vcpus);
-	boot_write_page_tables(mem);
+	boot_write_page_tables(mem, true);
 	return boot_write_info(mem, nr_vcpus, argc, argv);
+}
+
+int boot_write_kernel_tables(struct guest_mem *mem, unsigned int nr_vcpus)
+{
+	if (mem->size < GUEST_MEM_MIN || nr_vcpus == 0 || nr_vcpus > MEMMAP_MAX_VCPUS) {
+		pr_err("cannot boot %u vCPUs in %llu bytes of RAM", nr_vcpus,
+		       (unsigned long long)mem->size);
+		return -EINVAL;
+	}
+	boot_write_gdt(mem, nr_vcpus);
+	boot_write_tss(mem, nr_vcpus);
+	boot_write_page_tables(mem, false);
+	return 0;
 }
 
 static void boot_segment(struct kvm_segment *seg, uint16_t selector, uint8_t type, uint8_t l)

@@ -48,6 +48,8 @@ const char *vm_stop_name(enum vm_stop stop)
 		[VM_STOP_TIMEOUT] = "timeout",
 		[VM_STOP_VMM_ERROR] = "VMM error",
 		[VM_STOP_DEBUG_EXIT] = "debug exit",
+		[VM_STOP_RESET] = "guest reset (reboot)",
+		[VM_STOP_PANIC] = "guest kernel panic",
 	};
 
 	if ((unsigned int)stop < ARRAY_SIZE(names))
@@ -96,6 +98,9 @@ static int exit_io(const struct exit_ctx *ctx, struct kvm_run *run)
 		/* What a probing guest sees on real hardware with nothing there: a floating bus. */
 		if (!write)
 			memset(data, 0xff, (size_t)size * count);
+		if (ctx->floating_ports)
+			__atomic_fetch_or(&ctx->floating_ports[run->io.port / 64],
+					  1ull << (run->io.port % 64), __ATOMIC_RELAXED);
 		return VM_RUNNING;
 	}
 	if (!dev)

@@ -23,6 +23,7 @@ struct exit_ctx {
 	unsigned int vcpu_id;
 	size_t run_size;	     /* bytes mapped for struct kvm_run, bounds the PIO data area */
 	bool ignore_unclaimed_ports; /* unclaimed port: reads all-ones, writes dropped */
+	uint64_t *floating_ports;    /* where set: one bit per port so ignored (shared, atomic) */
 };
 
 /* Handle the exit in @run; returns VM_RUNNING to re-enter, VCPU_HALTED, or the reason to stop. */

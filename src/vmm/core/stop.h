@@ -12,6 +12,8 @@ enum vm_stop {
 	VM_STOP_TIMEOUT,     /* the watchdog fired */
 	VM_STOP_VMM_ERROR,   /* a host-side failure */
 	VM_STOP_DEBUG_EXIT,  /* the guest wrote the isa-debug-exit port */
+	VM_STOP_RESET,	     /* the guest reset the machine (a Linux reboot): exit status 0 */
+	VM_STOP_PANIC,	     /* a Linux guest panicked ("Kernel panic" on its console) */
 };
 
 const char *vm_stop_name(enum vm_stop stop);

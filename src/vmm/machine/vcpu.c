@@ -38,6 +38,7 @@
 #include "core/compiler.h"
 #include "boot/longmode.h"
 #include "core/kvm_util.h"
+#include "boot/linux.h"
 #include "boot/multiboot.h"
 #include "machine/vm.h"
 #include "core/log.h"
@@ -81,7 +82,13 @@ int vcpu_install_kick_handler(void)
 	return 0;
 }
 
-/* The VM's CPUID with this vCPU's APIC ID in it (leaf 1 EBX[31:24], leaves 0xb/0x1f EDX). */
+#define CPUID_APM		    0x80000007
+#define CPUID_APM_EDX_INVARIANT_TSC (1u << 8)
+
+/*
+ * The VM's CPUID with this vCPU's APIC ID in it (leaf 1 EBX[31:24], leaves 0xb/0x1f EDX), and
+ * without the invariant-TSC bit where the VM hides it (Linux guests: see vm.h).
+ */
 static int vcpu_set_cpuid(struct vcpu *vcpu)
 {
 	const struct kvm_cpuid2 *shared = vcpu->vm->cpuid;
@@ -97,6 +104,8 @@ static int vcpu_set_cpuid(struct vcpu *vcpu)
 
 		if (e->function == 1)
 			e->ebx = (e->ebx & 0x00ffffffu) | (vcpu->id << 24);
+		else if (e->function == CPUID_APM && vcpu->vm->hide_invariant_tsc)
+			e->edx &= ~CPUID_APM_EDX_INVARIANT_TSC;
 		else if (e->function == 0xb || e->function == 0x1f)
 			e->edx = vcpu->id;
 	}
@@ -106,8 +115,9 @@ static int vcpu_set_cpuid(struct vcpu *vcpu)
 }
 
 /*
- * Registers at the image's entry. A multiboot image is a PC: only vCPU 0 starts; the others
- * keep KVM's reset state, parked by the in-kernel LAPIC until the guest sends INIT/SIPI.
+ * Registers at the image's entry. Multiboot and Linux images run on a PC: only vCPU 0 starts;
+ * the others keep KVM's reset state, parked by the in-kernel LAPIC until the guest sends
+ * INIT/SIPI.
  */
 static int vcpu_set_boot_state(struct vcpu *vcpu, const struct guest_image *image)
 {
@@ -119,13 +129,15 @@ static int vcpu_set_boot_state(struct vcpu *vcpu, const struct guest_image *imag
 	ret = vcpu_set_cpuid(vcpu);
 	if (ret < 0)
 		return ret;
-	if (image->kind == IMAGE_MULTIBOOT && vcpu->id != 0)
+	if (image_is_pc(image->kind) && vcpu->id != 0)
 		return vcpu_init_tsc(vcpu);
 	ret = kvm_ioctl(vcpu->fd, KVM_GET_SREGS, &sregs);
 	if (ret < 0)
 		return ret;
 	if (image->kind == IMAGE_MULTIBOOT)
 		multiboot_vcpu_state(image->info.entry, &regs, &sregs);
+	else if (image->kind == IMAGE_LINUX)
+		linux_vcpu_state(image->info.entry, &regs, &sregs);
 	else
 		boot_vcpu_state(vcpu->id, image->info.entry, &regs, &sregs);
 	ret = kvm_ioctl(vcpu->fd, KVM_SET_SREGS, &sregs);

@@ -17,6 +17,8 @@
 #define VM_IDENTITY_MAP_ADDR 0xfffbc000ull
 #define VM_TSS_ADDR	     0xfffbd000ul
 
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+
 /* What KVM reports, with our kvmclock leaves: the signature and exactly the clock features. */
 static void vm_set_kvm_leaves(struct kvm_cpuid2 *cpuid)
 {
@@ -24,6 +26,12 @@ static void vm_set_kvm_leaves(struct kvm_cpuid2 *cpuid)
 	struct kvm_cpuid_entry2 *sig = NULL, *feat = NULL;
 
 	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		/*
+		 * "Running under a hypervisor" (CPUID 1 ECX[31]): how guests know to look at
+		 * 0x40000000 at all. KVM leaves it to the VMM to set, as QEMU does.
+		 */
+		if (cpuid->entries[i].function == 1)
+			cpuid->entries[i].ecx |= CPUID_1_ECX_HYPERVISOR;
 		if (cpuid->entries[i].function == CPUID_KVM_SIGNATURE)
 			sig = &cpuid->entries[i];
 		else if (cpuid->entries[i].function == CPUID_KVM_FEATURES)
@@ -157,6 +165,14 @@ int vm_open_kvm(struct vm *vm)
 	if (!ret)
 		ret = vm_get_supported_cpuid(vm);
 	return ret;
+}
+
+void vm_set_irq_line(struct vm *vm, unsigned int irq, int level)
+{
+	struct kvm_irq_level line = { .irq = irq, .level = (uint32_t)level };
+
+	if (vm->irqchip && ioctl(vm->vm_fd, KVM_IRQ_LINE, &line))
+		pr_err("KVM_IRQ_LINE %u to %d: %s", irq, level, strerror(errno));
 }
 
 unsigned int vm_max_vcpus(const struct vm *vm)

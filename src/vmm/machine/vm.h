@@ -40,6 +40,11 @@ struct vm {
 	unsigned int halted;	    /* vCPUs parked after a HLT (stop_lock) */
 	unsigned long stop_rekicks; /* re-kicks the last vm_wait_threads_done needed */
 	uint64_t stop_rekick_ns;    /* how long a stop waits before it kicks again */
+	/*
+	 * Hide CPUID 0x80000007 EDX[8] (invariant TSC): Linux rates kvm-clock below the TSC when
+	 * it is set, and would not pick the clock this VMM exists to publish.
+	 */
+	bool hide_invariant_tsc;
 };
 
 /* Allocate the VM object and @mem_size bytes of RAM (no KVM yet, so images load first). */
@@ -51,6 +56,8 @@ void vm_destroy(struct vm *vm);
  * The PC machine's interrupt controllers in the kernel, before any vCPU exists: then vCPU 0
  * starts at its entry and the others wait for INIT/SIPI from the guest, as on hardware.
  */
+/* Drive ISA interrupt line @irq of the in-kernel PIC and IOAPIC (no-op without them). */
+void vm_set_irq_line(struct vm *vm, unsigned int irq, int level);
 /* How many vCPUs this KVM takes in one VM. */
 unsigned int vm_max_vcpus(const struct vm *vm);
 int vm_create_irqchip(struct vm *vm) __must_check;

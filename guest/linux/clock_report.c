@@ -1,0 +1,140 @@
+/*
+ * clock_report: the Linux guest's own view of its clock, run as init's last step by the
+ * bundled initramfs (tools/linux/make_initramfs.sh). It prints, one "key: value" per line:
+ * the current and available clocksources, the kernel's kvm-clock lines, CLOCK_REALTIME (for
+ * the host to set against its own), the cost of clock_gettime(CLOCK_MONOTONIC) through the vDSO
+ * and through the system call, and a cross-CPU monotonicity check (two threads, one per CPU,
+ * reading CLOCK_MONOTONIC into one shared last value under a lock).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MEASURE_NS 300000000ull /* each measurement runs this long: hosts differ 1000-fold */
+#define KLOG_BYTES (1 << 20)
+
+static uint64_t now_ns(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static void print_file(const char *key, const char *path)
+{
+	char line[512] = "(unreadable)";
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			strcpy(line, "(empty)");
+		fclose(f);
+	}
+	line[strcspn(line, "\n")] = '\0';
+	printf("%s: %s\n", key, line);
+}
+
+/* The kernel log's lines about kvm-clock and the clocksource switch. */
+static void print_kernel_lines(void)
+{
+	char *buf = malloc(KLOG_BYTES), *line, *save = NULL;
+	int n = buf ? klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, KLOG_BYTES - 1) : -1;
+
+	if (n < 0) {
+		printf("kernel-log: (unreadable)\n");
+		free(buf);
+		return;
+	}
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, "kvm-clock") || strstr(line, "Switched to clocksource") ||
+		    strstr(line, "clocksource: tsc"))
+			printf("kernel-log: %s\n", line);
+	free(buf);
+}
+
+/* ns per CLOCK_MONOTONIC read, in batches of 100 for MEASURE_NS: @vdso or the system call. */
+static double read_cost(int vdso)
+{
+	struct timespec t;
+	uint64_t start = now_ns(CLOCK_MONOTONIC), end, reads = 0;
+
+	do {
+		for (int i = 0; i < 100; i++)
+			if (vdso)
+				clock_gettime(CLOCK_MONOTONIC, &t);
+			else
+				syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t);
+		reads += 100;
+		end = now_ns(CLOCK_MONOTONIC);
+	} while (end - start < MEASURE_NS);
+	return (double)(end - start) / (double)reads;
+}
+
+static void print_read_cost(void)
+{
+	printf("read-cost-vdso-ns: %.1f\n", read_cost(1));
+	printf("read-cost-syscall-ns: %.1f\n", read_cost(0));
+}
+
+static struct {
+	pthread_mutex_t lock;
+	uint64_t last;
+	unsigned long warps, reads;
+} shared = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
+
+static void *warp_thread(void *arg)
+{
+	uint64_t start = now_ns(CLOCK_MONOTONIC), t;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET((int)(intptr_t)arg, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	do {
+		pthread_mutex_lock(&shared.lock);
+		t = now_ns(CLOCK_MONOTONIC);
+		shared.warps += t < shared.last;
+		shared.last = t;
+		shared.reads++;
+		pthread_mutex_unlock(&shared.lock);
+	} while (t - start < MEASURE_NS);
+	return NULL;
+}
+
+static void print_warps(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_t t[2];
+	int n = cpus > 1 ? 2 : 1;
+
+	for (int i = 0; i < n; i++)
+		pthread_create(&t[i], NULL, warp_thread, (void *)(intptr_t)i);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	printf("cpus: %ld\n", cpus);
+	printf("warps: %lu in %lu reads on %d CPUs\n", shared.warps, shared.reads, n);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	print_file("clocksource",
+		   "/sys/devices/system/clocksource/clocksource0/current_clocksource");
+	print_file("available",
+		   "/sys/devices/system/clocksource/clocksource0/available_clocksource");
+	print_kernel_lines();
+	print_read_cost();
+	print_warps();
+	printf("guest-realtime-ns: %llu\n", (unsigned long long)now_ns(CLOCK_REALTIME));
+	return 0;
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# make_initramfs.sh OUT.cpio.gz CLOCK_REPORT: a small initramfs for the Linux demo and tests:
+# busybox-static, /init (mount /proc and /sys, run clock_report, then act on the command line's
+# pvclock.end=reboot|panic|poweroff), and the clock_report program (a static binary).
+set -euo pipefail
+out=$1 report=$2
+busybox=$(command -v busybox) || { echo "make_initramfs: busybox-static is missing" >&2; exit 1; }
+file -L "$busybox" | grep -q 'statically linked' ||
+	{ echo "make_initramfs: $busybox is not static (install busybox-static)" >&2; exit 1; }
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,dev,proc,sys}
+cp "$busybox" "$root/bin/busybox"
+for tool in sh mount cat echo reboot poweroff sleep; do
+	ln -s busybox "$root/bin/$tool"
+done
+cp "$report" "$root/bin/clock_report"
+cat >"$root/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+echo "init: pid $$, $(cat /proc/uptime | cut -d' ' -f1) s after boot"
+/bin/clock_report
+case " $(cat /proc/cmdline) " in
+*" pvclock.end=panic "*) echo "init: exiting, so the kernel panics"; exit 1 ;;
+*" pvclock.end=poweroff "*) poweroff -f ;;
+esac
+echo "init: rebooting"
+reboot -f
+sleep 2
+echo "init: reboot -f returned; sysrq b"
+echo b >/proc/sysrq-trigger
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) >"$out"
