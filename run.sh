@@ -10,7 +10,8 @@ BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 PACKAGES=(cmake make gcc libc6-dev pkg-config check libelf-dev linux-libc-dev gnuplot-nox)
 # The multiboot test image is cross-checked under QEMU's emulator (tests/integration/qemu_crosscheck.sh).
 TEST_PACKAGES=(qemu-system-x86)
-# tools/kvmlab: an emulated KVM host for machines without /dev/kvm.
+# tools/kvmlab: an emulated KVM host for machines without /dev/kvm (its kernel and busybox also
+# make the Linux guest of ./run.sh linux-demo and the linux_boot test).
 LAB_PACKAGES=(qemu-system-x86 busybox-static linux-image-amd64 cpio xz-utils)
 
 install_deps() {
@@ -101,6 +102,13 @@ fuzz)
 		[ "$status" -eq 0 ] || { echo "fuzz_$t found a crash: see results/fuzz-crashes"; exit 1; }
 	done
 	;;
+linux-demo)
+	# A stock kernel under pvclock-vmm and under QEMU + KVM (inside kvmlab where it must).
+	PACKAGES+=("${LAB_PACKAGES[@]}")
+	install_deps
+	build "$BUILD_DIR"
+	tools/linux/linux_demo.sh "$BUILD_DIR"
+	;;
 package)
 	install_deps
 	build "$BUILD_DIR"
@@ -160,7 +168,7 @@ nested-bench)
 		"$BUILD_DIR/pvclock-bench" "$BUILD_DIR"
 	;;
 *)
-	echo "usage: $0 demo|test|sanitize|fuzz|style|nested-test|bench|nested-bench|wallclock-demo|package|install-test" >&2
+	echo "usage: $0 demo|test|sanitize|fuzz|style|nested-test|bench|nested-bench|wallclock-demo|package|install-test|linux-demo" >&2
 	exit 2
 	;;
 esac

@@ -24,90 +24,7 @@
 #include "clock/policy.h"
 #include "machine/vm.h"
 #include "core/log.h"
-
-struct vmm {
-	struct vm *vm;
-	struct uart uart;
-	struct debug_exit debug_exit;
-	struct clock_policy policy;
-	enum kvmclock_wall_mode wall_mode;
-	uint64_t calibrated_ns;
-	struct console console;
-	struct report_dev report;
-	struct fw_cfg fw_cfg;
-	struct guest_image image;
-	bool console_ready, report_ready, fw_cfg_ready, uart_ready;
-	uint64_t floating_ports[65536 / 64]; /* Linux: the ports it probed and found nothing at */
-};
-
-static int null_io(void *opaque, struct io_access *access)
-{
-	return VM_RUNNING;
-}
-
-/* COM1's interrupt, through the in-kernel PIC and IOAPIC (a PC machine only). */
-static void vmm_uart_irq(void *opaque, int level)
-{
-	vm_set_irq_line(opaque, PC_IRQ_COM1, level);
-}
-
-static int vmm_add_uart(struct vmm *v)
-{
-	int ret = uart_init(&v->uart, &v->console);
-
-	if (ret)
-		return ret;
-	v->uart_ready = true;
-	if (image_is_pc(v->image.kind)) {
-		v->uart.set_irq = vmm_uart_irq;
-		v->uart.irq_opaque = v->vm;
-	}
-	v->uart.watch_panic = v->image.kind == IMAGE_LINUX;
-	ret = io_bus_register(&v->vm->pio, PORT_UART_COM1, PORT_UART_LEN, "uart-16550", uart_io,
-			      &v->uart);
-	if (!ret && v->image.kind == IMAGE_LINUX)
-		ret = io_bus_register(&v->vm->pio, I8042_DATA_PORT,
-				      I8042_COMMAND_PORT - I8042_DATA_PORT + 1, "i8042", i8042_io,
-				      NULL);
-	return ret;
-}
-
-static int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus)
-{
-	int ret;
-
-	ret = console_init(&v->console, out);
-	if (ret)
-		return ret;
-	v->console_ready = true;
-	ret = report_dev_init(&v->report, &v->vm->mem, out);
-	if (ret)
-		return ret;
-	v->report_ready = true;
-	ret = io_bus_register(&v->vm->mmio, MEMMAP_DOORBELL, DOORBELL_PAGE_SIZE, "doorbell",
-			      doorbell_io, &v->vm->doorbell);
-	if (!ret)
-		ret = doorbell_connect(&v->vm->doorbell, DOORBELL_REPORT, "report", report_dev_ring,
-				       &v->report);
-	if (!ret)
-		ret = io_bus_register(&v->vm->pio, PORT_DEBUG_CONSOLE, 1, "debug-console",
-				      console_io, &v->console);
-	if (!ret)
-		ret = vmm_add_uart(v);
-	if (!ret)
-		ret = io_bus_register(&v->vm->pio, PORT_DEBUG_EXIT, PORT_DEBUG_EXIT_LEN,
-				      "isa-debug-exit", debug_exit_io, &v->debug_exit);
-	if (!ret)
-		ret = io_bus_register(&v->vm->pio, PORT_IO_DELAY, 1, "io-delay", null_io, NULL);
-	if (!ret)
-		ret = fw_cfg_init(&v->fw_cfg, nr_vcpus, v->vm->mem.size);
-	if (!ret) {
-		v->fw_cfg_ready = true;
-		ret = io_bus_register(&v->vm->pio, PORT_FW_CFG_SELECTOR, 2, "fw_cfg", fw_cfg_io,
-				      &v->fw_cfg);
-	}
-	return ret;
-}
+#include "vmm_internal.h"
 
 static int vmm_load_image(struct vmm *v, const struct vmm_config *cfg)
 {
@@ -274,6 +191,8 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 
 static void vmm_teardown(struct vmm *v)
 {
+	if (v->image.kind == IMAGE_LINUX)
+		vmm_log_floating_ports(v);
 	if (v->console_ready) {
 		console_flush(&v->console);
 		console_destroy(&v->console);

@@ -33,7 +33,7 @@ static void measure_policy(const char *policy, const char *duration_ms)
 	       "%lu anchors, %lu publishes, read %.1f ns\n",
 	       policy, sum.samples, sum.err_median_ns, sum.err_p99_ns, sum.err_max_ns,
 	       sum.drift_ppm, res.clock.anchors, res.clock.publishes, sum.read_ns);
-	ck_assert_uint_gt(sum.samples, 50);
+	ck_assert_uint_gt(sum.samples, 10); /* 300 at 1 kHz; far fewer on a starved host */
 	ck_assert_uint_eq(sum.backward, 0);
 	ck_assert(sum.read_cycles > 0);
 	clock_measure_destroy(&m);

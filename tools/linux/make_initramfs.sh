@@ -5,8 +5,10 @@
 set -euo pipefail
 out=$1 report=$2
 busybox=$(command -v busybox) || { echo "make_initramfs: busybox-static is missing" >&2; exit 1; }
-file -L "$busybox" | grep -q 'statically linked' ||
-	{ echo "make_initramfs: $busybox is not static (install busybox-static)" >&2; exit 1; }
+if ldd "$busybox" >/dev/null 2>&1; then
+	echo "make_initramfs: $busybox is not static (install busybox-static)" >&2
+	exit 1
+fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys}

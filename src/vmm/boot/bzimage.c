@@ -175,8 +175,8 @@ int bzimage_set_initrd(struct guest_mem *mem, const void *initrd, size_t size)
 	uint64_t low = BZ_KERNEL + (uint64_t)bp->hdr.init_size, at;
 
 	if (size > top || ((top - size) & ~(uint64_t)(GUEST_PAGE_SIZE - 1)) < low) {
-		pr_err("initrd of %zu bytes does not fit between the kernel's end 0x%llx and 0x%llx "
-		       "(the top of RAM, or the kernel's initrd_addr_max): give more --mem",
+		pr_err("initrd of %zu bytes does not fit between the kernel's end 0x%llx and "
+		       "0x%llx (the top of RAM, or the kernel's initrd_addr_max): give more --mem",
 		       size, (unsigned long long)low, (unsigned long long)top);
 		return -E2BIG;
 	}

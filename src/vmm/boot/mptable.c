@@ -21,6 +21,7 @@
 #define MP_EXTINT	  3
 #define MP_ALL_LAPICS	  0xff
 #define MP_ISA_IRQS	  16
+#define MP_PIT_IOAPIC_PIN 2 /* the IRQ 0 override, as the VM routes the PIT (machine/vm.c) */
 
 struct __attribute__((packed)) mp_floating {
 	char signature[4]; /* "_MP_" */
@@ -115,8 +116,13 @@ int mptable_write(struct guest_mem *mem, unsigned int nr_vcpus, uint32_t cpu_sig
 						     MP_CPU_ENABLED, MPTABLE_IOAPIC_ADDR };
 	p += sizeof(struct mp_ioapic);
 	for (unsigned int irq = 0; irq < MP_ISA_IRQS; irq++, p += sizeof(struct mp_irq))
-		*(struct mp_irq *)p = (struct mp_irq){ MP_ENTRY_IOINT, MP_INT,	  0,	       0,
-						       (uint8_t)irq,   ioapic_id, (uint8_t)irq };
+		*(struct mp_irq *)p = (struct mp_irq){ MP_ENTRY_IOINT,
+						       MP_INT,
+						       0,
+						       0,
+						       (uint8_t)irq,
+						       ioapic_id,
+						       (uint8_t)(irq ? irq : MP_PIT_IOAPIC_PIN) };
 	*(struct mp_irq *)p =
 		(struct mp_irq){ MP_ENTRY_LINT, MP_EXTINT, 0, 0, 0, MP_ALL_LAPICS, 0 };
 	p += sizeof(struct mp_irq);

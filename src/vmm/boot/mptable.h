@@ -17,9 +17,9 @@
 
 /*
  * Write the tables for @nr_vcpus CPUs (APIC IDs 0..n-1, CPU 0 the bootstrap one), one ISA
- * bus, the IOAPIC (ID @nr_vcpus) with ISA IRQ n on its pin n (KVM's default routing of the
- * in-kernel PIT and devices: the PIT's IRQ 0 reaches IOAPIC pin 0), ExtINT on LINT0 and NMI
- * on LINT1. @cpu_signature, @cpu_features: CPUID 1's EAX and EDX.
+ * bus, the IOAPIC (ID @nr_vcpus) with ISA IRQ n on its pin n but IRQ 0 on pin 2 (the PC's
+ * IRQ 0 override, as the VM routes the in-kernel PIT), ExtINT on LINT0 and NMI on LINT1.
+ * @cpu_signature, @cpu_features: CPUID 1's EAX and EDX.
  */
 int mptable_write(struct guest_mem *mem, unsigned int nr_vcpus, uint32_t cpu_signature,
 		  uint32_t cpu_features) __must_check;
