@@ -109,6 +109,13 @@ linux-demo)
 	build "$BUILD_DIR"
 	tools/linux/linux_demo.sh "$BUILD_DIR"
 	;;
+linux-test)
+	# The Linux guest checks (tests/integration/linux_test.sh), inside kvmlab where they must.
+	PACKAGES+=("${LAB_PACKAGES[@]}")
+	install_deps
+	build "$BUILD_DIR"
+	tests/integration/linux_test.sh "$PWD" "$BUILD_DIR"
+	;;
 package)
 	install_deps
 	build "$BUILD_DIR"
@@ -168,7 +175,7 @@ nested-bench)
 		"$BUILD_DIR/pvclock-bench" "$BUILD_DIR"
 	;;
 *)
-	echo "usage: $0 demo|test|sanitize|fuzz|style|nested-test|bench|nested-bench|wallclock-demo|package|install-test|linux-demo" >&2
+	echo "usage: $0 demo|test|sanitize|fuzz|style|nested-test|bench|nested-bench|wallclock-demo|package|install-test|linux-demo|linux-test" >&2
 	exit 2
 	;;
 esac

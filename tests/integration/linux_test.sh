@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# A stock Linux kernel (linux-image-amd64) boots under pvclock-vmm and picks kvm-clock: 2 vCPUs
-# to init and a reboot (status 0), 1 vCPU to init and a panic (status 69), and QEMU with in-kernel
-# KVM picks the same clocksource. Where a stock kernel cannot boot at usable speed (no /dev/kvm,
-# or a KVM that emulates ring 0) it runs inside kvmlab, and says so.
+# ./run.sh linux-test: a stock Linux kernel (linux-image-amd64) boots under pvclock-vmm and picks
+# kvm-clock: 2 vCPUs to init and a panic (status 69), 1 vCPU to init and a reboot (status 0), and
+# QEMU with in-kernel KVM picks the same clocksource. Where a stock kernel cannot boot at usable
+# speed (no /dev/kvm, or a KVM that emulates ring 0) it runs inside kvmlab, and says so. Not yet
+# in CTest: see the README's Linux section for what still fails.
 set -uo pipefail
 REPO=$1 BUILD=$(readlink -f "$2")
 . "$REPO/tools/linux/linux_lib.sh"
@@ -27,7 +28,7 @@ check() { # check WHAT COMMAND...
 }
 has() { grep -qF -- "$2" "$1"; }
 
-status=$(linux_run_ours "$LINUX_DIR/test-2cpu.log" 2)
+status=$(linux_run_ours "$LINUX_DIR/test-2cpu.log" 2 pvclock.end=panic)
 log=$LINUX_DIR/test-2cpu.log
 check "2 vCPUs: both brought up" has "$log" "smp: Brought up 1 node, 2 CPUs"
 check "2 vCPUs: init ran" has "$log" "init: pid 1"
@@ -37,12 +38,12 @@ check "2 vCPUs: the vDSO reads the clock (no syscall cost)" awk -v v="$(linux_va
 	read-cost-vdso-ns)" -v s="$(linux_value "$log" read-cost-syscall-ns)" \
 	'BEGIN { exit !(v > 0 && v < s) }'
 check "2 vCPUs: 0 warps across CPUs" has "$log" "warps: 0 in"
-check "2 vCPUs: reboot ends the run with 0 (status $status)" [ "$status" = 0 ]
+check "2 vCPUs: a panic ends the run with 69 (status $status)" [ "$status" = 69 ]
 
-status=$(linux_run_ours "$LINUX_DIR/test-panic.log" 1 pvclock.end=panic)
-log=$LINUX_DIR/test-panic.log
+status=$(linux_run_ours "$LINUX_DIR/test-reboot.log" 1)
+log=$LINUX_DIR/test-reboot.log
 check "1 vCPU: init ran on kvm-clock" [ "$(linux_value "$log" clocksource)" = kvm-clock ]
-check "1 vCPU: a panic ends the run with 69 (status $status)" [ "$status" = 69 ]
+check "1 vCPU: reboot ends the run with 0 (status $status)" [ "$status" = 0 ]
 
 if command -v qemu-system-x86_64 >/dev/null; then
 	status=$(linux_run_qemu "$LINUX_DIR/test-qemu.log" 2)

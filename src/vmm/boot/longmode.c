@@ -141,7 +141,8 @@ static int boot_write_info(struct guest_mem *mem, unsigned int nr_vcpus, int arg
 	return 0;
 }
 
-int boot_write_tables(struct guest_mem *mem, unsigned int nr_vcpus, int argc, char *const argv[])
+/* GDT, TSS and identity page tables, with or without the native guests' stack guard pages. */
+static int boot_write_cpu_tables(struct guest_mem *mem, unsigned int nr_vcpus, bool guard_pages)
 {
 	if (mem->size < GUEST_MEM_MIN || nr_vcpus == 0 || nr_vcpus > MEMMAP_MAX_VCPUS) {
 		pr_err("cannot boot %u vCPUs in %llu bytes of RAM", nr_vcpus,
@@ -150,21 +151,20 @@ int boot_write_tables(struct guest_mem *mem, unsigned int nr_vcpus, int argc, ch
 	}
 	boot_write_gdt(mem, nr_vcpus);
 	boot_write_tss(mem, nr_vcpus);
-	boot_write_page_tables(mem, true);
-	return boot_write_info(mem, nr_vcpus, argc, argv);
+	boot_write_page_tables(mem, guard_pages);
+	return 0;
+}
+
+int boot_write_tables(struct guest_mem *mem, unsigned int nr_vcpus, int argc, char *const argv[])
+{
+	int ret = boot_write_cpu_tables(mem, nr_vcpus, true);
+
+	return ret ? ret : boot_write_info(mem, nr_vcpus, argc, argv);
 }
 
 int boot_write_kernel_tables(struct guest_mem *mem, unsigned int nr_vcpus)
 {
-	if (mem->size < GUEST_MEM_MIN || nr_vcpus == 0 || nr_vcpus > MEMMAP_MAX_VCPUS) {
-		pr_err("cannot boot %u vCPUs in %llu bytes of RAM", nr_vcpus,
-		       (unsigned long long)mem->size);
-		return -EINVAL;
-	}
-	boot_write_gdt(mem, nr_vcpus);
-	boot_write_tss(mem, nr_vcpus);
-	boot_write_page_tables(mem, false);
-	return 0;
+	return boot_write_cpu_tables(mem, nr_vcpus, false);
 }
 
 static void boot_segment(struct kvm_segment *seg, uint16_t selector, uint8_t type, uint8_t l)

@@ -21,7 +21,7 @@
 #define MP_EXTINT	  3
 #define MP_ALL_LAPICS	  0xff
 #define MP_ISA_IRQS	  16
-#define MP_PIT_IOAPIC_PIN 2 /* the IRQ 0 override, as the VM routes the PIT (machine/vm.c) */
+#define MP_PIT_IOAPIC_PIN 2 /* the PC firmware's IRQ 0 override (see mptable.h) */
 
 struct __attribute__((packed)) mp_floating {
 	char signature[4]; /* "_MP_" */

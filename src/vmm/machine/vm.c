@@ -187,45 +187,6 @@ unsigned int vm_max_vcpus(const struct vm *vm)
 	return max ? (unsigned int)max : 4;
 }
 
-#define PC_ISA_IRQS	  16
-#define PC_IOAPIC_PINS	  24
-#define PC_PIT_IOAPIC_PIN 2 /* the PIT's IRQ 0 reaches the IOAPIC on pin 2, as on PCs */
-
-/*
- * A PC's interrupt routing, as QEMU sets it up (its firmware's tables describe this one): ISA
- * IRQs 0-15 on the PICs (IRQ 2 is the cascade), GSI n on IOAPIC pin n, but the PIT's GSI 0 on
- * pin 2 (the "IRQ 0 override"). KVM's default would put GSI 0 on pin 0.
- */
-static int vm_set_pc_irq_routing(struct vm *vm)
-{
-	struct kvm_irq_routing *r =
-		calloc(1, sizeof(*r) + (PC_ISA_IRQS + PC_IOAPIC_PINS) * sizeof(r->entries[0]));
-	int ret;
-
-	if (!r)
-		return -ENOMEM;
-	for (uint32_t gsi = 0; gsi < PC_IOAPIC_PINS; gsi++) {
-		if (gsi == 2)
-			continue;
-		if (gsi < PC_ISA_IRQS)
-			r->entries[r->nr++] = (struct kvm_irq_routing_entry){
-				.gsi = gsi,
-				.type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
-						       : KVM_IRQCHIP_PIC_SLAVE,
-					       gsi % 8 },
-			};
-		r->entries[r->nr++] = (struct kvm_irq_routing_entry){
-			.gsi = gsi,
-			.type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = { KVM_IRQCHIP_IOAPIC, gsi ? gsi : PC_PIT_IOAPIC_PIN },
-		};
-	}
-	ret = kvm_ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r);
-	free(r);
-	return ret < 0 ? ret : 0;
-}
-
 int vm_create_irqchip(struct vm *vm)
 {
 	/* The speaker port (0x61) stays in the kernel too, as a dummy beside the PIT. */
@@ -238,8 +199,6 @@ int vm_create_irqchip(struct vm *vm)
 		return -ENOTSUP;
 	}
 	ret = kvm_ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
-	if (ret >= 0)
-		ret = vm_set_pc_irq_routing(vm);
 	if (ret >= 0)
 		ret = kvm_ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit);
 	if (ret < 0)
