@@ -162,6 +162,10 @@ START_TEST(test_truncated_and_foreign)
 	make_image();
 	ck_assert_int_eq(bzimage_probe(img, 0x220, "bz", &hdr), -ENOEXEC); /* header cut off */
 	ck_assert_logged("setup header ends at 0x268");
+	put32(0x1f4, 0);
+	ck_assert_int_eq(bzimage_probe(img, 1024 + 0x200, "bz", &hdr), -ENOEXEC); /* no entry */
+	ck_assert_logged(
+		"the protected-mode kernel is 512 bytes: too short to hold the 64-bit entry");
 }
 END_TEST
 

@@ -16,6 +16,7 @@
 #define BZ_MAGIC	 0x53726448 /* "HdrS" */
 #define BZ_MIN_VERSION	 0x020c	    /* 2.12: xloadflags, the 64-bit entry */
 #define BZ_HDR_MIN_END	 0x264	    /* the header through init_size (2.10 and later) */
+#define BZ_ENTRY_64	 0x200	    /* the 64-bit entry, from the protected-mode kernel's start */
 #define BZ_LOW_RAM_END	 0x9fc00    /* conventional memory, as a PC BIOS reports it */
 #define BZ_BIOS_AREA	 0xf0000    /* reserved: the MP table lives here */
 #define BZ_LOADER_OTHER	 0xff
@@ -86,6 +87,11 @@ int bzimage_probe(const void *bytes, size_t size, const char *name, struct bzima
 				 "%zu-byte file",
 				 sh.setup_sects, hdr->kernel_off, size);
 	hdr->kernel_size = (uint32_t)(size - hdr->kernel_off);
+	if (hdr->kernel_size <= BZ_ENTRY_64)
+		return bz_reject(name,
+				 "the protected-mode kernel is %u bytes: too short to hold the "
+				 "64-bit entry at +0x%x",
+				 hdr->kernel_size, BZ_ENTRY_64);
 	if ((uint64_t)sh.syssize * 16 > hdr->kernel_size)
 		return bz_reject(name,
 				 "syssize %u paragraphs (%llu bytes) exceed the %u bytes after "
@@ -146,7 +152,7 @@ int bzimage_load(struct guest_mem *mem, const void *bytes, size_t size, const ch
 	memcpy(guest_mem_ptr(mem, BZ_KERNEL, hdr.kernel_size),
 	       (const uint8_t *)bytes + hdr.kernel_off, hdr.kernel_size);
 	bz_zero_page(bp, bytes, mem->size);
-	*entry = BZ_KERNEL + 0x200;
+	*entry = BZ_KERNEL + BZ_ENTRY_64;
 	return 0;
 }
 
