@@ -114,7 +114,7 @@ linux-test)
 	PACKAGES+=("${LAB_PACKAGES[@]}")
 	install_deps
 	build "$BUILD_DIR"
-	tests/integration/linux_test.sh "$PWD" "$BUILD_DIR"
+	tests/integration/linux_test.sh "$PWD" "$BUILD_DIR" --all
 	;;
 package)
 	install_deps
