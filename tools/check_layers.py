@@ -7,9 +7,11 @@ below it, never above, so there is no upward include and no include cycle betwee
     layer 2  vmm/core/         KVM ioctls, exit dispatch, I/O bus, MSR table, guest RAM, log
     layer 3  vmm/boot/ dev/    images and entry; devices
     layer 4  vmm/clock/        kvmclock and the policies (uses the doorbell in dev/)
+    layer 3  vmm/control/      the control socket's protocol (commands are the VMM's)
     layer 5  vmm/machine/      the VM and its vCPUs: wire boot, devices and the clock together
-    layer 6  vmm/vmm.[ch]      assemble and run one VM
-    layer 7  cli/              the executable
+    layer 6  vmm/snapshot/     the snapshot format; KVM's VM and vCPU state in and out
+    layer 7  vmm/vmm*.[ch]     assemble and run one VM; its snapshots and control commands
+    layer 8  cli/              the executable
 
 Prints each offending include and exits 1; prints the module graph with --graph.
 """
@@ -17,8 +19,8 @@ import os
 import re
 import sys
 
-LAYERS = {"abi": 0, "pvclock_host": 1, "core": 2, "boot": 3, "dev": 3, "clock": 4,
-          "machine": 5, "vmm": 6, "cli": 7}
+LAYERS = {"abi": 0, "pvclock_host": 1, "core": 2, "boot": 3, "dev": 3, "control": 3,
+          "clock": 4, "machine": 5, "snapshot": 6, "vmm": 7, "cli": 8}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEARCH = ["src/vmm", "src/pvclock_host", "src", "include"]
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "boot/multiboot.h"
+#include "cli/ctl.h"
 #include "cli/demo.h"
 #include "cli/options.h"
 #include "cli/wallclock.h"
@@ -52,6 +53,14 @@ static int take_wall_clock(const struct cli_option *opt, void *ctx, const char *
 
 	((struct run_options *)ctx)->cfg.wall_clock = arg;
 	return kvmclock_wall_mode_parse(arg, &mode);
+}
+
+static int take_pause_clock(const struct cli_option *opt, void *ctx, const char *arg)
+{
+	enum kvmclock_pause_mode mode;
+
+	((struct run_options *)ctx)->cfg.pause_clock = arg;
+	return kvmclock_pause_mode_parse(arg, &mode);
 }
 
 static int take_module(const struct cli_option *opt, void *ctx, const char *spec)
@@ -111,6 +120,28 @@ static const struct cli_option run_options[] = {
 	CLI_FLAG("ignore-unclaimed-ports", 0, RUN, cfg.ignore_unclaimed_ports,
 		 "ports with no device read as all-ones and ignore writes\n"
 		 "(for guests that probe hardware; default: an error, 66)"),
+	CLI_STRING("control", 0, "SOCKET", RUN, cfg.control_path,
+		   "listen for pause/resume/snapshot/stats/stop on this UNIX\n"
+		   "socket (mode 0600; see pvclock-vmm ctl --help)"),
+	CLI_CUSTOM("pause-clock", 0, "MODE", take_pause_clock,
+		   "guest time across a pause or a restore: freeze (goes on\n"
+		   "where it stopped, default) or continue (keeps host time)"),
+	CLI_CUSTOM("verbose", 'v', NULL, take_verbose, "more messages (repeat for debug)"),
+	CLI_CUSTOM("quiet", 'q', NULL, take_quiet, "errors only"),
+	CLI_HELP_OPTION,
+};
+
+/* restore: what a snapshot does not fix. */
+static const struct cli_option restore_options[] = {
+	CLI_CUSTOM("timeout", 't', "SECS", take_timeout,
+		   "stop the guest after SECS seconds (default: no limit)"),
+	CLI_FLAG("stats", 's', RUN, print_stats,
+		 "print per-vCPU kvmclock counters when the guest ends"),
+	CLI_STRING("control", 0, "SOCKET", RUN, cfg.control_path,
+		   "the control socket, as for run"),
+	CLI_CUSTOM("pause-clock", 0, "MODE", take_pause_clock,
+		   "freeze: guest time goes on from the snapshot (default);\n"
+		   "continue: plus the CLOCK_REALTIME time since it was taken"),
 	CLI_CUSTOM("verbose", 'v', NULL, take_verbose, "more messages (repeat for debug)"),
 	CLI_CUSTOM("quiet", 'q', NULL, take_quiet, "errors only"),
 	CLI_HELP_OPTION,
@@ -127,6 +158,8 @@ static void usage(FILE *out)
 		"       pvclock-vmm run [options] [--initrd FILE] BZIMAGE [--] [CMDLINE...]\n"
 		"       pvclock-vmm demo [options]   (see pvclock-vmm demo --help)\n"
 		"       pvclock-vmm wallclock --allow-clock-step [options]   (see --help)\n"
+		"       pvclock-vmm restore [options] SNAPSHOT   (see restore --help)\n"
+		"       pvclock-vmm ctl SOCKET COMMAND [ARG]   (see ctl --help)\n"
 		"       pvclock-vmm --help | --version\n"
 		"\n"
 		"Run a guest on /dev/kvm: a native ELF64 image, or, on a PC machine with\n"
@@ -186,10 +219,60 @@ static int parse_run(int argc, char **argv, struct run_options *o)
 	return 0;
 }
 
+static void restore_usage(FILE *out)
+{
+	fprintf(out, "usage: pvclock-vmm restore [options] SNAPSHOT\n"
+		     "\n"
+		     "Continue, in this process, the guest a `snapshot` command of the control\n"
+		     "socket saved: same machine, RAM, devices and vCPU state; the kvmclock\n"
+		     "goes on from the snapshot's guest time (a new anchor hides the TSC jump)\n"
+		     "and the guest sees PVCLOCK_GUEST_STOPPED. The whole file is checked first.\n"
+		     "\n"
+		     "options:\n");
+	cli_print_options(out, restore_options, ARRAY_SIZE(restore_options));
+}
+
+/* Parse "restore [options] SNAPSHOT"; returns 0, or the exit status to leave with. */
+static int parse_restore(int argc, char **argv, struct run_options *o)
+{
+	int ret, first;
+
+	o->level = LOG_WARN;
+	ret = cli_parse(argc, argv, restore_options, ARRAY_SIZE(restore_options), false, o,
+			&first);
+	if (ret == CLI_HELP) {
+		restore_usage(stdout);
+		return -1;
+	}
+	log_set_level(o->level);
+	if (ret)
+		return VMM_EXIT_USAGE;
+	if (argc - first != 1) {
+		fprintf(stderr, "pvclock-vmm: restore: expected one SNAPSHOT, got %d (see --help)\n",
+			argc - first);
+		return VMM_EXIT_USAGE;
+	}
+	o->cfg.restore_path = argv[first];
+	return 0;
+}
+
+/* run and restore: the guest to its end, and the exit status it earns. */
+static int run_guest(struct run_options *o)
+{
+	struct vmm_result result;
+
+	if (vmm_run(&o->cfg, &result))
+		return VMM_EXIT_VMM_ERROR;
+	if (o->print_stats)
+		vmm_print_stats(&result, stderr);
+	if (result.stop != VM_STOP_DONE)
+		pr_info("run ended: %s", vm_stop_name(result.stop));
+	return vmm_exit_status(&result);
+}
+
 int main(int argc, char **argv)
 {
 	static struct run_options o;
-	struct vmm_result result;
 	int ret;
 
 	if (argc < 2) {
@@ -208,18 +291,17 @@ int main(int argc, char **argv)
 		return demo_main(argc - 1, argv + 1, argv[0]);
 	if (!strcmp(argv[1], "wallclock"))
 		return wallclock_main(argc - 1, argv + 1, argv[0]);
-	if (strcmp(argv[1], "run")) {
+	if (!strcmp(argv[1], "ctl"))
+		return ctl_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "restore"))
+		ret = parse_restore(argc - 1, argv + 1, &o);
+	else if (!strcmp(argv[1], "run"))
+		ret = parse_run(argc - 1, argv + 1, &o);
+	else {
 		fprintf(stderr, "pvclock-vmm: unknown command '%s' (try --help)\n", argv[1]);
 		return VMM_EXIT_USAGE;
 	}
-	ret = parse_run(argc - 1, argv + 1, &o);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (vmm_run(&o.cfg, &result))
-		return VMM_EXIT_VMM_ERROR;
-	if (o.print_stats)
-		vmm_print_stats(&result, stderr);
-	if (result.stop != VM_STOP_DONE)
-		pr_info("run ended: %s", vm_stop_name(result.stop));
-	return vmm_exit_status(&result);
+	return run_guest(&o);
 }

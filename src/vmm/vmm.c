@@ -104,7 +104,7 @@ static int vmm_write_boot_data(struct vmm *v, const struct vmm_config *cfg, unsi
 	return boot_write_tables(&v->vm->mem, nr_vcpus, cfg->argc, cfg->argv);
 }
 
-static int vmm_create_vcpus(struct vmm *v, const struct vmm_config *cfg, unsigned int nr_vcpus)
+int vmm_create_vcpus(struct vmm *v, const struct vmm_config *cfg, unsigned int nr_vcpus)
 {
 	unsigned int kvm_max = vm_max_vcpus(v->vm);
 	int ret = 0;
@@ -146,10 +146,29 @@ static int vmm_wall_mode(const struct vmm_config *cfg, const struct clock_policy
 	return ret;
 }
 
+int vmm_start_clock(struct vmm *v, const struct vmm_config *cfg)
+{
+	int ret;
+
+	v->vm->clock.measure = cfg->measure;
+	v->vm->clock.wall_mode = v->wall_mode;
+	ret = kvmclock_start(&v->vm->clock);
+	if (!ret && cfg->calibrate_ns)
+		v->calibrated_ns = kvmclock_calibrate(&v->vm->clock, cfg->calibrate_ns);
+	return ret;
+}
+
 static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 {
 	unsigned int nr_vcpus = cfg->nr_vcpus ? cfg->nr_vcpus : 1;
+	FILE *console = cfg->console ? cfg->console : stdout;
 	int ret;
+
+	ret = kvmclock_pause_mode_parse(cfg->pause_clock, &v->pause_clock);
+	if (ret)
+		return ret;
+	if (cfg->restore_path)
+		return vmm_build_restored(v, cfg, console);
 
 	if (nr_vcpus > MEMMAP_MAX_VCPUS) {
 		pr_err("%u vCPUs requested, at most %u are supported (the memory map's room for "
@@ -163,14 +182,17 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 		ret = vmm_wall_mode(cfg, &v->policy, &v->wall_mode);
 	if (!ret)
 		ret = vm_alloc(&v->vm, cfg->mem_size ? cfg->mem_size : GUEST_MEM_DEFAULT);
-	if (!ret && cfg->stop_rekick_ns)
-		v->vm->stop_rekick_ns = cfg->stop_rekick_ns;
+	if (!ret) {
+		v->vm->pause_clock = v->pause_clock;
+		if (cfg->stop_rekick_ns)
+			v->vm->stop_rekick_ns = cfg->stop_rekick_ns;
+	}
 	if (!ret)
 		ret = vmm_load_image(v, cfg);
 	if (!ret)
 		ret = vmm_write_boot_data(v, cfg, nr_vcpus);
 	if (!ret)
-		ret = vmm_add_devices(v, cfg->console ? cfg->console : stdout, nr_vcpus);
+		ret = vmm_add_devices(v, console, nr_vcpus);
 	if (!ret)
 		ret = vcpu_install_kick_handler();
 	if (!ret)
@@ -179,13 +201,8 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 		ret = vmm_create_vcpus(v, cfg, nr_vcpus);
 	if (!ret)
 		ret = vm_setup_kvmclock(v->vm, &v->policy);
-	if (!ret) {
-		v->vm->clock.measure = cfg->measure;
-		v->vm->clock.wall_mode = v->wall_mode;
-		ret = kvmclock_start(&v->vm->clock);
-	}
-	if (!ret && cfg->calibrate_ns)
-		v->calibrated_ns = kvmclock_calibrate(&v->vm->clock, cfg->calibrate_ns);
+	if (!ret)
+		ret = vmm_start_clock(v, cfg);
 	return ret;
 }
 
@@ -272,6 +289,9 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *result)
 	if (!v)
 		return -ENOMEM;
 	ret = vmm_build(v, cfg);
+	/* The socket first: if it cannot be had, no guest code has run. */
+	if (!ret && cfg->control_path)
+		ret = control_start(&v->control, cfg->control_path, vmm_control_handle, v);
 	for (; !ret && started < v->vm->nr_vcpus; started++)
 		ret = vcpu_start(v->vm->vcpus[started]);
 	if (ret && v->vm)
@@ -279,6 +299,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *result)
 	else if (!ret && vm_wait_stop(v->vm, cfg->timeout_ns) == VM_STOP_TIMEOUT)
 		pr_err("guest still running after the %.3f s timeout: stopped",
 		       cfg->timeout_ns / 1e9);
+	control_stop(&v->control); /* before the vCPUs go: a command may be using them */
 	if (v->vm && vmm_stop_threads(v, started))
 		return -ETIMEDOUT;
 	if (!ret)
@@ -323,7 +344,8 @@ int vmm_exit_status(const struct vmm_result *result)
 	case VM_STOP_GUEST_ERROR: return VMM_EXIT_GUEST_ERROR;
 	case VM_STOP_CRASH: return VMM_EXIT_CRASH;
 	case VM_STOP_TIMEOUT: return VMM_EXIT_TIMEOUT;
-	case VM_STOP_RESET: return 0;
+	case VM_STOP_RESET:
+	case VM_STOP_CONTROL: return 0;
 	case VM_STOP_PANIC: return VMM_EXIT_GUEST_PANIC;
 	default: return VMM_EXIT_VMM_ERROR;
 	}

@@ -8,11 +8,13 @@
 #include "boot/image.h"
 #include "clock/kvmclock.h"
 #include "clock/policy.h"
+#include "control/control.h"
 #include "dev/console.h"
 #include "dev/fw_cfg.h"
 #include "dev/report.h"
 #include "dev/uart.h"
 #include "machine/vm.h"
+#include "vmm.h"
 
 struct vmm {
 	struct vm *vm;
@@ -25,6 +27,8 @@ struct vmm {
 	struct report_dev report;
 	struct fw_cfg fw_cfg;
 	struct guest_image image;
+	enum kvmclock_pause_mode pause_clock;
+	struct control control; /* --control: the socket */
 	bool console_ready, report_ready, fw_cfg_ready, uart_ready;
 	uint64_t floating_ports[65536 / 64]; /* Linux: the ports it probed and found nothing at */
 };
@@ -32,6 +36,15 @@ struct vmm {
 /* vmm_devices.c: console, report channel, doorbell, UART (IRQ 4 on a PC), i8042 (Linux),
  * isa-debug-exit, port 0x80, fw_cfg. */
 int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus) __must_check;
+/* vmm.c: the vCPUs for @v's image; the clock host started (both paths: boot and restore). */
+int vmm_create_vcpus(struct vmm *v, const struct vmm_config *cfg, unsigned int nr_vcpus) __must_check;
+int vmm_start_clock(struct vmm *v, const struct vmm_config *cfg) __must_check;
+/* vmm_snapshot.c: write a snapshot of the paused VM to @path (@bytes: its size). */
+int vmm_snapshot_save(struct vmm *v, const char *path, uint64_t *bytes) __must_check;
+/* vmm_snapshot.c: build @v from the snapshot cfg->restore_path (checked whole first). */
+int vmm_build_restored(struct vmm *v, const struct vmm_config *cfg, FILE *console) __must_check;
+/* vmm_control.c: the control socket's commands. */
+void vmm_control_handle(void *opaque, const char *verb, const char *arg, struct control_reply *r);
 /* vmm_devices.c: a Linux guest's probed legacy ports, logged at --verbose. */
 void vmm_log_floating_ports(const struct vmm *v);
 

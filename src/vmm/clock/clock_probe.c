@@ -40,7 +40,8 @@ static void kvmclock_judge_sample(struct kvmclock *kc, unsigned int id, const st
 		}
 	if (!kvmclock_get_model(kc, &model, &ns_per_tick))
 		ns_per_tick = 1e9L / kc->tsc_hz;
-	mono = (long double)s.mono_ns - ((long double)s.tsc - (long double)host_tsc) * ns_per_tick;
+	mono = (long double)s.mono_ns + (long double)kvmclock_guest_offset(kc) -
+	       ((long double)s.tsc - (long double)host_tsc) * ns_per_tick;
 	clock_measure_add(kc->measure,
 			  &(struct clock_sample){
 				  .host_ns = s.mono_ns,
@@ -82,14 +83,16 @@ int kvmclock_probe_ring(void *opaque, unsigned int vcpu_id, uint64_t gpa)
 	if (p.kind == CLOCK_PROBE_MONO) {
 		if (!__atomic_exchange_n(&kc->probing, true, __ATOMIC_RELAXED))
 			return VM_RUNNING; /* no entry time recorded yet for this run */
+		uint64_t off = (uint64_t)kvmclock_guest_offset(kc); /* guest time, not host */
+
 		v->stats.probes++;
-		if (p.first >= v->entry_ns && p.first <= p.last && p.last <= mono)
+		if (p.first >= v->entry_ns + off && p.first <= p.last && p.last <= mono + off)
 			return VM_RUNNING;
 		if (v->stats.probe_violations++ < KVMCLOCK_PROBE_LOG_MAX)
 			pr_err("vCPU %u: guest clock readings %" PRIu64 "..%" PRIu64 " outside the "
 			       "host's window %" PRIu64 "..%" PRIu64
 			       " (MONOTONIC at entry, at exit)",
-			       vcpu_id, p.first, p.last, v->entry_ns, mono);
+			       vcpu_id, p.first - off, p.last - off, v->entry_ns, mono);
 	} else if (p.kind == CLOCK_PROBE_WALL) {
 		uint64_t err = p.last > real ? p.last - real : real - p.last;
 		/* The guest read its clock at some moment of this run: as early as its entry. */

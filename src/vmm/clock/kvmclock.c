@@ -128,6 +128,7 @@ void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v)
 	} else {
 		rate = unpack_scale(__atomic_load_n(&kc->rate_scale, __ATOMIC_RELAXED));
 	}
+	s.mono_ns += (uint64_t)kvmclock_guest_offset(kc); /* the guest's time, not the host's */
 	pvclock_line_reanchor(&kc->line, &s, &rate, &res);
 	kc->gen++;
 	v->stats.anchors++;
@@ -137,7 +138,11 @@ void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v)
 void kvmclock_publish_current(struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
 	if (v->time_info && kc->line.valid && v->published_gen != kc->gen) {
-		pvclock_publish(&v->writer, v->time_info, &kc->line, v->tsc_offset, kc->flags);
+		uint8_t flags = kc->flags;
+
+		if (unlikely(v->stopped))
+			flags |= kvmclock_stopped_flag(v);
+		pvclock_publish(&v->writer, v->time_info, &kc->line, v->tsc_offset, flags);
 		v->published_gen = kc->gen;
 		v->stats.publishes++;
 	}

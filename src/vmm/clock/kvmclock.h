@@ -35,6 +35,19 @@ enum kvmclock_wall_mode {
 /* "boot" or "follow" (NULL: boot); 0 or -EINVAL, logged. */
 int kvmclock_wall_mode_parse(const char *text, enum kvmclock_wall_mode *mode) __must_check;
 
+/*
+ * --pause-clock: guest time across a pause, a snapshot and a restore. Neither ever goes back;
+ * the guest sees PVCLOCK_GUEST_STOPPED after each.
+ */
+enum kvmclock_pause_mode {
+	KVMCLOCK_PAUSE_FREEZE,	 /* goes on from where it stopped, as under QEMU */
+	KVMCLOCK_PAUSE_CONTINUE, /* keeps host time (a restore: CLOCK_REALTIME): jumps forward */
+};
+
+/* "freeze" or "continue" (NULL: freeze); 0 or -EINVAL, logged. */
+int kvmclock_pause_mode_parse(const char *text, enum kvmclock_pause_mode *mode) __must_check;
+const char *kvmclock_pause_mode_name(enum kvmclock_pause_mode mode);
+
 /* What the VMM does for kvmclock that needs KVM (set up by vm.c/vcpu.c). */
 struct kvmclock_ops {
 	/* Make vCPU @vcpu leave KVM_RUN soon (machine/vcpu.c: the kick protocol). */
@@ -60,6 +73,7 @@ struct kvmclock_vcpu {
 	uint64_t published_gen;	 /* anchor generation last written here */
 	void *wall_info;	 /* the wall-clock struct this vCPU registered last; NULL: none */
 	uint64_t last_check_tsc; /* SMP: when this vCPU last asked whether a sync is due */
+	uint8_t stopped;	 /* enum kvmclock_stopped: PVCLOCK_GUEST_STOPPED after a pause */
 	bool warned_bad_address;
 	struct kvmclock_stats stats;
 };
@@ -96,6 +110,11 @@ struct kvmclock {
 	uint64_t gen;	     /* bumped with every new anchor or flags */
 	uint64_t rate_scale; /* the rate as a scale, mul | shift << 32 (atomic) */
 	uint8_t flags;	     /* PVCLOCK_TSC_STABLE_BIT while it is honest */
+	/*
+	 * Guest time = host MONOTONIC + this (atomic): 0 from boot; a resume under freeze or a
+	 * restore moves it, while every vCPU is held out of KVM_RUN (kvmclock_pause.c).
+	 */
+	int64_t guest_offset_ns;
 	bool probing;
 
 	uint64_t wall_msr;		   /* the wall-clock MSR's value (per VM, as in KVM) */
@@ -134,7 +153,10 @@ uint64_t kvmclock_calibrate(struct kvmclock *kc, uint64_t ns);
 /* One round of the sampler thread's work (tests call it directly). */
 void kvmclock_sampler_step(struct kvmclock *kc);
 uint64_t kvmclock_ticks_to_ns(const struct kvmclock *kc, uint64_t ticks);
-/* MONOTONIC at host TSC @tsc by the host's model, or -1 before the first sample. */
+/*
+ * The guest time due at host TSC @tsc by the host's model (MONOTONIC + the guest offset), or
+ * -1 before the first sample.
+ */
 long double kvmclock_model_ns(const struct kvmclock *kc, uint64_t tsc);
 /* Publish a new model (the sampler; tests) / read a consistent copy (false: none yet). */
 void kvmclock_set_model(struct kvmclock *kc, const struct pvclock_line *line,
@@ -150,6 +172,27 @@ void kvmclock_before_run(struct kvmclock *kc, unsigned int vcpu);
 void kvmclock_after_run(struct kvmclock *kc, unsigned int vcpu);
 
 void kvmclock_total_stats(const struct kvmclock *kc, struct kvmclock_stats *out);
+
+/*
+ * kvmclock_pause.c, with every vCPU held out of KVM_RUN (a pause, a snapshot, a restore):
+ * the guest time now, at or past anything a vCPU can have read; and "go on from @guest_ns":
+ * a new anchor there, and PVCLOCK_GUEST_STOPPED in each enabled vCPU's next struct, kept
+ * there until the guest clears it (KVM's rule: the guest's watchdog code acknowledges it).
+ */
+uint64_t kvmclock_held_guest_ns(struct kvmclock *kc);
+void kvmclock_resume_at(struct kvmclock *kc, uint64_t guest_ns);
+/* A vCPU's struct registration as a snapshot keeps it: the MSR value and the writer's version. */
+struct kvmclock_saved_vcpu {
+	uint64_t system_msr;
+	uint32_t version;
+	uint8_t stopped;
+};
+void kvmclock_save_vcpu(const struct kvmclock *kc, unsigned int id, struct kvmclock_saved_vcpu *out);
+/* Register the saved struct again (as the guest's WRMSR did), in a new VM. */
+void kvmclock_restore_vcpu(struct kvmclock *kc, unsigned int id,
+			   const struct kvmclock_saved_vcpu *saved);
+/* The wall-clock MSR's value, and writing it again on restore. */
+void kvmclock_restore_wall(struct kvmclock *kc, unsigned int id, uint64_t wall_msr);
 
 /*
  * FOLLOW: CLOCK_REALTIME stepped: rewrite every registered wall-clock struct (the watcher

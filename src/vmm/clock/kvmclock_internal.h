@@ -34,6 +34,23 @@ static inline struct pvclock_scale unpack_scale(uint64_t v)
 	return (struct pvclock_scale){ (uint32_t)v, (int8_t)(uint8_t)(v >> 32) };
 }
 
+/* A vCPU's GUEST_STOPPED state: set in its next struct, then kept until the guest clears it. */
+enum kvmclock_stopped {
+	KVMCLOCK_STOPPED_NONE,
+	KVMCLOCK_STOPPED_PENDING,
+	KVMCLOCK_STOPPED_SHOWN,
+};
+
+static inline int64_t kvmclock_guest_offset(const struct kvmclock *kc)
+{
+	return __atomic_load_n(&kc->guest_offset_ns, __ATOMIC_RELAXED);
+}
+
+/* kvmclock_msr.c: a write of a system-time MSR (the guest's, or a restore's). */
+void kvmclock_set_system_msr(struct kvmclock *kc, unsigned int id, uint32_t msr, uint64_t value);
+/* kvmclock_pause.c: the flags for @v's next struct (GUEST_STOPPED while it is due). */
+uint8_t kvmclock_stopped_flag(struct kvmclock_vcpu *v);
+
 /* kvmclock_sampler.c: the widest (TSC, MONOTONIC) sample still taken, in ticks. */
 uint64_t kvmclock_sample_bound(const struct kvmclock *kc);
 /* kvmclock.c: the live policy's thread: a new anchor, written while the vCPUs run. */

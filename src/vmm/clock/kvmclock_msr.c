@@ -34,10 +34,8 @@ static void *kvmclock_translate(struct kvmclock *kc, unsigned int vcpu, uint32_t
 	return NULL;
 }
 
-static enum msr_result kvmclock_write_system_time(void *opaque, unsigned int id, uint32_t msr,
-						  uint64_t value)
+void kvmclock_set_system_msr(struct kvmclock *kc, unsigned int id, uint32_t msr, uint64_t value)
 {
-	struct kvmclock *kc = opaque;
 	struct kvmclock_vcpu *v = &kc->vcpu[id];
 	uint64_t gpa = value & ~KVM_SYSTEM_TIME_ENABLE;
 	void *ptr = NULL;
@@ -54,6 +52,12 @@ static enum msr_result kvmclock_write_system_time(void *opaque, unsigned int id,
 	v->gpa = ptr ? gpa : 0;
 	v->published_gen = UINT64_MAX; /* a new struct gets the current anchor at once */
 	pthread_mutex_unlock(&kc->lock);
+}
+
+static enum msr_result kvmclock_write_system_time(void *opaque, unsigned int id, uint32_t msr,
+						  uint64_t value)
+{
+	kvmclock_set_system_msr(opaque, id, msr, value);
 	return MSR_OK;
 }
 
@@ -67,6 +71,12 @@ static enum msr_result kvmclock_write_wall_clock(void *opaque, unsigned int id, 
 		kc, id,
 		kvmclock_translate(kc, id, msr, value, value, sizeof(struct pvclock_wall_clock)));
 	return MSR_OK;
+}
+
+void kvmclock_restore_wall(struct kvmclock *kc, unsigned int id, uint64_t wall_msr)
+{
+	if (wall_msr) /* 0: the guest never wrote it */
+		kvmclock_write_wall_clock(kc, id, MSR_KVM_WALL_CLOCK_NEW, wall_msr);
 }
 
 /* RDMSR of a kvmclock MSR: the value last written (per vCPU for system time), as KVM does. */

@@ -86,7 +86,8 @@ long double kvmclock_model_ns(const struct kvmclock *kc, uint64_t tsc)
 
 	if (!kvmclock_get_model(kc, &m, &ns_per_tick))
 		return -1;
-	return (long double)m.ns + ((long double)tsc - (long double)m.tsc) * ns_per_tick;
+	return (long double)m.ns + (long double)kvmclock_guest_offset(kc) +
+	       ((long double)tsc - (long double)m.tsc) * ns_per_tick;
 }
 
 static void sleep_ns(uint64_t ns)

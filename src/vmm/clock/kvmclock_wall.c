@@ -44,7 +44,8 @@ void kvmclock_wall_register(struct kvmclock *kc, unsigned int id, void *wall_inf
 	if (wall_info) {
 		tsc = kc->clk->read_tsc(kc->clk->ctx);
 		guest_now = kc->line.valid ? pvclock_line_at(&kc->line, tsc)
-					   : kc->clk->read_mono_ns(kc->clk->ctx);
+					   : kc->clk->read_mono_ns(kc->clk->ctx) +
+						     (uint64_t)kvmclock_guest_offset(kc);
 		kvmclock_wall_write(kc, v, guest_now);
 	}
 	pthread_mutex_unlock(&kc->lock);
@@ -58,7 +59,8 @@ static uint64_t kvmclock_guest_now_elsewhere(const struct kvmclock *kc)
 {
 	long double model = kvmclock_model_ns(kc, kc->clk->read_tsc(kc->clk->ctx));
 
-	return model >= 0 ? (uint64_t)model : kc->clk->read_mono_ns(kc->clk->ctx);
+	return model >= 0 ? (uint64_t)model
+			  : kc->clk->read_mono_ns(kc->clk->ctx) + (uint64_t)kvmclock_guest_offset(kc);
 }
 
 void kvmclock_wall_step(struct kvmclock *kc)

@@ -52,6 +52,7 @@ const char *vcpu_state_name(enum vcpu_state state)
 	static const char *const names[] = {
 		[VCPU_NOT_STARTED] = "not started",   [VCPU_IN_VMM] = "in the VMM between KVM_RUNs",
 		[VCPU_IN_KVM_RUN] = "inside KVM_RUN", [VCPU_PARKED] = "parked after a HLT",
+		[VCPU_PAUSED] = "held by a pause",
 		[VCPU_LEFT] = "out of its run loop",
 	};
 
@@ -267,12 +268,49 @@ static int vcpu_run_once(struct vcpu *vcpu)
 	return exit_dispatch(&vcpu->exit_ctx, vcpu->run);
 }
 
+/*
+ * KVM finishes an exit (the data of an IN or an MMIO read, a RDMSR's value) only at the next
+ * KVM_RUN; until then the registers are not whole (api.rst). immediate_exit makes that KVM_RUN
+ * finish the exit and return before any guest instruction.
+ */
+static int vcpu_finish_exit(struct vcpu *vcpu)
+{
+	int ret, err;
+
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	ret = ioctl(vcpu->fd, KVM_RUN, 0);
+	err = errno;
+	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST); /* then T2 again */
+	if (ret < 0 && (err == EINTR || err == EAGAIN))
+		return VM_RUNNING;
+	pr_err("vCPU %u: KVM_RUN to finish the last exit before a pause: %s", vcpu->id,
+	       ret < 0 ? strerror(err) : "it ran the guest");
+	return VM_STOP_VMM_ERROR;
+}
+
+/* A pause: finish the last exit, then hold until the pause ends (or the run stops). */
+static int vcpu_hold(struct vcpu *vcpu)
+{
+	int stop = vcpu_finish_exit(vcpu);
+
+	if (stop != VM_RUNNING)
+		return stop;
+	vcpu_set_state(vcpu, VCPU_PAUSED);
+	vm_hold_vcpu(vcpu->vm);
+	vcpu_set_state(vcpu, VCPU_IN_VMM);
+	return VM_RUNNING;
+}
+
 static int vcpu_run_loop(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	int stop = VM_RUNNING;
 
 	while (stop == VM_RUNNING && !vm_stopping(vm)) { /* T2 */
+		if (unlikely(vm_pause_requested(vm))) { /* T2 too: loaded after the T4 */
+			stop = vcpu_hold(vcpu);
+			continue;
+		}
 		stop = vcpu_run_once(vcpu);
 		if (stop == VCPU_HALTED) {
 			vcpu_set_state(vcpu, VCPU_PARKED);

@@ -20,6 +20,7 @@ enum vcpu_state {
 	VCPU_IN_VMM, /* between two KVM_RUNs: publishing the clock, handling an exit */
 	VCPU_IN_KVM_RUN,
 	VCPU_PARKED, /* halted with nothing to wake it: waits for the run to stop */
+	VCPU_PAUSED, /* held by a pause (vm_pause.c) */
 	VCPU_LEFT,   /* out of its run loop for good */
 };
 

@@ -40,6 +40,14 @@ struct vm {
 	unsigned int halted;	    /* vCPUs parked after a HLT (stop_lock) */
 	unsigned long stop_rekicks; /* re-kicks the last vm_wait_threads_done needed */
 	uint64_t stop_rekick_ns;    /* how long a stop waits before it kicks again */
+	/* Pause (vm_pause.c): requested is read by vCPUs (atomic); the rest under stop_lock. */
+	int pause_requested;
+	unsigned int held; /* vCPUs holding for a pause */
+	bool paused;	   /* every vCPU held, the clock noted (the controller's) */
+	enum kvmclock_pause_mode pause_clock;
+	uint64_t paused_mono_ns;	   /* host MONOTONIC at the pause */
+	uint64_t paused_guest_ns;	   /* guest time at the pause */
+	struct kvm_clock_data kvm_clock; /* the kernel policy: KVM's clock at the pause */
 	/*
 	 * Hide CPUID 0x80000007 EDX[8] (invariant TSC): Linux rates kvm-clock below the TSC when
 	 * it is set, and would not pick the clock this VMM exists to publish.
@@ -93,5 +101,26 @@ int vm_wait_threads_done(struct vm *vm) __must_check;
  * the last one to halt, ends the run as a guest error (the guest can no longer report DONE).
  */
 int vm_park_halted_vcpu(struct vm *vm, unsigned int vcpu_id);
+/* Name each vCPU thread that is still out of the state a stop or a pause waits for. */
+void vm_report_stuck(struct vm *vm, uint64_t waited_ns, const char *what);
+
+/*
+ * vm_pause.c: hold every vCPU out of KVM_RUN (each finishes its last exit first, so its state
+ * is whole), note the guest time; resume: the clock goes on as vm->pause_clock says, with
+ * PVCLOCK_GUEST_STOPPED for the guest. One controller at a time. vm_pause: 0, -EALREADY
+ * (paused), -ESHUTDOWN (the run ended first), -ETIMEDOUT (a vCPU would not stop: named).
+ */
+int vm_pause(struct vm *vm) __must_check;
+int vm_resume(struct vm *vm) __must_check;
+static inline bool vm_pause_requested(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->pause_requested, __ATOMIC_SEQ_CST);
+}
+/* A vCPU thread, after its last exit is finished: wait while the pause lasts. */
+void vm_hold_vcpu(struct vm *vm);
+/* The guest time at the pause (the kernel policy: KVM's clock). */
+uint64_t vm_paused_guest_ns(const struct vm *vm);
+/* Before a restored VM runs: the guest clock goes on from @guest_ns (GUEST_STOPPED set). */
+int vm_start_clock_at(struct vm *vm, uint64_t guest_ns) __must_check;
 
 #endif

@@ -6,6 +6,7 @@
 #include "machine/vm.h"
 
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/exit.h"
@@ -100,7 +101,7 @@ void vm_vcpu_thread_leave(struct vm *vm)
 	pthread_mutex_unlock(&vm->stop_lock);
 }
 
-static void vm_report_stuck(struct vm *vm, uint64_t waited_ns)
+void vm_report_stuck(struct vm *vm, uint64_t waited_ns, const char *what)
 {
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		const struct vcpu *v = vm->vcpus[i];
@@ -108,9 +109,11 @@ static void vm_report_stuck(struct vm *vm, uint64_t waited_ns)
 
 		if (state == VCPU_LEFT || state == VCPU_NOT_STARTED)
 			continue;
-		pr_err("vCPU %u (thread %d) has not stopped %.1f s after the run ended: %s, "
+		if (state == VCPU_PAUSED && !strcmp(what, "the pause"))
+			continue;
+		pr_err("vCPU %u (thread %d) has not stopped %.1f s after %s: %s, "
 		       "after %lu exits, the last %s",
-		       i, (int)v->tid, waited_ns / 1e9, vcpu_state_name(state), v->nr_exits,
+		       i, (int)v->tid, waited_ns / 1e9, what, vcpu_state_name(state), v->nr_exits,
 		       v->nr_exits ? exit_reason_name(__atomic_load_n(&v->run->exit_reason,
 								      __ATOMIC_RELAXED))
 				   : "none");
@@ -138,7 +141,7 @@ int vm_wait_threads_done(struct vm *vm)
 		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 			vcpu_kick(vm->vcpus[i]);
 		if (now - start >= VM_STOP_REPORT_NS && !reported) {
-			vm_report_stuck(vm, now - start);
+			vm_report_stuck(vm, now - start, "the run ended");
 			reported = true;
 		}
 		if (now - start >= VM_STOP_GIVE_UP_NS) {

@@ -1,0 +1,102 @@
+/*
+ * The guest clock across a pause, a snapshot and a restore. Guest time is host MONOTONIC plus
+ * kc->guest_offset_ns; these run only while every vCPU is held out of KVM_RUN, so nothing
+ * reads the anchor or the offset meanwhile (the hold's lock orders them with the vCPUs).
+ *
+ * The guest can only have read the line at TSCs before its vCPUs stopped, so the line at the
+ * TSC now is at or past every reading: resuming from there never steps back. Resuming gives
+ * every enabled vCPU PVCLOCK_GUEST_STOPPED in its next struct, as KVM_KVMCLOCK_CTRL does in
+ * KVM: the flag stays in each rewrite until the guest clears it (Linux does, in its watchdog
+ * code), and is never set twice for one pause.
+ */
+#include "clock/kvmclock_internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "pvclock_abi.h"
+
+int kvmclock_pause_mode_parse(const char *text, enum kvmclock_pause_mode *mode)
+{
+	if (!text || !strcmp(text, "freeze")) {
+		*mode = KVMCLOCK_PAUSE_FREEZE;
+		return 0;
+	}
+	if (!strcmp(text, "continue")) {
+		*mode = KVMCLOCK_PAUSE_CONTINUE;
+		return 0;
+	}
+	pr_err("invalid pause-clock mode '%s' (freeze or continue)", text);
+	return -EINVAL;
+}
+
+const char *kvmclock_pause_mode_name(enum kvmclock_pause_mode mode)
+{
+	return mode == KVMCLOCK_PAUSE_CONTINUE ? "continue" : "freeze";
+}
+
+uint64_t kvmclock_held_guest_ns(struct kvmclock *kc)
+{
+	uint64_t tsc = kc->clk->read_tsc(kc->clk->ctx);
+	long double model;
+
+	if (kc->line.valid)
+		return pvclock_line_at(&kc->line, tsc);
+	model = kvmclock_model_ns(kc, tsc);
+	return model >= 0 ? (uint64_t)model
+			  : kc->clk->read_mono_ns(kc->clk->ctx) + (uint64_t)kvmclock_guest_offset(kc);
+}
+
+void kvmclock_resume_at(struct kvmclock *kc, uint64_t guest_ns)
+{
+	uint64_t mono = kc->clk->read_mono_ns(kc->clk->ctx);
+
+	pthread_mutex_lock(&kc->lock);
+	__atomic_store_n(&kc->guest_offset_ns, (int64_t)(guest_ns - mono), __ATOMIC_RELAXED);
+	/* A fresh line, not a clamped one: under freeze the old line runs ahead of the new. */
+	kc->line.valid = false;
+	kvmclock_reanchor(kc, &kc->vcpu[0]);
+	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
+		if (kc->vcpu[i].time_info)
+			kc->vcpu[i].stopped = KVMCLOCK_STOPPED_PENDING;
+	kc->gen++; /* every struct is written again, with the flag */
+	pthread_mutex_unlock(&kc->lock);
+}
+
+uint8_t kvmclock_stopped_flag(struct kvmclock_vcpu *v)
+{
+	const volatile struct pvclock_vcpu_time_info *t = v->time_info;
+
+	if (v->stopped == KVMCLOCK_STOPPED_PENDING) {
+		v->stopped = KVMCLOCK_STOPPED_SHOWN;
+		return PVCLOCK_GUEST_STOPPED;
+	}
+	if (t->flags & PVCLOCK_GUEST_STOPPED)
+		return PVCLOCK_GUEST_STOPPED; /* not acknowledged yet: keep it */
+	v->stopped = KVMCLOCK_STOPPED_NONE;
+	return 0;
+}
+
+void kvmclock_save_vcpu(const struct kvmclock *kc, unsigned int id, struct kvmclock_saved_vcpu *out)
+{
+	const struct kvmclock_vcpu *v = &kc->vcpu[id];
+
+	*out = (struct kvmclock_saved_vcpu){
+		.system_msr = v->system_msr,
+		.version = v->writer.version,
+		.stopped = v->stopped,
+	};
+}
+
+void kvmclock_restore_vcpu(struct kvmclock *kc, unsigned int id,
+			   const struct kvmclock_saved_vcpu *saved)
+{
+	struct kvmclock_vcpu *v = &kc->vcpu[id];
+
+	kvmclock_set_system_msr(kc, id, MSR_KVM_SYSTEM_TIME_NEW, saved->system_msr);
+	/* Versions go on from the saved one, so a reader caught mid-read retries. */
+	v->writer.version = saved->version + 2;
+	v->stopped = saved->stopped == KVMCLOCK_STOPPED_SHOWN ? KVMCLOCK_STOPPED_SHOWN
+							       : KVMCLOCK_STOPPED_NONE;
+}

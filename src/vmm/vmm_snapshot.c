@@ -1,0 +1,289 @@
+/*
+ * Snapshots of a whole VMM: the machine, RAM, devices, the kvmclock host and KVM's state
+ * (snapshot/snap_state.c), written while the VM is paused; and a new VMM built from one.
+ * A restore checks the whole file first (snap_open), then everything the machine needs,
+ * before any guest code runs.
+ */
+#include "vmm_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/mono_time.h"
+#include "machine/vcpu.h"
+#include "snapshot/snap_state.h"
+
+static uint64_t real_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static void vmm_save_devices(struct vmm *v, struct snap_writer *w)
+{
+	struct snap_devices d = {
+		.uart_ier = v->uart.ier, .uart_lcr = v->uart.lcr, .uart_mcr = v->uart.mcr,
+		.uart_scr = v->uart.scr, .uart_dll = v->uart.dll, .uart_dlm = v->uart.dlm,
+		.uart_fcr = v->uart.fcr, .uart_thre_pending = v->uart.thre_pending,
+		.fw_cfg_item = v->fw_cfg.current ? (uint32_t)(v->fw_cfg.current - v->fw_cfg.items) + 1
+						 : 0,
+		.fw_cfg_offset = v->fw_cfg.offset,
+		.report_syncs = v->report.outcome.syncs,
+		.report_last_sync = v->report.outcome.last_sync,
+	};
+
+	_Static_assert(sizeof(d.uart_tail) >= sizeof(v->uart.tail), "UART tail fits");
+	memcpy(d.uart_tail, v->uart.tail, sizeof(v->uart.tail));
+	snap_write(w, SNAP_DEVICES, 0, &d, sizeof(d));
+	for (unsigned int i = 0; i < v->vm->nr_vcpus; i++)
+		if (v->console.lines[i].len)
+			snap_write(w, SNAP_CONSOLE, i, v->console.lines[i].buf,
+				   v->console.lines[i].len);
+}
+
+static int vmm_restore_devices(struct vmm *v, const struct snap_file *f)
+{
+	struct snap_devices d;
+
+	if (snap_get(f, SNAP_DEVICES, 0, &d, sizeof(d)))
+		return -EINVAL;
+	if (d.fw_cfg_item > v->fw_cfg.nr) {
+		pr_err("%s: fw_cfg item %u selected, the machine has %u", f->name, d.fw_cfg_item,
+		       v->fw_cfg.nr);
+		return -EINVAL;
+	}
+	v->uart.ier = d.uart_ier, v->uart.lcr = d.uart_lcr, v->uart.mcr = d.uart_mcr;
+	v->uart.scr = d.uart_scr, v->uart.dll = d.uart_dll, v->uart.dlm = d.uart_dlm;
+	v->uart.fcr = d.uart_fcr, v->uart.thre_pending = d.uart_thre_pending;
+	memcpy(v->uart.tail, d.uart_tail, sizeof(v->uart.tail));
+	v->uart.tail[sizeof(v->uart.tail) - 1] = '\0';
+	v->fw_cfg.current = d.fw_cfg_item ? &v->fw_cfg.items[d.fw_cfg_item - 1] : NULL;
+	v->fw_cfg.offset = d.fw_cfg_offset;
+	v->report.outcome.syncs = d.report_syncs;
+	v->report.outcome.last_sync = d.report_last_sync;
+	for (unsigned int i = 0; i < v->vm->nr_vcpus; i++) {
+		const struct snap_section *s = snap_find(f, SNAP_CONSOLE, i);
+		struct console_line *line = &v->console.lines[i];
+
+		if (s && s->size > sizeof(line->buf)) {
+			pr_err("%s: vCPU %u's console line has %llu bytes, at most %zu", f->name, i,
+			       (unsigned long long)s->size, sizeof(line->buf));
+			return -EINVAL;
+		}
+		line->len = s ? s->size : 0;
+		if (s)
+			memcpy(line->buf, s->data, s->size);
+	}
+	return 0;
+}
+
+static void vmm_save_machine(struct vmm *v, struct snap_writer *w)
+{
+	struct vm *vm = v->vm;
+	struct snap_machine m = {
+		.image_kind = v->image.kind,
+		.nr_vcpus = vm->nr_vcpus,
+		.mem_size = vm->mem.size,
+		.vmm_end = vm->mem.vmm_end,
+		.tsc_hz = vm->clock.tsc_hz,
+		.wall_mode = v->wall_mode,
+		.hide_invariant_tsc = vm->hide_invariant_tsc,
+		.ignore_unclaimed_ports = vm->vcpus[0]->exit_ctx.ignore_unclaimed_ports,
+	};
+	struct snap_clock c = {
+		.guest_ns = vm_paused_guest_ns(vm),
+		.real_ns = real_now_ns(),
+		.wall_msr = vm->clock.wall_msr,
+		.wall_version = vm->clock.wall_writer.version,
+	};
+
+	snprintf(m.policy, sizeof(m.policy), "%s", v->policy.spec);
+	snap_write(w, SNAP_MACHINE, 0, &m, sizeof(m));
+	snap_write(w, SNAP_CLOCK, 0, &c, sizeof(c));
+}
+
+static int vmm_write_snapshot(struct vmm *v, FILE *f, uint64_t *bytes)
+{
+	struct snap_writer w;
+	int ret;
+
+	snap_writer_begin(&w, f);
+	vmm_save_machine(v, &w);
+	vmm_save_devices(v, &w);
+	snap_write(&w, SNAP_RAM, 0, v->vm->mem.host, v->vm->mem.size);
+	ret = snap_save_irqchip(&w, v->vm);
+	for (unsigned int i = 0; !ret && i < v->vm->nr_vcpus; i++) {
+		struct kvmclock_saved_vcpu kc;
+
+		ret = snap_save_vcpu(&w, v->vm->vcpus[i]);
+		kvmclock_save_vcpu(&v->vm->clock, i, &kc);
+		snap_write(&w, SNAP_VCPU_KVMCLOCK, i, &kc, sizeof(kc));
+	}
+	if (!ret)
+		ret = snap_writer_finish(&w);
+	*bytes = w.size;
+	return ret;
+}
+
+int vmm_snapshot_save(struct vmm *v, const char *path, uint64_t *bytes)
+{
+	char tmp[4096];
+	FILE *f;
+	int fd, ret;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.part", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	/* 0600: guest RAM is the guest's secrets. Written aside, renamed when whole. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "wb");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	ret = vmm_write_snapshot(v, f, bytes);
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (fclose(f) && !ret)
+		ret = -EIO;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+/* The machine section, checked against what this VMM can build. */
+static int vmm_check_machine(const struct snap_file *f, const struct snap_machine *m,
+			     struct clock_policy *policy)
+{
+	const struct snap_section *ram = snap_find(f, SNAP_RAM, 0);
+
+	if (m->image_kind > IMAGE_LINUX || !m->nr_vcpus || m->nr_vcpus > MEMMAP_MAX_VCPUS) {
+		pr_err("%s: a machine of image kind %u with %u vCPUs (kinds 0-%d, 1-%u vCPUs)",
+		       f->name, m->image_kind, m->nr_vcpus, IMAGE_LINUX, MEMMAP_MAX_VCPUS);
+		return -EINVAL;
+	}
+	if (m->mem_size < GUEST_MEM_MIN || m->mem_size > GUEST_MEM_MAX ||
+	    m->mem_size % GUEST_PAGE_SIZE || !ram || ram->size != m->mem_size ||
+	    m->vmm_end > m->mem_size) {
+		pr_err("%s: RAM of %llu bytes (section: %llu, VMM area to %llu); %llu to %llu in "
+		       "pages expected",
+		       f->name, (unsigned long long)m->mem_size,
+		       ram ? (unsigned long long)ram->size : 0ull, (unsigned long long)m->vmm_end,
+		       (unsigned long long)GUEST_MEM_MIN, (unsigned long long)GUEST_MEM_MAX);
+		return -EINVAL;
+	}
+	if (m->wall_mode > KVMCLOCK_WALL_FOLLOW || !memchr(m->policy, 0, sizeof(m->policy))) {
+		pr_err("%s: machine section: wall-clock mode %u, or a policy name without its end",
+		       f->name, m->wall_mode);
+		return -EINVAL;
+	}
+	return clock_policy_parse(m->policy, policy);
+}
+
+/* The irqchip's and every vCPU's KVM state, then the clock host's registrations. */
+static int vmm_restore_vcpus(struct vmm *v, const struct snap_file *f)
+{
+	struct vm *vm = v->vm;
+	int ret = snap_restore_irqchip(f, vm);
+
+	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++)
+		ret = snap_restore_vcpu(f, vm->vcpus[i]);
+	if (!ret)
+		ret = vm_setup_kvmclock(vm, &v->policy);
+	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++) {
+		struct kvmclock_saved_vcpu kc;
+
+		ret = snap_get(f, SNAP_VCPU_KVMCLOCK, i, &kc, sizeof(kc));
+		if (!ret && !v->policy.ops->in_kernel)
+			kvmclock_restore_vcpu(&vm->clock, i, &kc);
+	}
+	return ret;
+}
+
+/* After the guest time is set: the wall-clock struct, as the guest last registered it. */
+static int vmm_restore_wall(struct vmm *v, const struct snap_file *f)
+{
+	struct snap_clock c;
+
+	if (snap_get(f, SNAP_CLOCK, 0, &c, sizeof(c)))
+		return -EINVAL;
+	if (!v->policy.ops->in_kernel) {
+		v->vm->clock.wall_writer.version = c.wall_version + 2;
+		kvmclock_restore_wall(&v->vm->clock, 0, c.wall_msr);
+	}
+	return 0;
+}
+
+/* The guest time a restore goes on from: the snapshot's, plus the time since under continue. */
+static uint64_t vmm_restored_guest_ns(const struct snap_file *f, enum kvmclock_pause_mode mode)
+{
+	struct snap_clock c;
+	uint64_t now = real_now_ns();
+
+	if (snap_get(f, SNAP_CLOCK, 0, &c, sizeof(c)))
+		return 0;
+	if (mode == KVMCLOCK_PAUSE_CONTINUE && now > c.real_ns)
+		return c.guest_ns + (now - c.real_ns);
+	return c.guest_ns; /* freeze, or CLOCK_REALTIME went back: never backwards */
+}
+
+int vmm_build_restored(struct vmm *v, const struct vmm_config *cfg, FILE *console)
+{
+	struct vmm_config machine_cfg = *cfg;
+	struct snap_machine m;
+	struct snap_file f;
+	uint64_t guest_ns;
+	int ret = snap_open(&f, cfg->restore_path);
+
+	if (ret)
+		return ret;
+	ret = snap_get(&f, SNAP_MACHINE, 0, &m, sizeof(m));
+	if (!ret)
+		ret = vmm_check_machine(&f, &m, &v->policy);
+	if (!ret)
+		ret = vm_alloc(&v->vm, m.mem_size);
+	if (ret)
+		goto out;
+	memcpy(v->vm->mem.host, snap_find(&f, SNAP_RAM, 0)->data, m.mem_size);
+	v->vm->mem.vmm_end = m.vmm_end;
+	v->vm->hide_invariant_tsc = m.hide_invariant_tsc;
+	v->image.kind = m.image_kind;
+	v->wall_mode = m.wall_mode;
+	machine_cfg.ignore_unclaimed_ports |= m.ignore_unclaimed_ports;
+	v->vm->pause_clock = v->pause_clock;
+	ret = vmm_add_devices(v, console, m.nr_vcpus);
+	if (!ret)
+		ret = vmm_restore_devices(v, &f);
+	if (!ret)
+		ret = vcpu_install_kick_handler();
+	if (!ret)
+		ret = vm_open_kvm(v->vm);
+	if (!ret)
+		ret = vmm_create_vcpus(v, &machine_cfg, m.nr_vcpus);
+	if (!ret)
+		ret = vmm_restore_vcpus(v, &f);
+	if (!ret)
+		ret = vmm_start_clock(v, cfg);
+	guest_ns = vmm_restored_guest_ns(&f, v->pause_clock);
+	if (!ret)
+		ret = vm_start_clock_at(v->vm, guest_ns);
+	if (!ret)
+		ret = vmm_restore_wall(v, &f);
+	if (!ret)
+		pr_info("restored %s: %s machine, %u vCPUs, %llu MiB, policy %s, guest time %.6f s",
+			cfg->restore_path, image_kind_name(m.image_kind), m.nr_vcpus,
+			(unsigned long long)(m.mem_size >> 20), m.policy, guest_ns / 1e9);
+out:
+	snap_close(&f);
+	return ret;
+}
