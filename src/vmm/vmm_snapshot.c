@@ -122,7 +122,7 @@ static int vmm_write_snapshot(struct vmm *v, FILE *f, uint64_t *bytes)
 	for (unsigned int i = 0; !ret && i < v->vm->nr_vcpus; i++) {
 		struct kvmclock_saved_vcpu kc;
 
-		ret = snap_save_vcpu(&w, v->vm->vcpus[i]);
+		ret = snap_save_vcpu(&w, v->vm->vcpus[i], v->policy.ops->in_kernel);
 		kvmclock_save_vcpu(&v->vm->clock, i, &kc);
 		snap_write(&w, SNAP_VCPU_KVMCLOCK, i, &kc, sizeof(kc));
 	}
@@ -197,7 +197,7 @@ static int vmm_restore_vcpus(struct vmm *v, const struct snap_file *f)
 	int ret = snap_restore_irqchip(f, vm);
 
 	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++)
-		ret = snap_restore_vcpu(f, vm->vcpus[i]);
+		ret = snap_restore_vcpu(f, vm->vcpus[i], v->policy.ops->in_kernel);
 	if (!ret)
 		ret = vm_setup_kvmclock(vm, &v->policy);
 	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++) {

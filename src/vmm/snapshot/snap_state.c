@@ -22,7 +22,7 @@
 #define MSR_KVM_PV_FIRST 0x4b564d00u
 #define MSR_KVM_PV_LAST	 0x4b564dffu
 
-bool snap_msr_kept(const struct vm *vm, uint32_t msr)
+bool snap_msr_kept(bool kvm_clock, uint32_t msr)
 {
 	bool clock = msr == MSR_KVM_SYSTEM_TIME || msr == MSR_KVM_SYSTEM_TIME_NEW ||
 		     msr == MSR_KVM_WALL_CLOCK || msr == MSR_KVM_WALL_CLOCK_NEW;
@@ -30,12 +30,12 @@ bool snap_msr_kept(const struct vm *vm, uint32_t msr)
 	if (msr == MSR_IA32_TSC || msr == MSR_IA32_TSC_ADJUST)
 		return false;
 	if (clock)
-		return vm->clock.policy.ops->in_kernel;
+		return kvm_clock;
 	return msr < MSR_KVM_PV_FIRST || msr > MSR_KVM_PV_LAST;
 }
 
 /* The MSRs KVM can save for a vCPU (KVM_GET_MSR_INDEX_LIST), less those not kept. */
-static struct kvm_msrs *snap_msr_list(struct vm *vm)
+static struct kvm_msrs *snap_msr_list(struct vm *vm, bool kvm_clock)
 {
 	struct kvm_msr_list *list = calloc(1, sizeof(*list) + MSR_LIST_MAX * sizeof(uint32_t));
 	struct kvm_msrs *msrs = NULL;
@@ -45,7 +45,7 @@ static struct kvm_msrs *snap_msr_list(struct vm *vm)
 	if (list && kvm_ioctl(vm->kvm_fd, KVM_GET_MSR_INDEX_LIST, list) >= 0)
 		msrs = calloc(1, sizeof(*msrs) + list->nmsrs * sizeof(msrs->entries[0]));
 	for (uint32_t i = 0; msrs && i < list->nmsrs; i++)
-		if (snap_msr_kept(vm, list->indices[i]))
+		if (snap_msr_kept(kvm_clock, list->indices[i]))
 			msrs->entries[msrs->nmsrs++].index = list->indices[i];
 	free(list);
 	return msrs;
@@ -77,9 +77,9 @@ static void snap_read_msrs(struct vcpu *vcpu, struct kvm_msrs *msrs)
 	msrs->nmsrs = kept;
 }
 
-static int snap_save_msrs(struct snap_writer *w, struct vcpu *vcpu)
+static int snap_save_msrs(struct snap_writer *w, struct vcpu *vcpu, bool kvm_clock)
 {
-	struct kvm_msrs *msrs = snap_msr_list(vcpu->vm);
+	struct kvm_msrs *msrs = snap_msr_list(vcpu->vm, kvm_clock);
 
 	if (!msrs)
 		return -ENOMEM;
@@ -99,7 +99,7 @@ static int snap_save_msrs(struct snap_writer *w, struct vcpu *vcpu)
 		r_ < 0 ? r_ : 0;                                                                   \
 	})
 
-int snap_save_vcpu(struct snap_writer *w, struct vcpu *vcpu)
+int snap_save_vcpu(struct snap_writer *w, struct vcpu *vcpu, bool kvm_clock)
 {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
@@ -127,11 +127,11 @@ int snap_save_vcpu(struct snap_writer *w, struct vcpu *vcpu)
 	if (!ret && vcpu->vm->irqchip)
 		ret = SAVE(w, vcpu, SNAP_VCPU_LAPIC, KVM_GET_LAPIC, lapic);
 	if (!ret)
-		ret = snap_save_msrs(w, vcpu);
+		ret = snap_save_msrs(w, vcpu, kvm_clock);
 	return ret;
 }
 
-static int snap_restore_msrs(const struct snap_file *f, struct vcpu *vcpu)
+static int snap_restore_msrs(const struct snap_file *f, struct vcpu *vcpu, bool kvm_clock)
 {
 	const struct snap_section *s = snap_find(f, SNAP_VCPU_MSRS, vcpu->id);
 	struct kvm_msrs *msrs;
@@ -151,7 +151,7 @@ static int snap_restore_msrs(const struct snap_file *f, struct vcpu *vcpu)
 	msrs->nmsrs = nr;
 	memcpy(msrs->entries, s->data, s->size);
 	for (uint32_t i = 0; i < nr; i++)
-		if (!snap_msr_kept(vcpu->vm, msrs->entries[i].index)) {
+		if (!snap_msr_kept(kvm_clock, msrs->entries[i].index)) {
 			pr_err("%s: vCPU %u: MSR 0x%x is not one a snapshot keeps", f->name,
 			       vcpu->id, msrs->entries[i].index);
 			free(msrs);
@@ -177,7 +177,7 @@ static int snap_restore_msrs(const struct snap_file *f, struct vcpu *vcpu)
 		r_ < 0 ? r_ : 0;                                                                   \
 	})
 
-int snap_restore_vcpu(const struct snap_file *f, struct vcpu *vcpu)
+int snap_restore_vcpu(const struct snap_file *f, struct vcpu *vcpu, bool kvm_clock)
 {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
@@ -202,7 +202,7 @@ int snap_restore_vcpu(const struct snap_file *f, struct vcpu *vcpu)
 	if (!ret && vcpu->vm->irqchip)
 		ret = LOAD(f, vcpu, SNAP_VCPU_LAPIC, KVM_SET_LAPIC, lapic);
 	if (!ret) /* after the LAPIC: KVM drops a TSC deadline its timer mode does not take */
-		ret = snap_restore_msrs(f, vcpu);
+		ret = snap_restore_msrs(f, vcpu, kvm_clock);
 	if (!ret && !snap_get(f, SNAP_VCPU_EVENTS, vcpu->id, &events, sizeof(events))) {
 		/* Also the NMI and SIPI state, which KVM keeps unless told (api.rst). */
 		events.flags |= KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR;

@@ -16,12 +16,13 @@
 #include "machine/vm.h"
 #include "snapshot/snap_file.h"
 
-int snap_save_vcpu(struct snap_writer *w, struct vcpu *vcpu) __must_check;
-int snap_restore_vcpu(const struct snap_file *f, struct vcpu *vcpu) __must_check;
+/* @kvm_clock: KVM serves the guest's kvmclock (the kernel policy), so its MSRs are KVM's. */
+int snap_save_vcpu(struct snap_writer *w, struct vcpu *vcpu, bool kvm_clock) __must_check;
+int snap_restore_vcpu(const struct snap_file *f, struct vcpu *vcpu, bool kvm_clock) __must_check;
 /* The PIC, IOAPIC and PIT (nothing without the in-kernel irqchip). */
 int snap_save_irqchip(struct snap_writer *w, struct vm *vm) __must_check;
 int snap_restore_irqchip(const struct snap_file *f, struct vm *vm) __must_check;
-/* Would this MSR be kept in a snapshot of @vm? */
-bool snap_msr_kept(const struct vm *vm, uint32_t msr);
+/* Would this MSR be kept in a snapshot? */
+bool snap_msr_kept(bool kvm_clock, uint32_t msr);
 
 #endif
