@@ -106,8 +106,10 @@ void snap_write(struct snap_writer *w, uint32_t type, uint32_t index, const void
 		uint64_t size)
 {
 	static const uint8_t zeros[SNAP_ALIGN];
-	struct snap_section_header h = { .type = type, .index = index, .size = size,
-					 .crc = snap_crc32c(0, data, size) };
+	struct snap_section_header h = { .type = type, .index = index, .size = size };
+
+	h.crc = snap_crc32c(snap_crc32c(0, &h, offsetof(struct snap_section_header, crc)), data,
+			    size);
 
 	snap_put(w, &h, sizeof(h));
 	snap_put(w, data, size);
@@ -123,6 +125,8 @@ int snap_writer_finish(struct snap_writer *w)
 		w->err = -errno;
 	w->size = size;
 	snap_put_header(w);
+	if (!w->err && fseek(w->f, 0, SEEK_END)) /* at the end again, for whoever writes on */
+		w->err = -errno;
 	if (!w->err && fflush(w->f))
 		w->err = -errno;
 	return w->err;
@@ -194,10 +198,18 @@ static int snap_check_section(const uint8_t *buf, size_t size, size_t *off, cons
 		pr_err("%s: section %u has unknown type %u", name, i, h.type);
 		return -EINVAL;
 	}
-	crc = snap_crc32c(0, buf + *off, h.size);
+	crc = snap_crc32c(snap_crc32c(0, &h, offsetof(struct snap_section_header, crc)),
+			  buf + *off, h.size);
 	if (crc != h.crc) {
 		pr_err("%s: section %u (%s %u) checksum 0x%08x, computed 0x%08x: corrupt", name, i,
 		       snap_type_name(h.type), h.index, h.crc, crc);
+		return -EINVAL;
+	}
+	for (uint64_t pad = h.size; pad < padded; pad++)
+		h.reserved |= buf[*off + pad];
+	if (h.reserved) {
+		pr_err("%s: section %u (%s %u): reserved header field or padding not zero", name,
+		       i, snap_type_name(h.type), h.index);
 		return -EINVAL;
 	}
 	*out = (struct snap_section){ h.type, h.index, buf + *off, h.size };

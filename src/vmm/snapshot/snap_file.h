@@ -3,8 +3,8 @@
  *
  *   header   "PVCLKSNP", u32 version, u32 section count, u64 file size, u32 0, u32 CRC32C of
  *            the 28 bytes before it (32 bytes in all)
- *   section  u32 type, u32 index (vCPU or chip), u64 payload size, u32 CRC32C of the payload,
- *            u32 0, then the payload, padded with zeros to 8 bytes
+ *   section  u32 type, u32 index (vCPU or chip), u64 payload size, u32 CRC32C of those 16
+ *            bytes and the payload, u32 0, then the payload, padded with zeros to 8 bytes
  *
  * All little-endian (x86 only). Payloads are KVM's own structs where KVM defines one (their
  * layout is the kernel ABI), else the structs below. A reader checks everything (magic,
