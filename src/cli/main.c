@@ -7,6 +7,7 @@
 #include "boot/multiboot.h"
 #include "cli/ctl.h"
 #include "cli/demo.h"
+#include "cli/pause_demo.h"
 #include "cli/options.h"
 #include "cli/wallclock.h"
 #include "clock/kvmclock.h"
@@ -160,6 +161,7 @@ static void usage(FILE *out)
 		"       pvclock-vmm wallclock --allow-clock-step [options]   (see --help)\n"
 		"       pvclock-vmm restore [options] SNAPSHOT   (see restore --help)\n"
 		"       pvclock-vmm ctl SOCKET COMMAND [ARG]   (see ctl --help)\n"
+		"       pvclock-vmm pause-demo [options]   (see pause-demo --help)\n"
 		"       pvclock-vmm --help | --version\n"
 		"\n"
 		"Run a guest on /dev/kvm: a native ELF64 image, or, on a PC machine with\n"
@@ -291,6 +293,8 @@ int main(int argc, char **argv)
 		return demo_main(argc - 1, argv + 1, argv[0]);
 	if (!strcmp(argv[1], "wallclock"))
 		return wallclock_main(argc - 1, argv + 1, argv[0]);
+	if (!strcmp(argv[1], "pause-demo"))
+		return pause_demo_main(argc - 1, argv + 1, argv[0]);
 	if (!strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "restore"))

@@ -14,7 +14,8 @@
 
 #include "core/log.h"
 
-static void reply_vadd(struct control_reply *r, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void reply_vadd(struct control_reply *r,
+							   const char *fmt, va_list ap)
 {
 	int n;
 
