@@ -89,7 +89,7 @@ fuzz)
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build "$dir" -j"$(nproc)"
 	mkdir -p results/fuzz-crashes
-	for t in image_load report kvmclock; do
+	for t in image_load report kvmclock snapshot control; do
 		work=$(mktemp -d)
 		"$dir/tests/fuzz/fuzz_$t" -runs=0 tests/fuzz/corpus/$t >/dev/null 2>&1 ||
 			{ echo "fuzz_$t: a corpus input fails"; exit 1; }

@@ -60,6 +60,18 @@ errors)
 	expect 70 "cannot open module $tmp/none.bin: No such file" -- run --module "$tmp/none.bin arg" "$guests/mb_kvmclock.elf"
 	expect 70 "modules are for multiboot images" -- run --module "$guests/hello.elf" "$guests/hello.elf"
 	expect 64 "invalid --module ''" -- run --module "" "$guests/mb_kvmclock.elf"
+	# Pause, snapshot and restore: the options, the client, and snapshot files refused whole.
+	expect 64 "invalid pause-clock mode 'thaw' (freeze or continue)" -- run --pause-clock thaw "$guests/hello.elf"
+	expect 64 "restore: expected one SNAPSHOT, got 0" -- restore
+	expect 64 "unrecognized option '--mem'" -- restore --mem 8M "$tmp/junk"
+	expect 70 "snapshot $tmp/none.snap: No such file or directory" -- restore "$tmp/none.snap"
+	expect 70 "$tmp/junk: 10 bytes, too short for a snapshot header" -- restore "$tmp/junk"
+	expect 70 "$guests/hello.elf: not a pvclock-vmm snapshot" -- restore "$guests/hello.elf"
+	expect 0 "usage: pvclock-vmm ctl SOCKET COMMAND" -- ctl --help
+	expect 64 "ctl: expected SOCKET COMMAND [ARG], got 1 arguments" -- ctl "$tmp/sock"
+	expect 70 "ctl: no answer on $tmp/sock: No such file or directory" -- ctl "$tmp/sock" stats
+	expect 64 "pause-demo: unexpected argument 'now'" -- pause-demo now
+	expect 70 "pause-demo: guest $tmp/none.elf: No such file" -- pause-demo --guest "$tmp/none.elf"
 	PVCLOCK_KVM_DEVICE=$tmp/kvm expect 70 "$tmp/kvm does not exist: this kernel has no KVM" -- run "$guests/hello.elf"
 	PVCLOCK_KVM_DEVICE=/dev/null expect 70 "/dev/null is not a KVM device" -- run "$guests/hello.elf"
 	;;
@@ -80,6 +92,22 @@ guests)
 	expect 66 "guest port write of 0x42 (size 1) to 0x378" -- run "$guests/hostile.elf" unknown-port-out
 	expect 0 "hostile: went on after the unclaimed port" -- run --ignore-unclaimed-ports "$guests/hostile.elf" unknown-port-out
 	expect 0 "msr-writes  publishes" -- run --stats --policy periodic:1ms "$guests/clock_demo.elf"
+	# The control socket from the command line: stats while it runs, stop ends it with 0.
+	"$vmm" run --control "$tmp/sock" "$guests/pause_watch.elf" 60000 >"$tmp/watch.out" 2>&1 &
+	watch=$!
+	for _ in $(seq 200); do [ -S "$tmp/sock" ] && break; sleep 0.05; done
+	expect 0 '"ok":true,"state":"running"' -- ctl "$tmp/sock" stats
+	expect 1 '"error":"resume: not paused"' -- ctl "$tmp/sock" resume
+	expect 1 "unknown command 'fly'" -- ctl "$tmp/sock" fly
+	expect 0 '"state":"paused"' -- ctl "$tmp/sock" pause
+	cd "$tmp" && expect 0 "\"file\":\"$tmp/snap\"" -- ctl "$tmp/sock" snapshot snap
+	cd - >/dev/null || exit 1
+	expect 0 '"state":"stopped"' -- ctl "$tmp/sock" stop
+	wait "$watch"
+	status=$?
+	[ "$status" -eq 0 ] || { echo "FAIL: a run ended by ctl stop exited $status"; fails=$((fails + 1)); }
+	[ "$(stat -c %a "$tmp/snap")" = 600 ] || { echo "FAIL: the snapshot is not mode 0600"; fails=$((fails + 1)); }
+	expect 68 "guest still running after the 0.500 s timeout" -- restore --timeout 0.5 "$tmp/snap"
 	# The multiboot image as under QEMU -kernel: status (0 << 1) | 1 on a pass, 3 on a failure.
 	for n in 1 2; do
 		expect 1 "$n CPUs, $((n * 3000)) reads in" -- run --vcpus "$n" "$guests/mb_kvmclock.elf" \
