@@ -14,19 +14,20 @@
 
 static void ctl_usage(FILE *out)
 {
-	fprintf(out, "usage: pvclock-vmm ctl SOCKET COMMAND [ARG]\n"
-		     "\n"
-		     "Send one command to the control socket of `pvclock-vmm run --control SOCKET`\n"
-		     "(or restore) and print its JSON reply. Commands:\n"
-		     "  pause           hold every vCPU (the guest clock follows --pause-clock)\n"
-		     "  resume          let them run again; the guest sees PVCLOCK_GUEST_STOPPED\n"
-		     "  snapshot FILE   write a snapshot (pausing around it if running); a\n"
-		     "                  relative FILE is taken from this directory\n"
-		     "  stats           the --stats counters, now\n"
-		     "  stop            end the run (exit status 0)\n"
-		     "\n"
-		     "exit status: 0 the VMM did it, 1 it refused (the reply says why),\n"
-		     "  64 usage error, 70 no VMM answered on SOCKET.\n");
+	fprintf(out,
+		"usage: pvclock-vmm ctl SOCKET COMMAND [ARG]\n"
+		"\n"
+		"Send one command to the control socket of `pvclock-vmm run --control SOCKET`\n"
+		"(or restore) and print its JSON reply. Commands:\n"
+		"  pause           hold every vCPU (the guest clock follows --pause-clock)\n"
+		"  resume          let them run again; the guest sees PVCLOCK_GUEST_STOPPED\n"
+		"  snapshot FILE   write a snapshot (pausing around it if running); a\n"
+		"                  relative FILE is taken from this directory\n"
+		"  stats           the --stats counters, now\n"
+		"  stop            end the run (exit status 0)\n"
+		"\n"
+		"exit status: 0 the VMM did it, 1 it refused (the reply says why),\n"
+		"  64 usage error, 70 no VMM answered on SOCKET.\n");
 }
 
 /* "COMMAND [ARG]\n", a relative snapshot FILE made absolute. */
@@ -56,8 +57,9 @@ int ctl_main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "pvclock-vmm: ctl: expected SOCKET COMMAND [ARG], got %d "
-				"arguments (see ctl --help)\n",
+		fprintf(stderr,
+			"pvclock-vmm: ctl: expected SOCKET COMMAND [ARG], got %d "
+			"arguments (see ctl --help)\n",
 			argc - 1);
 		return VMM_EXIT_USAGE;
 	}
@@ -68,8 +70,7 @@ int ctl_main(int argc, char **argv)
 	}
 	ret = control_send(argv[1], req, reply, sizeof(reply), CTL_TIMEOUT_MS);
 	if (ret) {
-		fprintf(stderr, "pvclock-vmm: ctl: no answer on %s: %s\n", argv[1],
-			strerror(-ret));
+		fprintf(stderr, "pvclock-vmm: ctl: no answer on %s: %s\n", argv[1], strerror(-ret));
 		return VMM_EXIT_VMM_ERROR;
 	}
 	fputs(reply, stdout);

@@ -138,8 +138,7 @@ static const struct cli_option restore_options[] = {
 		   "stop the guest after SECS seconds (default: no limit)"),
 	CLI_FLAG("stats", 's', RUN, print_stats,
 		 "print per-vCPU kvmclock counters when the guest ends"),
-	CLI_STRING("control", 0, "SOCKET", RUN, cfg.control_path,
-		   "the control socket, as for run"),
+	CLI_STRING("control", 0, "SOCKET", RUN, cfg.control_path, "the control socket, as for run"),
 	CLI_CUSTOM("pause-clock", 0, "MODE", take_pause_clock,
 		   "freeze: guest time goes on from the snapshot (default);\n"
 		   "continue: plus the CLOCK_REALTIME time since it was taken"),
@@ -240,8 +239,7 @@ static int parse_restore(int argc, char **argv, struct run_options *o)
 	int ret, first;
 
 	o->level = LOG_WARN;
-	ret = cli_parse(argc, argv, restore_options, ARRAY_SIZE(restore_options), false, o,
-			&first);
+	ret = cli_parse(argc, argv, restore_options, ARRAY_SIZE(restore_options), false, o, &first);
 	if (ret == CLI_HELP) {
 		restore_usage(stdout);
 		return -1;
@@ -250,7 +248,8 @@ static int parse_restore(int argc, char **argv, struct run_options *o)
 	if (ret)
 		return VMM_EXIT_USAGE;
 	if (argc - first != 1) {
-		fprintf(stderr, "pvclock-vmm: restore: expected one SNAPSHOT, got %d (see --help)\n",
+		fprintf(stderr,
+			"pvclock-vmm: restore: expected one SNAPSHOT, got %d (see --help)\n",
 			argc - first);
 		return VMM_EXIT_USAGE;
 	}

@@ -127,7 +127,9 @@ static bool demo_row(const struct pause_demo_options *o, const char *dir, unsign
 {
 	char sock[PATH_MAX], snap[PATH_MAX], req[PATH_MAX + 16], ms[16];
 	char *argv[] = { (char *)o->guest, ms, NULL };
-	struct demo_vm d = { .cfg = { .image_path = o->guest, .argc = 2, .argv = argv,
+	struct demo_vm d = { .cfg = { .image_path = o->guest,
+				      .argc = 2,
+				      .argv = argv,
 				      .policy = rows[row].policy,
 				      .pause_clock = rows[row].mode,
 				      .control_path = sock } };
@@ -167,8 +169,10 @@ static void demo_print_cell(const struct watch *w)
 static const struct cli_option pause_demo_options[] = {
 	CLI_UINT("run", 'r', "MS", PDO, run_ms, 200, 600000,
 		 "guest time each run watches its clock (default 2000)"),
-	CLI_UINT("pause", 'p', "MS", PDO, pause_ms, 1, 600000, "how long the pause lasts (default 1000)"),
-	CLI_STRING("guest", 0, "ELF", PDO, guest, "the pause_watch guest (default: next to this binary)"),
+	CLI_UINT("pause", 'p', "MS", PDO, pause_ms, 1, 600000,
+		 "how long the pause lasts (default 1000)"),
+	CLI_STRING("guest", 0, "ELF", PDO, guest,
+		   "the pause_watch guest (default: next to this binary)"),
 	CLI_HELP_OPTION,
 };
 #undef PDO
@@ -210,7 +214,8 @@ int pause_demo_main(int argc, char **argv, const char *self)
 		o.guest = guest;
 	}
 	if (access(o.guest, R_OK)) {
-		fprintf(stderr, "pvclock-vmm: pause-demo: guest %s: %s\n", o.guest, strerror(errno));
+		fprintf(stderr, "pvclock-vmm: pause-demo: guest %s: %s\n", o.guest,
+			strerror(errno));
 		return VMM_EXIT_VMM_ERROR;
 	}
 	if (!mkdtemp(dir)) {
@@ -222,8 +227,8 @@ int pause_demo_main(int argc, char **argv, const char *self)
 	       "paused for %u ms; the snapshot is then restored in a new VMM.\n\n"
 	       "%-12s %-9s  %-39s  %s\n%-22s  %13s  %8s  %13s  %13s  %8s  %13s\n",
 	       o.run_ms, o.pause_ms, "", "", "run: snapshot + pause", "restored from the snapshot",
-	       "policy / pause-clock", "largest step", "backward", "GUEST_STOPPED",
-	       "largest step", "backward", "GUEST_STOPPED");
+	       "policy / pause-clock", "largest step", "backward", "GUEST_STOPPED", "largest step",
+	       "backward", "GUEST_STOPPED");
 	for (unsigned int i = 0; i < ARRAY_SIZE(rows); i++) {
 		struct watch run = { 0 }, restored = { 0 };
 

@@ -44,8 +44,9 @@ struct vmm_config {
 	unsigned int nr_modules;
 	const char *initrd; /* --initrd: a Linux guest's initial RAM disk */
 	bool invariant_tsc; /* --invariant-tsc: let a Linux guest see the invariant-TSC bit */
-	const char *control_path; /* --control: a UNIX socket for pause/resume/snapshot/stats/stop */
-	const char *pause_clock;  /* --pause-clock freeze|continue; NULL: freeze */
+	const char
+		*control_path;	 /* --control: a UNIX socket for pause/resume/snapshot/stats/stop */
+	const char *pause_clock; /* --pause-clock freeze|continue; NULL: freeze */
 	const char *restore_path; /* restore this snapshot instead of loading an image */
 	/*
 	 * How long a stop waits for the vCPUs to leave before it kicks again (0: 100 ms). Tests

@@ -27,10 +27,11 @@ static void reply_ok_state(struct vmm *v, struct control_reply *r)
 /* The errors vm_pause and vm_resume give, in words. */
 static void reply_pause_error(struct control_reply *r, const char *verb, int err)
 {
-	const char *why = err == -EALREADY   ? (strcmp(verb, "resume") ? "already paused" : "not paused")
-			  : err == -ESHUTDOWN ? "the guest has stopped"
-			  : err == -ETIMEDOUT ? "a vCPU did not stop within 5 s (the VMM's log names it)"
-					      : strerror(-err);
+	const char *why =
+		err == -EALREADY    ? (strcmp(verb, "resume") ? "already paused" : "not paused")
+		: err == -ESHUTDOWN ? "the guest has stopped"
+		: err == -ETIMEDOUT ? "a vCPU did not stop within 5 s (the VMM's log names it)"
+				    : strerror(-err);
 
 	control_reply_error(r, "%s: %s", verb, why);
 }
@@ -42,8 +43,7 @@ static void vmm_control_pause(struct vmm *v, struct control_reply *r)
 	if (ret)
 		return reply_pause_error(r, "pause", ret);
 	reply_ok_state(v, r);
-	control_reply_add(r, ",\"guest_ns\":%llu}",
-			  (unsigned long long)vm_paused_guest_ns(v->vm));
+	control_reply_add(r, ",\"guest_ns\":%llu}", (unsigned long long)vm_paused_guest_ns(v->vm));
 }
 
 static void vmm_control_resume(struct vmm *v, struct control_reply *r)
@@ -93,19 +93,19 @@ static void vmm_control_stats(struct vmm *v, struct control_reply *r)
 		unsigned long n = __atomic_load_n(&v->vm->vcpus[i]->nr_exits, __ATOMIC_RELAXED);
 
 		exits += n;
-		control_reply_add(r,
-				  "%s{\"vcpu\":%u,\"exits\":%lu,\"msr_writes\":%lu,\"publishes\":%lu,"
-				  "\"anchors\":%lu,\"clamps\":%lu,\"syncs\":%lu}",
-				  i ? "," : "", i, n, s->msr_writes, s->publishes, s->anchors,
-				  s->clamps, s->syncs);
+		control_reply_add(
+			r,
+			"%s{\"vcpu\":%u,\"exits\":%lu,\"msr_writes\":%lu,\"publishes\":%lu,"
+			"\"anchors\":%lu,\"clamps\":%lu,\"syncs\":%lu}",
+			i ? "," : "", i, n, s->msr_writes, s->publishes, s->anchors, s->clamps,
+			s->syncs);
 	}
 	kvmclock_total_stats(&v->vm->clock, &t);
 	control_reply_add(r, "],\"exits\":%lu,\"publishes\":%lu,\"anchors\":%lu,\"syncs\":%lu}",
 			  exits, t.publishes, t.anchors, t.syncs);
 }
 
-void vmm_control_handle(void *opaque, const char *verb, const char *arg,
-			struct control_reply *r)
+void vmm_control_handle(void *opaque, const char *verb, const char *arg, struct control_reply *r)
 {
 	struct vmm *v = opaque;
 	bool takes_arg = !strcmp(verb, "snapshot");

@@ -37,7 +37,8 @@ struct vmm {
  * isa-debug-exit, port 0x80, fw_cfg. */
 int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus) __must_check;
 /* vmm.c: the vCPUs for @v's image; the clock host started (both paths: boot and restore). */
-int vmm_create_vcpus(struct vmm *v, const struct vmm_config *cfg, unsigned int nr_vcpus) __must_check;
+int vmm_create_vcpus(struct vmm *v, const struct vmm_config *cfg,
+		     unsigned int nr_vcpus) __must_check;
 int vmm_start_clock(struct vmm *v, const struct vmm_config *cfg) __must_check;
 /* vmm_snapshot.c: write a snapshot of the paused VM to @path (@bytes: its size). */
 int vmm_snapshot_save(struct vmm *v, const char *path, uint64_t *bytes) __must_check;

@@ -29,11 +29,16 @@ static uint64_t real_now_ns(void)
 static void vmm_save_devices(struct vmm *v, struct snap_writer *w)
 {
 	struct snap_devices d = {
-		.uart_ier = v->uart.ier, .uart_lcr = v->uart.lcr, .uart_mcr = v->uart.mcr,
-		.uart_scr = v->uart.scr, .uart_dll = v->uart.dll, .uart_dlm = v->uart.dlm,
-		.uart_fcr = v->uart.fcr, .uart_thre_pending = v->uart.thre_pending,
-		.fw_cfg_item = v->fw_cfg.current ? (uint32_t)(v->fw_cfg.current - v->fw_cfg.items) + 1
-						 : 0,
+		.uart_ier = v->uart.ier,
+		.uart_lcr = v->uart.lcr,
+		.uart_mcr = v->uart.mcr,
+		.uart_scr = v->uart.scr,
+		.uart_dll = v->uart.dll,
+		.uart_dlm = v->uart.dlm,
+		.uart_fcr = v->uart.fcr,
+		.uart_thre_pending = v->uart.thre_pending,
+		.fw_cfg_item =
+			v->fw_cfg.current ? (uint32_t)(v->fw_cfg.current - v->fw_cfg.items) + 1 : 0,
 		.fw_cfg_offset = v->fw_cfg.offset,
 		.report_syncs = v->report.outcome.syncs,
 		.report_last_sync = v->report.outcome.last_sync,

@@ -11,11 +11,11 @@
 #include "control/control.h"
 #include "guest_run.h"
 
-#define RUN_TIMEOUT_NS	 120000000000ull
-#define DEBUG_EXIT_PASS	 1
-#define FREEZE_JUMP_MAX	 500000000ull /* a resume's step under freeze: entry latency only */
-#define PAUSE_NS	 1000000000ull
-#define SOCKET_WAIT_MS	 20000
+#define RUN_TIMEOUT_NS	120000000000ull
+#define DEBUG_EXIT_PASS 1
+#define FREEZE_JUMP_MAX 500000000ull /* a resume's step under freeze: entry latency only */
+#define PAUSE_NS	1000000000ull
+#define SOCKET_WAIT_MS	20000
 
 /* One VMM run on its own thread, with its console captured. */
 struct bg_run {

@@ -96,4 +96,3 @@ struct pvclock_vcpu_time_info at(uint64_t gpa)
 	memcpy(&t, guest_mem_ptr(&mem, gpa, sizeof(t)), sizeof(t));
 	return t;
 }
-

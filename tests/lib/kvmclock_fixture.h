@@ -15,7 +15,7 @@
 #define REAL_OFFSET 1700000000000000000ull
 
 extern uint64_t fake_tsc_now;
-extern int64_t real_step; /* steps of the fake CLOCK_REALTIME (date --set) */
+extern int64_t real_step;    /* steps of the fake CLOCK_REALTIME (date --set) */
 extern uint64_t next_offset; /* the TSC offset the next guest TSC write gives */
 extern unsigned int kicks;
 extern struct kvmclock kc;

@@ -44,8 +44,9 @@ START_TEST(test_parse_refuses_bad_requests)
 	char *verb, *arg;
 
 	ck_assert_int_eq(parse("\n", true, &verb, &arg), -EINVAL);
-	ck_assert_str_eq(r.text, "{\"ok\":false,\"error\":\"empty request (commands: pause, resume, "
-				 "snapshot FILE, stats, stop)\"}");
+	ck_assert_str_eq(r.text,
+			 "{\"ok\":false,\"error\":\"empty request (commands: pause, resume, "
+			 "snapshot FILE, stats, stop)\"}");
 	ck_assert_int_eq(parse("pau\x01se\n", true, &verb, &arg), -EINVAL);
 	ck_assert_str_eq(r.text, "{\"ok\":false,\"error\":\"malformed request: byte 0x01 at offset "
 				 "3 (one line of printable text expected)\"}");

@@ -139,7 +139,10 @@ START_TEST(test_foreign_and_other_versions_refused)
 	struct snap_header h;
 
 	memcpy(copy, buf, len);
-	memcpy(copy, "\x7f" "ELF", 4);
+	memcpy(copy,
+	       "\x7f"
+	       "ELF",
+	       4);
 	ck_assert_int_eq(parse(copy, len), -EINVAL);
 	ck_assert_logged("snap: not a pvclock-vmm snapshot");
 

@@ -187,7 +187,8 @@ struct kvmclock_saved_vcpu {
 	uint32_t version;
 	uint8_t stopped;
 };
-void kvmclock_save_vcpu(const struct kvmclock *kc, unsigned int id, struct kvmclock_saved_vcpu *out);
+void kvmclock_save_vcpu(const struct kvmclock *kc, unsigned int id,
+			struct kvmclock_saved_vcpu *out);
 /* Register the saved struct again (as the guest's WRMSR did), in a new VM. */
 void kvmclock_restore_vcpu(struct kvmclock *kc, unsigned int id,
 			   const struct kvmclock_saved_vcpu *saved);

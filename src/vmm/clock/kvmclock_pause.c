@@ -44,8 +44,9 @@ uint64_t kvmclock_held_guest_ns(struct kvmclock *kc)
 	if (kc->line.valid)
 		return pvclock_line_at(&kc->line, tsc);
 	model = kvmclock_model_ns(kc, tsc);
-	return model >= 0 ? (uint64_t)model
-			  : kc->clk->read_mono_ns(kc->clk->ctx) + (uint64_t)kvmclock_guest_offset(kc);
+	return model >= 0
+		       ? (uint64_t)model
+		       : kc->clk->read_mono_ns(kc->clk->ctx) + (uint64_t)kvmclock_guest_offset(kc);
 }
 
 void kvmclock_resume_at(struct kvmclock *kc, uint64_t guest_ns)
@@ -98,5 +99,5 @@ void kvmclock_restore_vcpu(struct kvmclock *kc, unsigned int id,
 	/* Versions go on from the saved one, so a reader caught mid-read retries. */
 	v->writer.version = saved->version + 2;
 	v->stopped = saved->stopped == KVMCLOCK_STOPPED_SHOWN ? KVMCLOCK_STOPPED_SHOWN
-							       : KVMCLOCK_STOPPED_NONE;
+							      : KVMCLOCK_STOPPED_NONE;
 }

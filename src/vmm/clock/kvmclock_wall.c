@@ -59,8 +59,9 @@ static uint64_t kvmclock_guest_now_elsewhere(const struct kvmclock *kc)
 {
 	long double model = kvmclock_model_ns(kc, kc->clk->read_tsc(kc->clk->ctx));
 
-	return model >= 0 ? (uint64_t)model
-			  : kc->clk->read_mono_ns(kc->clk->ctx) + (uint64_t)kvmclock_guest_offset(kc);
+	return model >= 0
+		       ? (uint64_t)model
+		       : kc->clk->read_mono_ns(kc->clk->ctx) + (uint64_t)kvmclock_guest_offset(kc);
 }
 
 void kvmclock_wall_step(struct kvmclock *kc)

@@ -15,7 +15,7 @@
 #include "core/log.h"
 
 __attribute__((format(printf, 2, 0))) static void reply_vadd(struct control_reply *r,
-							   const char *fmt, va_list ap)
+							     const char *fmt, va_list ap)
 {
 	int n;
 
@@ -79,14 +79,17 @@ int control_parse_request(char *buf, size_t len, bool complete, char **verb, cha
 	if (len && buf[len - 1] == '\n')
 		end = len - 1;
 	else if (!complete) {
-		control_reply_error(reply, "incomplete request: %zu bytes and no newline within "
-					   "%d ms", len, CONTROL_CLIENT_TIMEOUT_MS);
+		control_reply_error(reply,
+				    "incomplete request: %zu bytes and no newline within "
+				    "%d ms",
+				    len, CONTROL_CLIENT_TIMEOUT_MS);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < end; i++)
 		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] >= 0x7f) {
-			control_reply_error(reply, "malformed request: byte 0x%02x at offset %zu "
-						   "(one line of printable text expected)",
+			control_reply_error(reply,
+					    "malformed request: byte 0x%02x at offset %zu "
+					    "(one line of printable text expected)",
 					    (unsigned char)buf[i], i);
 			return -EINVAL;
 		}
@@ -188,8 +191,8 @@ static int control_listen(struct control *c, const char *path)
 	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
-		pr_err("control socket path '%s' is %zu bytes, at most %zu fit", path,
-		       strlen(path), sizeof(addr.sun_path) - 1);
+		pr_err("control socket path '%s' is %zu bytes, at most %zu fit", path, strlen(path),
+		       sizeof(addr.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
 	strcpy(addr.sun_path, path);
@@ -197,8 +200,7 @@ static int control_listen(struct control *c, const char *path)
 	if (fd < 0)
 		return -errno;
 	/* Linux gives the socket file the socket inode's mode (less the umask): 0600 from birth. */
-	if (fchmod(fd, 0600) || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    listen(fd, 4)) {
+	if (fchmod(fd, 0600) || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 4)) {
 		int err = errno;
 
 		pr_err("control socket %s: %s%s", path, strerror(err),

@@ -15,8 +15,8 @@
 
 #include "core/compiler.h"
 
-#define CONTROL_REQUEST_MAX 4096 /* bytes, newline included */
-#define CONTROL_REPLY_MAX   65536
+#define CONTROL_REQUEST_MAX	  4096 /* bytes, newline included */
+#define CONTROL_REPLY_MAX	  65536
 #define CONTROL_CLIENT_TIMEOUT_MS 2000
 
 /* A reply being built: one JSON object. */

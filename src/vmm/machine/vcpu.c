@@ -52,8 +52,7 @@ const char *vcpu_state_name(enum vcpu_state state)
 	static const char *const names[] = {
 		[VCPU_NOT_STARTED] = "not started",   [VCPU_IN_VMM] = "in the VMM between KVM_RUNs",
 		[VCPU_IN_KVM_RUN] = "inside KVM_RUN", [VCPU_PARKED] = "parked after a HLT",
-		[VCPU_PAUSED] = "held by a pause",
-		[VCPU_LEFT] = "out of its run loop",
+		[VCPU_PAUSED] = "held by a pause",    [VCPU_LEFT] = "out of its run loop",
 	};
 
 	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "?";
@@ -307,7 +306,7 @@ static int vcpu_run_loop(struct vcpu *vcpu)
 	int stop = VM_RUNNING;
 
 	while (stop == VM_RUNNING && !vm_stopping(vm)) { /* T2 */
-		if (unlikely(vm_pause_requested(vm))) { /* T2 too: loaded after the T4 */
+		if (unlikely(vm_pause_requested(vm))) {	 /* T2 too: loaded after the T4 */
 			stop = vcpu_hold(vcpu);
 			continue;
 		}

@@ -45,8 +45,8 @@ struct vm {
 	unsigned int held; /* vCPUs holding for a pause */
 	bool paused;	   /* every vCPU held, the clock noted (the controller's) */
 	enum kvmclock_pause_mode pause_clock;
-	uint64_t paused_mono_ns;	   /* host MONOTONIC at the pause */
-	uint64_t paused_guest_ns;	   /* guest time at the pause */
+	uint64_t paused_mono_ns;	 /* host MONOTONIC at the pause */
+	uint64_t paused_guest_ns;	 /* guest time at the pause */
 	struct kvm_clock_data kvm_clock; /* the kernel policy: KVM's clock at the pause */
 	/*
 	 * Hide CPUID 0x80000007 EDX[8] (invariant TSC): Linux rates kvm-clock below the TSC when

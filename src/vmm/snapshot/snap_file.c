@@ -17,14 +17,22 @@
 const char *snap_type_name(uint32_t type)
 {
 	static const char *const names[SNAP_NR_TYPES] = {
-		[SNAP_MACHINE] = "machine",	    [SNAP_RAM] = "RAM",
-		[SNAP_CLOCK] = "clock",		    [SNAP_DEVICES] = "devices",
-		[SNAP_CONSOLE] = "console line",    [SNAP_IRQCHIP] = "irqchip",
-		[SNAP_PIT] = "PIT",		    [SNAP_VCPU_REGS] = "vCPU registers",
-		[SNAP_VCPU_SREGS] = "vCPU sregs",   [SNAP_VCPU_XSAVE] = "vCPU XSAVE",
-		[SNAP_VCPU_XCRS] = "vCPU XCRs",	    [SNAP_VCPU_MSRS] = "vCPU MSRs",
-		[SNAP_VCPU_EVENTS] = "vCPU events", [SNAP_VCPU_MP_STATE] = "vCPU MP state",
-		[SNAP_VCPU_LAPIC] = "vCPU LAPIC",   [SNAP_VCPU_DEBUGREGS] = "vCPU debug registers",
+		[SNAP_MACHINE] = "machine",
+		[SNAP_RAM] = "RAM",
+		[SNAP_CLOCK] = "clock",
+		[SNAP_DEVICES] = "devices",
+		[SNAP_CONSOLE] = "console line",
+		[SNAP_IRQCHIP] = "irqchip",
+		[SNAP_PIT] = "PIT",
+		[SNAP_VCPU_REGS] = "vCPU registers",
+		[SNAP_VCPU_SREGS] = "vCPU sregs",
+		[SNAP_VCPU_XSAVE] = "vCPU XSAVE",
+		[SNAP_VCPU_XCRS] = "vCPU XCRs",
+		[SNAP_VCPU_MSRS] = "vCPU MSRs",
+		[SNAP_VCPU_EVENTS] = "vCPU events",
+		[SNAP_VCPU_MP_STATE] = "vCPU MP state",
+		[SNAP_VCPU_LAPIC] = "vCPU LAPIC",
+		[SNAP_VCPU_DEBUGREGS] = "vCPU debug registers",
 		[SNAP_VCPU_KVMCLOCK] = "vCPU kvmclock",
 	};
 
@@ -86,7 +94,8 @@ static void snap_put(struct snap_writer *w, const void *data, size_t size)
 
 static void snap_put_header(struct snap_writer *w)
 {
-	struct snap_header h = { .version = SNAP_VERSION, .nr_sections = w->nr_sections,
+	struct snap_header h = { .version = SNAP_VERSION,
+				 .nr_sections = w->nr_sections,
 				 .file_size = w->size };
 
 	memcpy(h.magic, SNAP_MAGIC, sizeof(h.magic));
@@ -189,8 +198,8 @@ static int snap_check_section(const uint8_t *buf, size_t size, size_t *off, cons
 	*off += sizeof(h);
 	padded = h.size + (SNAP_ALIGN - h.size % SNAP_ALIGN) % SNAP_ALIGN;
 	if (h.size > size - *off || padded > size - *off) {
-		pr_err("%s: section %u (%s) claims %llu bytes at offset %zu; %zu are left", name,
-		       i, snap_type_name(h.type) ? snap_type_name(h.type) : "?",
+		pr_err("%s: section %u (%s) claims %llu bytes at offset %zu; %zu are left", name, i,
+		       snap_type_name(h.type) ? snap_type_name(h.type) : "?",
 		       (unsigned long long)h.size, *off, size - *off);
 		return -EINVAL;
 	}
@@ -198,8 +207,8 @@ static int snap_check_section(const uint8_t *buf, size_t size, size_t *off, cons
 		pr_err("%s: section %u has unknown type %u", name, i, h.type);
 		return -EINVAL;
 	}
-	crc = snap_crc32c(snap_crc32c(0, &h, offsetof(struct snap_section_header, crc)),
-			  buf + *off, h.size);
+	crc = snap_crc32c(snap_crc32c(0, &h, offsetof(struct snap_section_header, crc)), buf + *off,
+			  h.size);
 	if (crc != h.crc) {
 		pr_err("%s: section %u (%s %u) checksum 0x%08x, computed 0x%08x: corrupt", name, i,
 		       snap_type_name(h.type), h.index, h.crc, crc);
@@ -208,8 +217,8 @@ static int snap_check_section(const uint8_t *buf, size_t size, size_t *off, cons
 	for (uint64_t pad = h.size; pad < padded; pad++)
 		h.reserved |= buf[*off + pad];
 	if (h.reserved) {
-		pr_err("%s: section %u (%s %u): reserved header field or padding not zero", name,
-		       i, snap_type_name(h.type), h.index);
+		pr_err("%s: section %u (%s %u): reserved header field or padding not zero", name, i,
+		       snap_type_name(h.type), h.index);
 		return -EINVAL;
 	}
 	*out = (struct snap_section){ h.type, h.index, buf + *off, h.size };

@@ -160,8 +160,8 @@ static int snap_restore_msrs(const struct snap_file *f, struct vcpu *vcpu, bool 
 	n = ioctl(vcpu->fd, KVM_SET_MSRS, msrs);
 	if (n >= 0 && (uint32_t)n < nr)
 		pr_err("%s: vCPU %u: KVM refused MSR 0x%x = 0x%llx (%d of %u set)", f->name,
-		       vcpu->id, msrs->entries[n].index,
-		       (unsigned long long)msrs->entries[n].data, n, nr);
+		       vcpu->id, msrs->entries[n].index, (unsigned long long)msrs->entries[n].data,
+		       n, nr);
 	else if (n < 0)
 		pr_err("%s: vCPU %u: KVM_SET_MSRS: %s", f->name, vcpu->id, strerror(errno));
 	free(msrs);
@@ -252,7 +252,8 @@ int snap_restore_irqchip(const struct snap_file *f, struct vm *vm)
 		if (kvm_ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &c) < 0)
 			return -EIO;
 	}
-	if (snap_get(f, SNAP_PIT, 0, &pit, sizeof(pit)) || kvm_ioctl(vm->vm_fd, KVM_SET_PIT2, &pit) < 0)
+	if (snap_get(f, SNAP_PIT, 0, &pit, sizeof(pit)) ||
+	    kvm_ioctl(vm->vm_fd, KVM_SET_PIT2, &pit) < 0)
 		return -EINVAL;
 	return 0;
 }
