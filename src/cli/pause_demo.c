@@ -1,8 +1,8 @@
 /*
  * pvclock-vmm pause-demo: the pause_watch guest reads its clock continuously; it is
- * snapshotted, paused for a second and resumed; the snapshot is then restored in a new VMM. For each host policy and
- * --pause-clock choice, a table of what the guest saw: the largest step between two readings,
- * backward steps, and how often PVCLOCK_GUEST_STOPPED was set.
+ * snapshotted, paused for a second and resumed; the snapshot is then restored in a new VMM.
+ * For each host policy and --pause-clock choice, a table of what the guest saw: the largest
+ * step between two readings, backward steps, and how often PVCLOCK_GUEST_STOPPED was set.
  */
 #include "cli/pause_demo.h"
 
