@@ -187,7 +187,8 @@ static void usage(FILE *out)
 		"  (v << 1) | 1 when it writes v to isa-debug-exit, as under QEMU;\n"
 		"  64 usage error, 65 guest assertion failed, 66 guest protocol error,\n"
 		"  67 guest crash (triple fault), 68 timeout, 69 Linux guest panic,\n"
-		"  70 VMM or setup error; a Linux guest that reboots ends with 0.\n",
+		"  70 VMM or setup error (a snapshot refused too); a Linux guest that\n"
+		"  reboots, and a run ended by `ctl SOCKET stop`, end with 0.\n",
 		(unsigned int)MEMMAP_MAX_VCPUS, policies, (unsigned int)MEMMAP_DOORBELL);
 }
 

@@ -11,7 +11,7 @@ want() { # want TEXT WHERE: TEXT (as man writes it: '-' as '\-') must be in the 
 		fails=$((fails + 1))
 	fi
 }
-for cmd in "" demo wallclock; do
+for cmd in "" demo wallclock restore ctl pause-demo; do
 	help=$("$vmm" $cmd --help) || { echo "FAIL: pvclock-vmm $cmd --help failed"; exit 1; }
 	for opt in $(grep -oE -- '--[a-z][a-z0-9-]+' <<<"$help" | sort -u); do
 		want "$opt" "pvclock-vmm $cmd --help"
