@@ -1,4 +1,5 @@
 /* libFuzzer harness: a control-socket request, as the server checks and splits it. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 

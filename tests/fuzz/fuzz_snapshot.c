@@ -2,6 +2,7 @@
  * libFuzzer harness: a snapshot file as a restore reads it. snap_parse checks the whole file;
  * whatever it accepts is then read the way a restore reads its fixed sections.
  */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "core/log.h"
