@@ -220,6 +220,10 @@ static void vmm_teardown(struct vmm *v)
 		fw_cfg_destroy(&v->fw_cfg);
 	if (v->uart_ready)
 		uart_destroy(&v->uart);
+	if (v->pci_ready)
+		pci_host_destroy(&v->pci);
+	if (v->testdev_ready)
+		pc_testdev_destroy(&v->testdev);
 	vm_destroy(v->vm);
 }
 

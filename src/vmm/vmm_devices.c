@@ -38,6 +38,43 @@ static int vmm_add_uart(struct vmm *v)
 	return ret;
 }
 
+/* pc-testdev's interrupt lines: ISA IRQs of the in-kernel PIC and IOAPIC. */
+static void vmm_testdev_irq(void *opaque, unsigned int irq, int level)
+{
+	vm_set_irq_line(opaque, irq, level);
+}
+
+/* A PC machine's PCI bus; QEMU's pc-testdev for multiboot images (kvm-unit-tests). */
+static int vmm_add_pc_devices(struct vmm *v)
+{
+	int ret;
+
+	if (!image_is_pc(v->image.kind))
+		return 0;
+	ret = pci_host_init(&v->pci);
+	if (ret)
+		return ret;
+	v->pci_ready = true;
+	ret = io_bus_register(&v->vm->pio, PORT_PCI_CONFIG, PORT_PCI_LEN, "pci", pci_io, &v->pci);
+	if (ret || v->image.kind != IMAGE_MULTIBOOT)
+		return ret;
+	ret = pc_testdev_init(&v->testdev);
+	if (ret)
+		return ret;
+	v->testdev_ready = true;
+	v->testdev.set_irq = vmm_testdev_irq;
+	v->testdev.irq_opaque = v->vm;
+	ret = io_bus_register(&v->vm->pio, PORT_TESTDEV, PORT_TESTDEV_LEN, "pc-testdev",
+			      pc_testdev_io, &v->testdev);
+	if (!ret)
+		ret = io_bus_register(&v->vm->pio, PORT_TESTDEV_IRQ, PORT_TESTDEV_IRQ_LEN,
+				      "pc-testdev-irq", pc_testdev_irq_io, &v->testdev);
+	if (!ret)
+		ret = io_bus_register(&v->vm->mmio, MMIO_TESTDEV, MMIO_TESTDEV_LEN,
+				      "pc-testdev-iomem", pc_testdev_mmio, &v->testdev);
+	return ret;
+}
+
 int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus)
 {
 	int ret;
@@ -72,6 +109,8 @@ int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus)
 		ret = io_bus_register(&v->vm->pio, PORT_FW_CFG_SELECTOR, 2, "fw_cfg", fw_cfg_io,
 				      &v->fw_cfg);
 	}
+	if (!ret)
+		ret = vmm_add_pc_devices(v);
 	return ret;
 }
 

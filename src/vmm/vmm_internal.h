@@ -11,6 +11,8 @@
 #include "control/control.h"
 #include "dev/console.h"
 #include "dev/fw_cfg.h"
+#include "dev/pc_testdev.h"
+#include "dev/pci.h"
 #include "dev/report.h"
 #include "dev/uart.h"
 #include "machine/vm.h"
@@ -26,10 +28,12 @@ struct vmm {
 	struct console console;
 	struct report_dev report;
 	struct fw_cfg fw_cfg;
+	struct pci_host pci;	     /* PC machines */
+	struct pc_testdev testdev;   /* multiboot images: QEMU's pc-testdev */
 	struct guest_image image;
 	enum kvmclock_pause_mode pause_clock;
 	struct control control; /* --control: the socket */
-	bool console_ready, report_ready, fw_cfg_ready, uart_ready;
+	bool console_ready, report_ready, fw_cfg_ready, uart_ready, pci_ready, testdev_ready;
 	uint64_t floating_ports[65536 / 64]; /* Linux: the ports it probed and found nothing at */
 };
 
