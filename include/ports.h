@@ -28,14 +28,16 @@
 #define PORT_FW_CFG_DATA      0x0511 /* 8-bit read: the item's next byte */
 
 /* PCI configuration mechanism #1 (dev/pci.c): the address at 0xcf8, data at 0xcfc-0xcff. */
-#define PORT_PCI_CONFIG	      0x0cf8
-#define PORT_PCI_RESET	      0x0cf9 /* PIIX reset control: a write with bit 2 resets */
-#define PORT_PCI_DATA	      0x0cfc
-#define PORT_PCI_LEN	      8
+#define PORT_PCI_CONFIG 0x0cf8
+#define PORT_PCI_RESET	0x0cf9 /* PIIX reset control: a write with bit 2 resets */
+#define PORT_PCI_DATA	0x0cfc
+#define PORT_PCI_LEN	8
 
 /* QEMU's pc-testdev (dev/pc_testdev.c), as kvm-unit-tests expect it. */
 #define PORT_TESTDEV	      0x00e0 /* a 32-bit register; 0xe4 flush page; 0xe8 the register */
-#define PORT_TESTDEV_LEN      12
+#define PORT_TESTDEV_LEN      9	     /* 0xe0-0xe8: 0xe9 stays the debug console */
+#define PORT_TESTDEV_HIGH     0x00ea /* 0xea-0xeb: the register's bytes 2 and 3 again */
+#define PORT_TESTDEV_HIGH_LEN 2
 #define PORT_TESTDEV_IRQ      0x2000 /* 24 byte ports: write v to port 0x2000 + n: ISA IRQ n */
 #define PORT_TESTDEV_IRQ_LEN  24
 #define MMIO_TESTDEV	      0xff000000u /* 64 KiB that read back what was written */

@@ -67,6 +67,9 @@ static int vmm_add_pc_devices(struct vmm *v)
 	ret = io_bus_register(&v->vm->pio, PORT_TESTDEV, PORT_TESTDEV_LEN, "pc-testdev",
 			      pc_testdev_io, &v->testdev);
 	if (!ret)
+		ret = io_bus_register(&v->vm->pio, PORT_TESTDEV_HIGH, PORT_TESTDEV_HIGH_LEN,
+				      "pc-testdev", pc_testdev_io, &v->testdev);
+	if (!ret)
 		ret = io_bus_register(&v->vm->pio, PORT_TESTDEV_IRQ, PORT_TESTDEV_IRQ_LEN,
 				      "pc-testdev-irq", pc_testdev_irq_io, &v->testdev);
 	if (!ret)

@@ -28,8 +28,8 @@ struct vmm {
 	struct console console;
 	struct report_dev report;
 	struct fw_cfg fw_cfg;
-	struct pci_host pci;	     /* PC machines */
-	struct pc_testdev testdev;   /* multiboot images: QEMU's pc-testdev */
+	struct pci_host pci;	   /* PC machines */
+	struct pc_testdev testdev; /* multiboot images: QEMU's pc-testdev */
 	struct guest_image image;
 	enum kvmclock_pause_mode pause_clock;
 	struct control control; /* --control: the socket */

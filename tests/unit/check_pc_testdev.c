@@ -28,11 +28,12 @@ static void teardown(void)
 }
 
 static uint64_t dev_access(int (*fn)(void *, struct io_access *), uint64_t base, uint64_t addr,
-		       uint32_t size, bool write, uint64_t value)
+			   uint32_t size, bool write, uint64_t value)
 {
 	uint8_t data[8] = { 0 };
-	struct io_access a = { .addr = addr, .offset = addr - base, .size = size,
-			       .write = write, .data = data };
+	struct io_access a = {
+		.addr = addr, .offset = addr - base, .size = size, .write = write, .data = data
+	};
 	uint64_t out = 0;
 
 	memcpy(data, &value, size);
@@ -90,10 +91,11 @@ START_TEST(test_iomem_reads_back)
 			  0x0123456789abcdefull);
 	ck_assert_uint_eq(dev_access(pc_testdev_mmio, MMIO_TESTDEV, MMIO_TESTDEV + 2, 2, false, 0),
 			  0x89ab);
-	dev_access(pc_testdev_mmio, MMIO_TESTDEV, MMIO_TESTDEV + MMIO_TESTDEV_LEN - 1, 1, true, 0x5a);
-	ck_assert_uint_eq(
-		dev_access(pc_testdev_mmio, MMIO_TESTDEV, MMIO_TESTDEV + MMIO_TESTDEV_LEN - 1, 1, false, 0),
-		0x5a);
+	dev_access(pc_testdev_mmio, MMIO_TESTDEV, MMIO_TESTDEV + MMIO_TESTDEV_LEN - 1, 1, true,
+		   0x5a);
+	ck_assert_uint_eq(dev_access(pc_testdev_mmio, MMIO_TESTDEV,
+				     MMIO_TESTDEV + MMIO_TESTDEV_LEN - 1, 1, false, 0),
+			  0x5a);
 }
 END_TEST
 

@@ -19,8 +19,11 @@ static void teardown(void)
 static int io(uint16_t port, uint32_t size, bool write, uint32_t *value)
 {
 	uint8_t data[4] = { 0 };
-	struct io_access a = { .addr = port, .offset = port - PORT_PCI_CONFIG, .size = size,
-			       .write = write, .data = data };
+	struct io_access a = { .addr = port,
+			       .offset = port - PORT_PCI_CONFIG,
+			       .size = size,
+			       .write = write,
+			       .data = data };
 	int ret;
 
 	if (write)
@@ -50,9 +53,9 @@ static void cfg_write(uint32_t bdf_reg, uint16_t offset, uint32_t size, uint32_t
 	ck_assert_int_eq(io(PORT_PCI_DATA + offset, size, true, &v), VM_RUNNING);
 }
 
-#define DEV(d)	  ((uint32_t)(d) << 11)
-#define BUS(b)	  ((uint32_t)(b) << 16)
-#define FN(f)	  ((uint32_t)(f) << 8)
+#define DEV(d) ((uint32_t)(d) << 11)
+#define BUS(b) ((uint32_t)(b) << 16)
+#define FN(f)  ((uint32_t)(f) << 8)
 
 START_TEST(test_host_bridge_found)
 {
@@ -61,7 +64,7 @@ START_TEST(test_host_bridge_found)
 	ck_assert_uint_eq(cfg_read(0, 2, 2), 0x1237);
 	ck_assert_uint_eq(cfg_read(0, 3, 1), 0x12);
 	ck_assert_uint_eq(cfg_read(0x08, 0, 4) >> 8, 0x060000); /* class: host bridge */
-	ck_assert_uint_eq(cfg_read(0x0c, 2, 1), 0);		 /* header type 0, one function */
+	ck_assert_uint_eq(cfg_read(0x0c, 2, 1), 0);		/* header type 0, one function */
 }
 END_TEST
 

@@ -39,7 +39,7 @@ static void testdev_reg_access(struct pc_testdev *t, unsigned int offset, struct
 int pc_testdev_io(void *opaque, struct io_access *a)
 {
 	struct pc_testdev *t = opaque;
-	unsigned int off = (unsigned int)a->offset;
+	unsigned int off = (unsigned int)(a->addr - PORT_TESTDEV); /* two ranges, one map */
 
 	pthread_mutex_lock(&t->lock);
 	if (off >= TESTDEV_FLUSH && off < TESTDEV_FLUSH + 4) {

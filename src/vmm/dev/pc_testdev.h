@@ -1,7 +1,8 @@
 /*
  * QEMU's pc-testdev, the device kvm-unit-tests drive (its behaviour as QEMU defines it):
  *   0xe0-0xe3  a 32-bit register, read and written at any width and offset (little-endian)
- *   0xe8-0xeb  the same register (QEMU splits these accesses into bytes: the same result)
+ *   0xe8-0xeb  the same register (QEMU splits these accesses into bytes: the same result);
+ *              but 0xe9 stays the debug console (QEMU's debugcon port), so 0xe8, 0xea, 0xeb
  *   0xe4       a 4-byte write of a guest-physical address: "flush this page". QEMU revokes and
  *              restores its host mapping; here the address is checked and the write accepted,
  *              but the mapping is left alone: revoking it would fault this VMM's own device
@@ -31,7 +32,7 @@ struct pc_testdev {
 
 int pc_testdev_init(struct pc_testdev *t) __must_check;
 void pc_testdev_destroy(struct pc_testdev *t);
-/* The port ranges PORT_TESTDEV and PORT_TESTDEV_IRQ, and the MMIO window MMIO_TESTDEV. */
+/* The ports PORT_TESTDEV, PORT_TESTDEV_HIGH, PORT_TESTDEV_IRQ and the window MMIO_TESTDEV. */
 int pc_testdev_io(void *opaque, struct io_access *access);
 int pc_testdev_irq_io(void *opaque, struct io_access *access);
 int pc_testdev_mmio(void *opaque, struct io_access *access);

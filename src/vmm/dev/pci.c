@@ -6,13 +6,13 @@
 #include "core/stop.h"
 #include "ports.h"
 
-#define PCI_VENDOR_INTEL   0x8086
-#define PCI_DEVICE_I440FX  0x1237
-#define PCI_CLASS_BRIDGE   0x06
-#define PCI_COMMAND	   0x04
-#define PCI_COMMAND_MASK   0x0007 /* I/O, memory, bus master: the bits a host bridge keeps */
-#define PCI_ADDR_RESERVED  0x7f000003u
-#define PCI_RESET_SYSTEM   0x04
+#define PCI_VENDOR_INTEL  0x8086
+#define PCI_DEVICE_I440FX 0x1237
+#define PCI_CLASS_BRIDGE  0x06
+#define PCI_COMMAND	  0x04
+#define PCI_COMMAND_MASK  0x0007 /* I/O, memory, bus master: the bits a host bridge keeps */
+#define PCI_ADDR_RESERVED 0x7f000003u
+#define PCI_RESET_SYSTEM  0x04
 
 static void put16(uint8_t *at, uint16_t v)
 {
@@ -25,9 +25,9 @@ int pci_host_init(struct pci_host *p)
 	memset(p, 0, sizeof(*p));
 	put16(&p->config[0x00], PCI_VENDOR_INTEL);
 	put16(&p->config[0x02], PCI_DEVICE_I440FX);
-	p->config[0x08] = 0x02;		      /* revision */
-	p->config[0x0b] = PCI_CLASS_BRIDGE;   /* class 06, subclass 00: host bridge */
-	put16(&p->config[0x2c], 0x1af4);      /* subsystem vendor, as QEMU's */
+	p->config[0x08] = 0x02;		    /* revision */
+	p->config[0x0b] = PCI_CLASS_BRIDGE; /* class 06, subclass 00: host bridge */
+	put16(&p->config[0x2c], 0x1af4);    /* subsystem vendor, as QEMU's */
 	put16(&p->config[0x2e], 0x1100);
 	return -pthread_mutex_init(&p->lock, NULL);
 }
