@@ -14,6 +14,7 @@
 #include "clock/policy.h"
 #include "core/guest_mem.h"
 #include "core/log.h"
+#include "machine/cpu_features.h"
 #include "memmap.h"
 #include "vmm.h"
 
@@ -62,6 +63,14 @@ static int take_pause_clock(const struct cli_option *opt, void *ctx, const char 
 
 	((struct run_options *)ctx)->cfg.pause_clock = arg;
 	return kvmclock_pause_mode_parse(arg, &mode);
+}
+
+static int take_cpu(const struct cli_option *opt, void *ctx, const char *arg)
+{
+	struct cpu_features f;
+
+	((struct run_options *)ctx)->cfg.cpu = arg;
+	return cpu_features_parse(arg, &f);
 }
 
 static int take_module(const struct cli_option *opt, void *ctx, const char *spec)
@@ -116,6 +125,9 @@ static const struct cli_option run_options[] = {
 	CLI_FLAG("invariant-tsc", 0, RUN, cfg.invariant_tsc,
 		 "let a Linux guest see the invariant-TSC CPUID bit (it then\n"
 		 "prefers the TSC to kvm-clock; default: hidden)"),
+	CLI_CUSTOM("cpu", 0, "FEATURES", take_cpu,
+		   "add or remove CPUID features, QEMU's way: -x2apic,+invtsc\n"
+		   "(an addition must be one KVM supports here)"),
 	CLI_CUSTOM("module", 0, "'PATH [ARGS]'", take_module,
 		   "a multiboot module (repeatable, like QEMU's -initrd)"),
 	CLI_FLAG("ignore-unclaimed-ports", 0, RUN, cfg.ignore_unclaimed_ports,

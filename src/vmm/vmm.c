@@ -146,6 +146,17 @@ static int vmm_wall_mode(const struct vmm_config *cfg, const struct clock_policy
 	return ret;
 }
 
+int vmm_set_cpu_features(struct vmm *v)
+{
+	int ret = cpu_features_parse(v->cpu_spec, &v->cpu);
+
+	if (!ret)
+		ret = cpu_features_apply(&v->cpu, v->vm->cpuid);
+	if (!ret && cpu_features_adds(&v->cpu, "invtsc"))
+		v->vm->hide_invariant_tsc = false; /* asked for by name: as --invariant-tsc */
+	return ret;
+}
+
 int vmm_start_clock(struct vmm *v, const struct vmm_config *cfg)
 {
 	int ret;
@@ -165,6 +176,13 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 	int ret;
 
 	ret = kvmclock_pause_mode_parse(cfg->pause_clock, &v->pause_clock);
+	if (!ret && snprintf(v->cpu_spec, sizeof(v->cpu_spec), "%s", cfg->cpu ? cfg->cpu : "") >=
+			    (int)sizeof(v->cpu_spec)) {
+		pr_err("--cpu '%s' is longer than %zu bytes", cfg->cpu, sizeof(v->cpu_spec) - 1);
+		ret = -EINVAL;
+	}
+	if (!ret)
+		ret = cpu_features_parse(v->cpu_spec, &v->cpu); /* before KVM: said even without */
 	if (ret)
 		return ret;
 	if (cfg->restore_path)
@@ -197,6 +215,8 @@ static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
 		ret = vcpu_install_kick_handler();
 	if (!ret)
 		ret = vm_open_kvm(v->vm);
+	if (!ret)
+		ret = vmm_set_cpu_features(v);
 	if (!ret)
 		ret = vmm_create_vcpus(v, cfg, nr_vcpus);
 	if (!ret)

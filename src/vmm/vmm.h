@@ -44,6 +44,7 @@ struct vmm_config {
 	unsigned int nr_modules;
 	const char *initrd; /* --initrd: a Linux guest's initial RAM disk */
 	bool invariant_tsc; /* --invariant-tsc: let a Linux guest see the invariant-TSC bit */
+	const char *cpu;    /* --cpu: "[+|-]feature,...", as QEMU's -cpu takes them */
 	const char
 		*control_path;	 /* --control: a UNIX socket for pause/resume/snapshot/stats/stop */
 	const char *pause_clock; /* --pause-clock freeze|continue; NULL: freeze */

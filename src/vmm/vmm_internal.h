@@ -15,6 +15,7 @@
 #include "dev/pci.h"
 #include "dev/report.h"
 #include "dev/uart.h"
+#include "machine/cpu_features.h"
 #include "machine/vm.h"
 #include "vmm.h"
 
@@ -32,6 +33,8 @@ struct vmm {
 	struct pc_testdev testdev; /* multiboot images: QEMU's pc-testdev */
 	struct guest_image image;
 	enum kvmclock_pause_mode pause_clock;
+	struct cpu_features cpu; /* --cpu */
+	char cpu_spec[96];
 	struct control control; /* --control: the socket */
 	bool console_ready, report_ready, fw_cfg_ready, uart_ready, pci_ready, testdev_ready;
 	uint64_t floating_ports[65536 / 64]; /* Linux: the ports it probed and found nothing at */
@@ -44,6 +47,8 @@ int vmm_add_devices(struct vmm *v, FILE *out, unsigned int nr_vcpus) __must_chec
 int vmm_create_vcpus(struct vmm *v, const struct vmm_config *cfg,
 		     unsigned int nr_vcpus) __must_check;
 int vmm_start_clock(struct vmm *v, const struct vmm_config *cfg) __must_check;
+/* vmm.c: KVM's CPUID with --cpu's edits (after vm_open_kvm, before the vCPUs). */
+int vmm_set_cpu_features(struct vmm *v) __must_check;
 /* vmm_snapshot.c: write a snapshot of the paused VM to @path (@bytes: its size). */
 int vmm_snapshot_save(struct vmm *v, const char *path, uint64_t *bytes) __must_check;
 /* vmm_snapshot.c: build @v from the snapshot cfg->restore_path (checked whole first). */

@@ -110,6 +110,7 @@ static void vmm_save_machine(struct vmm *v, struct snap_writer *w)
 	};
 
 	snprintf(m.policy, sizeof(m.policy), "%s", v->policy.spec);
+	memcpy(m.cpu, v->cpu_spec, sizeof(m.cpu));
 	snap_write(w, SNAP_MACHINE, 0, &m, sizeof(m));
 	snap_write(w, SNAP_CLOCK, 0, &c, sizeof(c));
 }
@@ -187,8 +188,9 @@ static int vmm_check_machine(const struct snap_file *f, const struct snap_machin
 		       (unsigned long long)GUEST_MEM_MIN, (unsigned long long)GUEST_MEM_MAX);
 		return -EINVAL;
 	}
-	if (m->wall_mode > KVMCLOCK_WALL_FOLLOW || !memchr(m->policy, 0, sizeof(m->policy))) {
-		pr_err("%s: machine section: wall-clock mode %u, or a policy name without its end",
+	if (m->wall_mode > KVMCLOCK_WALL_FOLLOW || !memchr(m->policy, 0, sizeof(m->policy)) ||
+	    !memchr(m->cpu, 0, sizeof(m->cpu))) {
+		pr_err("%s: machine section: wall-clock mode %u, or a policy or CPU name without its end",
 		       f->name, m->wall_mode);
 		return -EINVAL;
 	}
@@ -262,6 +264,7 @@ int vmm_build_restored(struct vmm *v, const struct vmm_config *cfg, FILE *consol
 	memcpy(v->vm->mem.host, snap_find(&f, SNAP_RAM, 0)->data, m.mem_size);
 	v->vm->mem.vmm_end = m.vmm_end;
 	v->vm->hide_invariant_tsc = m.hide_invariant_tsc;
+	memcpy(v->cpu_spec, m.cpu, sizeof(v->cpu_spec)); /* the CPU it ran on, not --cpu now */
 	v->image.kind = m.image_kind;
 	v->wall_mode = m.wall_mode;
 	machine_cfg.ignore_unclaimed_ports |= m.ignore_unclaimed_ports;
@@ -273,6 +276,8 @@ int vmm_build_restored(struct vmm *v, const struct vmm_config *cfg, FILE *consol
 		ret = vcpu_install_kick_handler();
 	if (!ret)
 		ret = vm_open_kvm(v->vm);
+	if (!ret)
+		ret = vmm_set_cpu_features(v);
 	if (!ret)
 		ret = vmm_create_vcpus(v, &machine_cfg, m.nr_vcpus);
 	if (!ret)

@@ -60,6 +60,7 @@ errors)
 	expect 70 "cannot open module $tmp/none.bin: No such file" -- run --module "$tmp/none.bin arg" "$guests/mb_kvmclock.elf"
 	expect 70 "modules are for multiboot images" -- run --module "$guests/hello.elf" "$guests/hello.elf"
 	expect 64 "invalid --module ''" -- run --module "" "$guests/mb_kvmclock.elf"
+	expect 64 "--cpu '+x2apic,warp9': unknown feature 'warp9' (known: mce" -- run --cpu +x2apic,warp9 "$guests/hello.elf"
 	# Pause, snapshot and restore: the options, the client, and snapshot files refused whole.
 	expect 64 "invalid pause-clock mode 'thaw' (freeze or continue)" -- run --pause-clock thaw "$guests/hello.elf"
 	expect 64 "restore: expected one SNAPSHOT, got 0" -- restore
@@ -91,6 +92,8 @@ guests)
 	expect 11 "hello over the UART" -- run "$guests/uart_exit.elf" 5
 	expect 66 "guest port write of 0x42 (size 1) to 0x378" -- run "$guests/hostile.elf" unknown-port-out
 	expect 0 "hostile: went on after the unclaimed port" -- run --ignore-unclaimed-ports "$guests/hostile.elf" unknown-port-out
+	expect 0 "hello from pvclock-vmm guest" -- run --cpu -x2apic,-avx "$guests/hello.elf"
+	expect 1 "INIT/SIPI: 1 of 1 other CPUs started" -- run --vcpus 2 --cpu -x2apic "$guests/mb_kvmclock.elf" 100
 	expect 0 "msr-writes  publishes" -- run --stats --policy periodic:1ms "$guests/clock_demo.elf"
 	# The control socket from the command line: stats while it runs, stop ends it with 0.
 	"$vmm" run --control "$tmp/sock" "$guests/pause_watch.elf" 60000 >"$tmp/watch.out" 2>&1 &

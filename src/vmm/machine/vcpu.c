@@ -40,6 +40,7 @@
 #include "core/kvm_util.h"
 #include "boot/linux.h"
 #include "boot/multiboot.h"
+#include "machine/cpu_features.h"
 #include "machine/vm.h"
 #include "core/log.h"
 
@@ -114,6 +115,19 @@ static int vcpu_set_cpuid(struct vcpu *vcpu)
 	return ret < 0 ? ret : 0;
 }
 
+/* The machine-check banks QEMU gives (cpu_features.h); nothing where KVM has no MCE. */
+static int vcpu_setup_mce(struct vcpu *vcpu)
+{
+	uint64_t supported = 0, cap;
+
+	if (kvm_cap_value(vcpu->vm->kvm_fd, KVM_CAP_MCE) <= 0)
+		return 0;
+	if (kvm_ioctl(vcpu->vm->kvm_fd, KVM_X86_GET_MCE_CAP_SUPPORTED, &supported) < 0)
+		return -EIO;
+	cap = cpu_mce_cap(supported, vcpu->vm->cpuid);
+	return cap && kvm_ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &cap) < 0 ? -EIO : 0;
+}
+
 /*
  * Registers at the image's entry. Multiboot and Linux images run on a PC: only vCPU 0 starts;
  * the others keep KVM's reset state, parked by the in-kernel LAPIC until the guest sends
@@ -127,6 +141,8 @@ static int vcpu_set_boot_state(struct vcpu *vcpu, const struct guest_image *imag
 
 	/* CPUID first: KVM checks EFER.LME against the guest's CPUID when sregs are set. */
 	ret = vcpu_set_cpuid(vcpu);
+	if (!ret)
+		ret = vcpu_setup_mce(vcpu);
 	if (ret < 0)
 		return ret;
 	if (image_is_pc(image->kind) && vcpu->id != 0)

@@ -74,6 +74,7 @@ struct snap_machine {
 	uint8_t hide_invariant_tsc;
 	uint8_t ignore_unclaimed_ports;
 	uint8_t reserved[5];
+	char cpu[96]; /* --cpu, as given */
 };
 
 /* The guest clock at the snapshot: its time, CLOCK_REALTIME then, the wall-clock MSR. */
