@@ -51,7 +51,8 @@ START_TEST(test_unknown_and_unsupported_refused)
 	ck_assert_logged("--cpu '+x2apic,-warp9': unknown feature '-warp9' (known: mce apic");
 	ck_assert_int_eq(cpu_features_parse("+la57", &f), 0);
 	ck_assert_int_eq(cpu_features_apply(&f, cpuid), -EINVAL);
-	ck_assert_logged("--cpu +la57: KVM on this host does not support it (CPUID 0x7.0 ECX bit 16)");
+	ck_assert_logged(
+		"--cpu +la57: KVM on this host does not support it (CPUID 0x7.0 ECX bit 16)");
 	ck_assert_int_eq(cpu_features_parse("rdtscp", &f), 0); /* a bare name adds */
 	ck_assert_int_eq(cpu_features_apply(&f, cpuid), -EINVAL);
 	ck_assert_logged("--cpu +rdtscp");
