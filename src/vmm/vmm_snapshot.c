@@ -190,7 +190,8 @@ static int vmm_check_machine(const struct snap_file *f, const struct snap_machin
 	}
 	if (m->wall_mode > KVMCLOCK_WALL_FOLLOW || !memchr(m->policy, 0, sizeof(m->policy)) ||
 	    !memchr(m->cpu, 0, sizeof(m->cpu))) {
-		pr_err("%s: machine section: wall-clock mode %u, or a policy or CPU name without its end",
+		pr_err("%s: machine section: wall-clock mode %u, or a policy or CPU name "
+		       "without its end",
 		       f->name, m->wall_mode);
 		return -EINVAL;
 	}
