@@ -43,4 +43,12 @@
 #define MMIO_TESTDEV	      0xff000000u /* 64 KiB that read back what was written */
 #define MMIO_TESTDEV_LEN      0x10000u
 
+/* ACPI PM registers the FADT names (boot/acpi.c, dev/acpi_pm.c), at PIIX4's base under QEMU. */
+#define ACPI_PM_BASE   0x600u
+#define ACPI_PM1_EVT   (ACPI_PM_BASE + 0) /* status (16 bits), enable (16 bits) */
+#define ACPI_PM1_CNT   (ACPI_PM_BASE + 4) /* 16 bits: SCI_EN, SLP_TYP, SLP_EN */
+#define ACPI_PM_TMR    (ACPI_PM_BASE + 8) /* 32 bits, a 24-bit count at 3.579545 MHz */
+#define ACPI_PM_LEN    12
+#define ACPI_PM_TMR_HZ 3579545u
+
 #endif

@@ -10,6 +10,7 @@
 #include "core/compiler.h"
 #include "boot/longmode.h"
 #include "dev/console.h"
+#include "boot/acpi.h"
 #include "boot/elf_load.h"
 #include "dev/fw_cfg.h"
 #include "boot/guest_file.h"
@@ -82,13 +83,18 @@ static int vmm_write_multiboot_info(struct vmm *v, const struct vmm_config *cfg)
 
 static int vmm_write_boot_data(struct vmm *v, const struct vmm_config *cfg, unsigned int nr_vcpus)
 {
-	if (v->image.kind == IMAGE_MULTIBOOT)
-		return vmm_write_multiboot_info(v, cfg);
+	int ret;
+
+	if (v->image.kind == IMAGE_MULTIBOOT) {
+		ret = vmm_write_multiboot_info(v, cfg);
+		return ret ? ret : acpi_write_tables(&v->vm->mem, nr_vcpus);
+	}
 	if (v->image.kind == IMAGE_LINUX) {
 		v->vm->hide_invariant_tsc = !cfg->invariant_tsc;
 		v->vm->mem.vmm_end = 0; /* the kernel keeps its own map (e820) */
-		return linux_write_boot_data(&v->vm->mem, nr_vcpus, cfg->argc, cfg->argv,
-					     cfg->initrd);
+		ret = linux_write_boot_data(&v->vm->mem, nr_vcpus, cfg->argc, cfg->argv,
+					    cfg->initrd);
+		return ret ? ret : acpi_write_tables(&v->vm->mem, nr_vcpus);
 	}
 	if (cfg->initrd) {
 		pr_err("--initrd is for Linux bzImages; %s is a %s image",
@@ -244,6 +250,8 @@ static void vmm_teardown(struct vmm *v)
 		pci_host_destroy(&v->pci);
 	if (v->testdev_ready)
 		pc_testdev_destroy(&v->testdev);
+	if (v->acpi_pm_ready)
+		acpi_pm_destroy(&v->acpi_pm);
 	vm_destroy(v->vm);
 }
 
@@ -369,6 +377,7 @@ int vmm_exit_status(const struct vmm_result *result)
 	case VM_STOP_CRASH: return VMM_EXIT_CRASH;
 	case VM_STOP_TIMEOUT: return VMM_EXIT_TIMEOUT;
 	case VM_STOP_RESET:
+	case VM_STOP_POWEROFF:
 	case VM_STOP_CONTROL: return 0;
 	case VM_STOP_PANIC: return VMM_EXIT_GUEST_PANIC;
 	default: return VMM_EXIT_VMM_ERROR;

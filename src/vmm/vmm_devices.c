@@ -44,7 +44,13 @@ static void vmm_testdev_irq(void *opaque, unsigned int irq, int level)
 	vm_set_irq_line(opaque, irq, level);
 }
 
-/* A PC machine's PCI bus; QEMU's pc-testdev for multiboot images (kvm-unit-tests). */
+/* The PM timer counts the guest's timeline: the kvmclock host's. */
+static uint64_t vmm_guest_ns(void *opaque)
+{
+	return kvmclock_guest_ns(opaque);
+}
+
+/* A PC machine's PCI bus and ACPI PM registers; pc-testdev for multiboot (kvm-unit-tests). */
 static int vmm_add_pc_devices(struct vmm *v)
 {
 	int ret;
@@ -56,6 +62,15 @@ static int vmm_add_pc_devices(struct vmm *v)
 		return ret;
 	v->pci_ready = true;
 	ret = io_bus_register(&v->vm->pio, PORT_PCI_CONFIG, PORT_PCI_LEN, "pci", pci_io, &v->pci);
+	if (!ret)
+		ret = acpi_pm_init(&v->acpi_pm);
+	if (ret)
+		return ret;
+	v->acpi_pm_ready = true;
+	v->acpi_pm.guest_ns = vmm_guest_ns;
+	v->acpi_pm.opaque = &v->vm->clock;
+	ret = io_bus_register(&v->vm->pio, ACPI_PM_BASE, ACPI_PM_LEN, "acpi-pm", acpi_pm_io,
+			      &v->acpi_pm);
 	if (ret || v->image.kind != IMAGE_MULTIBOOT)
 		return ret;
 	ret = pc_testdev_init(&v->testdev);

@@ -10,6 +10,7 @@
 #include "clock/policy.h"
 #include "control/control.h"
 #include "dev/console.h"
+#include "dev/acpi_pm.h"
 #include "dev/fw_cfg.h"
 #include "dev/pc_testdev.h"
 #include "dev/pci.h"
@@ -30,13 +31,15 @@ struct vmm {
 	struct report_dev report;
 	struct fw_cfg fw_cfg;
 	struct pci_host pci;	   /* PC machines */
+	struct acpi_pm acpi_pm;	   /* PC machines: the registers the FADT names */
 	struct pc_testdev testdev; /* multiboot images: QEMU's pc-testdev */
 	struct guest_image image;
 	enum kvmclock_pause_mode pause_clock;
 	struct cpu_features cpu; /* --cpu */
 	char cpu_spec[96];
 	struct control control; /* --control: the socket */
-	bool console_ready, report_ready, fw_cfg_ready, uart_ready, pci_ready, testdev_ready;
+	bool console_ready, report_ready, fw_cfg_ready, uart_ready, pci_ready, testdev_ready,
+		acpi_pm_ready;
 	uint64_t floating_ports[65536 / 64]; /* Linux: the ports it probed and found nothing at */
 };
 

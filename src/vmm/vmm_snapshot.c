@@ -42,11 +42,18 @@ static void vmm_save_devices(struct vmm *v, struct snap_writer *w)
 		.fw_cfg_offset = v->fw_cfg.offset,
 		.report_syncs = v->report.outcome.syncs,
 		.report_last_sync = v->report.outcome.last_sync,
+		.pci_address = v->pci.address,
+		.pci_command = (uint16_t)(v->pci.config[4] | v->pci.config[5] << 8),
+		.pm1_enable = v->acpi_pm.enable,
+		.pm1_control = v->acpi_pm.control,
+		.testdev_reg = v->testdev.reg,
 	};
 
 	_Static_assert(sizeof(d.uart_tail) >= sizeof(v->uart.tail), "UART tail fits");
 	memcpy(d.uart_tail, v->uart.tail, sizeof(v->uart.tail));
 	snap_write(w, SNAP_DEVICES, 0, &d, sizeof(d));
+	if (v->testdev_ready)
+		snap_write(w, SNAP_TESTDEV_MEM, 0, v->testdev.iomem, sizeof(v->testdev.iomem));
 	for (unsigned int i = 0; i < v->vm->nr_vcpus; i++)
 		if (v->console.lines[i].len)
 			snap_write(w, SNAP_CONSOLE, i, v->console.lines[i].buf,
@@ -73,6 +80,15 @@ static int vmm_restore_devices(struct vmm *v, const struct snap_file *f)
 	v->fw_cfg.offset = d.fw_cfg_offset;
 	v->report.outcome.syncs = d.report_syncs;
 	v->report.outcome.last_sync = d.report_last_sync;
+	v->pci.address = d.pci_address;
+	v->pci.config[4] = (uint8_t)d.pci_command;
+	v->pci.config[5] = (uint8_t)(d.pci_command >> 8);
+	v->acpi_pm.enable = d.pm1_enable;
+	v->acpi_pm.control = d.pm1_control;
+	v->testdev.reg = d.testdev_reg;
+	if (v->testdev_ready &&
+	    snap_get(f, SNAP_TESTDEV_MEM, 0, v->testdev.iomem, sizeof(v->testdev.iomem)))
+		return -EINVAL;
 	for (unsigned int i = 0; i < v->vm->nr_vcpus; i++) {
 		const struct snap_section *s = snap_find(f, SNAP_CONSOLE, i);
 		struct console_line *line = &v->console.lines[i];
@@ -104,6 +120,7 @@ static void vmm_save_machine(struct vmm *v, struct snap_writer *w)
 	};
 	struct snap_clock c = {
 		.guest_ns = vm_paused_guest_ns(vm),
+		.timeline_ns = vm->paused_timeline_ns,
 		.real_ns = real_now_ns(),
 		.wall_msr = vm->clock.wall_msr,
 		.wall_version = vm->clock.wall_writer.version,
@@ -232,17 +249,21 @@ static int vmm_restore_wall(struct vmm *v, const struct snap_file *f)
 	return 0;
 }
 
-/* The guest time a restore goes on from: the snapshot's, plus the time since under continue. */
-static uint64_t vmm_restored_guest_ns(const struct snap_file *f, enum kvmclock_pause_mode mode)
+/*
+ * Start the guest clock (and the host's guest timeline) where the snapshot left them, plus
+ * the CLOCK_REALTIME time since under continue (none if that clock went back: never backwards).
+ */
+static int vmm_restart_clock(struct vmm *v, const struct snap_file *f, uint64_t *guest_ns)
 {
 	struct snap_clock c;
-	uint64_t now = real_now_ns();
+	uint64_t now = real_now_ns(), since = 0;
 
 	if (snap_get(f, SNAP_CLOCK, 0, &c, sizeof(c)))
-		return 0;
-	if (mode == KVMCLOCK_PAUSE_CONTINUE && now > c.real_ns)
-		return c.guest_ns + (now - c.real_ns);
-	return c.guest_ns; /* freeze, or CLOCK_REALTIME went back: never backwards */
+		return -EINVAL;
+	if (v->pause_clock == KVMCLOCK_PAUSE_CONTINUE && now > c.real_ns)
+		since = now - c.real_ns;
+	*guest_ns = c.guest_ns + since;
+	return vm_start_clock_at(v->vm, c.guest_ns + since, c.timeline_ns + since);
 }
 
 int vmm_build_restored(struct vmm *v, const struct vmm_config *cfg, FILE *console)
@@ -250,7 +271,7 @@ int vmm_build_restored(struct vmm *v, const struct vmm_config *cfg, FILE *consol
 	struct vmm_config machine_cfg = *cfg;
 	struct snap_machine m;
 	struct snap_file f;
-	uint64_t guest_ns;
+	uint64_t guest_ns = 0;
 	int ret = snap_open(&f, cfg->restore_path);
 
 	if (ret)
@@ -285,9 +306,8 @@ int vmm_build_restored(struct vmm *v, const struct vmm_config *cfg, FILE *consol
 		ret = vmm_restore_vcpus(v, &f);
 	if (!ret)
 		ret = vmm_start_clock(v, cfg);
-	guest_ns = vmm_restored_guest_ns(&f, v->pause_clock);
 	if (!ret)
-		ret = vm_start_clock_at(v->vm, guest_ns);
+		ret = vmm_restart_clock(v, &f, &guest_ns);
 	if (!ret)
 		ret = vmm_restore_wall(v, &f);
 	if (!ret)

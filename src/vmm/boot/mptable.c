@@ -1,5 +1,6 @@
 /* MP specification 1.4 tables (mptable.h): the layouts are the specification's, checksummed. */
 #include "boot/mptable.h"
+#include "boot/table_checksum.h"
 
 #include <errno.h>
 #include <string.h>
@@ -76,15 +77,6 @@ _Static_assert(sizeof(struct mp_bus) == 8 && sizeof(struct mp_ioapic) == 8 &&
 		       sizeof(struct mp_irq) == 8,
 	       "MP bus, I/O APIC and interrupt entries are 8 bytes");
 
-static uint8_t mp_checksum(const void *p, size_t len)
-{
-	uint8_t sum = 0;
-
-	for (size_t i = 0; i < len; i++)
-		sum += ((const uint8_t *)p)[i];
-	return (uint8_t)-sum;
-}
-
 int mptable_write(struct guest_mem *mem, unsigned int nr_vcpus, uint32_t cpu_signature,
 		  uint32_t cpu_features)
 {
@@ -135,12 +127,12 @@ int mptable_write(struct guest_mem *mem, unsigned int nr_vcpus, uint32_t cpu_sig
 	memcpy(cfg->product, "PVCLOCK-VMM ", 12);
 	cfg->entries = (uint16_t)(nr_vcpus + 2 + MP_ISA_IRQS + 2);
 	cfg->lapic = MPTABLE_LAPIC_ADDR;
-	cfg->checksum = mp_checksum(cfg, len);
+	cfg->checksum = table_checksum(cfg, len);
 
 	memcpy(fp->signature, "_MP_", 4);
 	fp->config = MPTABLE_BASE + sizeof(*fp);
 	fp->length = 1;
 	fp->spec_rev = MP_SPEC_REV;
-	fp->checksum = mp_checksum(fp, sizeof(*fp));
+	fp->checksum = table_checksum(fp, sizeof(*fp));
 	return 0;
 }

@@ -180,6 +180,13 @@ void kvmclock_total_stats(const struct kvmclock *kc, struct kvmclock_stats *out)
  * there until the guest clears it (KVM's rule: the guest's watchdog code acknowledges it).
  */
 uint64_t kvmclock_held_guest_ns(struct kvmclock *kc);
+/*
+ * The guest timeline now, from any thread (the model of MONOTONIC plus the guest offset; the
+ * published line differs by its few ns of error), and setting it without a new anchor (the
+ * kernel policy, whose kvmclock is KVM's: the timeline then serves the ACPI PM timer only).
+ */
+uint64_t kvmclock_guest_ns(const struct kvmclock *kc);
+void kvmclock_set_guest_ns(struct kvmclock *kc, uint64_t guest_ns);
 void kvmclock_resume_at(struct kvmclock *kc, uint64_t guest_ns);
 /* A vCPU's struct registration as a snapshot keeps it: the MSR value and the writer's version. */
 struct kvmclock_saved_vcpu {

@@ -49,6 +49,22 @@ uint64_t kvmclock_held_guest_ns(struct kvmclock *kc)
 		       : kc->clk->read_mono_ns(kc->clk->ctx) + (uint64_t)kvmclock_guest_offset(kc);
 }
 
+uint64_t kvmclock_guest_ns(const struct kvmclock *kc)
+{
+	long double model = kvmclock_model_ns(kc, kc->clk->read_tsc(kc->clk->ctx));
+
+	return model >= 0
+		       ? (uint64_t)model
+		       : kc->clk->read_mono_ns(kc->clk->ctx) + (uint64_t)kvmclock_guest_offset(kc);
+}
+
+void kvmclock_set_guest_ns(struct kvmclock *kc, uint64_t guest_ns)
+{
+	uint64_t mono = kc->clk->read_mono_ns(kc->clk->ctx);
+
+	__atomic_store_n(&kc->guest_offset_ns, (int64_t)(guest_ns - mono), __ATOMIC_RELAXED);
+}
+
 void kvmclock_resume_at(struct kvmclock *kc, uint64_t guest_ns)
 {
 	uint64_t mono = kc->clk->read_mono_ns(kc->clk->ctx);

@@ -51,25 +51,12 @@ void kvmclock_wall_register(struct kvmclock *kc, unsigned int id, void *wall_inf
 	pthread_mutex_unlock(&kc->lock);
 }
 
-/*
- * The guest's time now, for a thread that is not a vCPU's: from the model of MONOTONIC (the
- * published line may be moving on a vCPU thread; the two differ by the line's few ns of error).
- */
-static uint64_t kvmclock_guest_now_elsewhere(const struct kvmclock *kc)
-{
-	long double model = kvmclock_model_ns(kc, kc->clk->read_tsc(kc->clk->ctx));
-
-	return model >= 0
-		       ? (uint64_t)model
-		       : kc->clk->read_mono_ns(kc->clk->ctx) + (uint64_t)kvmclock_guest_offset(kc);
-}
-
 void kvmclock_wall_step(struct kvmclock *kc)
 {
 	uint64_t guest_now;
 
 	pthread_mutex_lock(&kc->lock);
-	guest_now = kvmclock_guest_now_elsewhere(kc);
+	guest_now = kvmclock_guest_ns(kc);
 	for (unsigned int i = 0; i < kc->nr_vcpus; i++) {
 		struct kvmclock_vcpu *v = &kc->vcpu[i];
 		bool done = false;

@@ -50,6 +50,7 @@ const char *vm_stop_name(enum vm_stop stop)
 		[VM_STOP_DEBUG_EXIT] = "debug exit",
 		[VM_STOP_RESET] = "guest reset (reboot)",
 		[VM_STOP_CONTROL] = "stopped through the control socket",
+		[VM_STOP_POWEROFF] = "guest powered off (ACPI S5)",
 		[VM_STOP_PANIC] = "guest kernel panic",
 	};
 

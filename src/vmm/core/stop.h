@@ -15,6 +15,7 @@ enum vm_stop {
 	VM_STOP_RESET,	     /* the guest reset the machine (a Linux reboot): exit status 0 */
 	VM_STOP_PANIC,	     /* a Linux guest panicked ("Kernel panic" on its console) */
 	VM_STOP_CONTROL,     /* `stop` on the control socket: exit status 0, as QEMU's quit */
+	VM_STOP_POWEROFF,    /* the guest powered off (ACPI S5): exit status 0 */
 };
 
 const char *vm_stop_name(enum vm_stop stop);

@@ -46,7 +46,8 @@ struct vm {
 	bool paused;	   /* every vCPU held, the clock noted (the controller's) */
 	enum kvmclock_pause_mode pause_clock;
 	uint64_t paused_mono_ns;	 /* host MONOTONIC at the pause */
-	uint64_t paused_guest_ns;	 /* guest time at the pause */
+	uint64_t paused_guest_ns;	 /* guest time at the pause (the kvmclock it reads) */
+	uint64_t paused_timeline_ns;	 /* the host's guest timeline then (differs for kernel) */
 	struct kvm_clock_data kvm_clock; /* the kernel policy: KVM's clock at the pause */
 	/*
 	 * Hide CPUID 0x80000007 EDX[8] (invariant TSC): Linux rates kvm-clock below the TSC when
@@ -120,7 +121,10 @@ static inline bool vm_pause_requested(const struct vm *vm)
 void vm_hold_vcpu(struct vm *vm);
 /* The guest time at the pause (the kernel policy: KVM's clock). */
 uint64_t vm_paused_guest_ns(const struct vm *vm);
-/* Before a restored VM runs: the guest clock goes on from @guest_ns (GUEST_STOPPED set). */
-int vm_start_clock_at(struct vm *vm, uint64_t guest_ns) __must_check;
+/*
+ * Before a restored VM runs: the guest clock goes on from @guest_ns (GUEST_STOPPED set), the
+ * host's guest timeline (the PM timer's) from @timeline_ns.
+ */
+int vm_start_clock_at(struct vm *vm, uint64_t guest_ns, uint64_t timeline_ns) __must_check;
 
 #endif

@@ -69,8 +69,9 @@ static int vm_wait_held(struct vm *vm)
 static void vm_note_clock(struct vm *vm)
 {
 	vm->paused_mono_ns = mono_now_ns();
+	vm->paused_timeline_ns = kvmclock_held_guest_ns(&vm->clock);
 	if (!vm->clock.policy.ops->in_kernel) {
-		vm->paused_guest_ns = kvmclock_held_guest_ns(&vm->clock);
+		vm->paused_guest_ns = vm->paused_timeline_ns;
 		return;
 	}
 	memset(&vm->kvm_clock, 0, sizeof(vm->kvm_clock));
@@ -125,27 +126,30 @@ static int vm_start_kvm_clock_at(struct vm *vm, uint64_t guest_ns, bool set)
 	return 0;
 }
 
-int vm_start_clock_at(struct vm *vm, uint64_t guest_ns)
+int vm_start_clock_at(struct vm *vm, uint64_t guest_ns, uint64_t timeline_ns)
 {
-	if (vm->clock.policy.ops->in_kernel)
-		return vm_start_kvm_clock_at(vm, guest_ns, true);
-	kvmclock_resume_at(&vm->clock, guest_ns);
-	return 0;
+	if (!vm->clock.policy.ops->in_kernel) {
+		kvmclock_resume_at(&vm->clock, guest_ns);
+		return 0;
+	}
+	kvmclock_set_guest_ns(&vm->clock, timeline_ns);
+	return vm_start_kvm_clock_at(vm, guest_ns, true);
 }
 
 int vm_resume(struct vm *vm)
 {
-	uint64_t guest = vm->paused_guest_ns;
 	bool freeze = vm->pause_clock == KVMCLOCK_PAUSE_FREEZE;
+	uint64_t paused = freeze ? 0 : mono_now_ns() - vm->paused_mono_ns;
 	int ret = 0;
 
 	if (!vm->paused)
 		return -EALREADY;
-	if (vm->clock.policy.ops->in_kernel)
-		ret = vm_start_kvm_clock_at(vm, guest, freeze && vm->kvm_clock.clock);
-	else
-		kvmclock_resume_at(&vm->clock,
-				   freeze ? guest : guest + (mono_now_ns() - vm->paused_mono_ns));
+	if (vm->clock.policy.ops->in_kernel) {
+		kvmclock_set_guest_ns(&vm->clock, vm->paused_timeline_ns + paused);
+		ret = vm_start_kvm_clock_at(vm, vm->paused_guest_ns, freeze && vm->kvm_clock.clock);
+	} else {
+		kvmclock_resume_at(&vm->clock, vm->paused_guest_ns + paused);
+	}
 	vm->paused = false;
 	pthread_mutex_lock(&vm->stop_lock);
 	__atomic_store_n(&vm->pause_requested, 0, __ATOMIC_SEQ_CST);

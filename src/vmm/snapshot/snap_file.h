@@ -42,6 +42,7 @@ enum snap_type {
 	SNAP_VCPU_LAPIC,
 	SNAP_VCPU_DEBUGREGS,
 	SNAP_VCPU_KVMCLOCK, /* struct kvmclock_saved_vcpu */
+	SNAP_TESTDEV_MEM,   /* pc-testdev's read-back window */
 	SNAP_NR_TYPES
 };
 
@@ -80,6 +81,7 @@ struct snap_machine {
 /* The guest clock at the snapshot: its time, CLOCK_REALTIME then, the wall-clock MSR. */
 struct snap_clock {
 	uint64_t guest_ns;
+	uint64_t timeline_ns; /* the host's guest timeline (differs from it for kernel) */
 	uint64_t real_ns;
 	uint64_t wall_msr;
 	uint32_t wall_version;
@@ -94,6 +96,12 @@ struct snap_devices {
 	uint32_t fw_cfg_offset;
 	uint64_t report_syncs;
 	uint64_t report_last_sync;
+	uint32_t pci_address;
+	uint16_t pci_command;
+	uint16_t pm1_enable;
+	uint16_t pm1_control;
+	uint16_t reserved;
+	uint32_t testdev_reg; /* its 64 KiB window: SNAP_TESTDEV_MEM */
 };
 
 const char *snap_type_name(uint32_t type);
