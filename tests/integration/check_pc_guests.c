@@ -97,6 +97,27 @@ END_TEST
 /* 8, 16 and 64 CPUs started by one broadcast SIPI; a short warp test on each. */
 static const unsigned int many_vcpus[] = { 8, 16, 64 };
 
+/*
+ * The machine kvm-unit-tests expect: PCI host bridge, pc-testdev (an IRQ into the LAPIC), the
+ * ACPI tables and the PM timer against kvmclock (mb_machine checks them from inside).
+ */
+START_TEST(test_machine_devices)
+{
+	char *argv[] = { NULL };
+	unsigned int vcpus = (unsigned int)_i + 1;
+
+	run_guest("mb_machine", 1, argv, vcpus, PC_TIMEOUT_NS);
+	ck_assert_msg(res.stop == VM_STOP_DEBUG_EXIT && res.guest_exit_code == DEBUG_EXIT_PASS,
+		      "stop %s, status %d; output:\n%s", vm_stop_name(res.stop),
+		      res.guest_exit_code, out_text);
+	ck_assert_ptr_nonnull(strstr(out_text, "pci: 00:00.0 12378086 class 060000\n"));
+	ck_assert_ptr_nonnull(strstr(out_text, "pc-testdev: IRQ 10 reached the LAPIC"));
+	ck_assert_ptr_nonnull(strstr(out_text, "acpi: RSDP at 0xf8000, 2 tables in the RSDT"));
+	ck_assert_ptr_nonnull(strstr(out_text, "pm timer: "));
+	ck_assert_ptr_nonnull(strstr(out_text, "PASS\n"));
+}
+END_TEST
+
 START_TEST(test_many_vcpus_pass)
 {
 	run_mb_kvmclock(many_vcpus[_i], "10", NULL);
@@ -115,6 +136,7 @@ static Suite *pc_guests_suite(void)
 	tcase_add_test(tc, test_two_vcpus_start_by_sipi_and_pass);
 	tcase_add_test(tc, test_wrong_host_time_fails);
 	tcase_add_test(tc, test_four_vcpus_pass);
+	tcase_add_loop_test(tc, test_machine_devices, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("many_vcpus");
 	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);

@@ -1,0 +1,169 @@
+/*
+ * mb_machine: a multiboot image that checks the PC machine kvm-unit-tests expect, the way
+ * they look for it: the PCI bus (configuration mechanism #1: one host bridge at 00:00.0), an
+ * interrupt raised through QEMU's pc-testdev (ISA IRQ 10 -> IOAPIC -> this CPU's LAPIC: the
+ * vector pending in its IRR), pc-testdev's register and read-back MMIO, the ACPI tables (RSDP
+ * in 0xf0000-0xfffff, checksums, FADT, FACS, MADT) and the ACPI PM timer against kvmclock.
+ * Exit: 0 pass, 1 fail (main's return through isa-debug-exit: status 1 and 3).
+ */
+#include "guest/guest.h"
+#include "guest/kvmclock.h"
+#include "guest/pc.h"
+#include "ports.h"
+
+#define IOAPIC_BASE  0xfec00000u
+#define TEST_IRQ     10
+#define TEST_VECTOR  0x50
+#define PM_WINDOW_NS 20000000ull /* kvmclock time the PM timer is compared over */
+#define PM_TOLERANCE 100	 /* 1 part in 100, plus the exits around the reads */
+#define PM_SLACK_NS  200000
+
+static uint8_t clock_page[4096] __attribute__((aligned(4096)));
+
+static volatile uint32_t *mmio32(uint64_t addr)
+{
+	return (volatile uint32_t *)(uintptr_t)addr;
+}
+
+static uint32_t pci_read(unsigned int dev, unsigned int fn, unsigned int reg)
+{
+	outl(0xcf8, 0x80000000u | dev << 11 | fn << 8 | (reg & 0xfc));
+	return inl(0xcfc);
+}
+
+static void check_pci(void)
+{
+	unsigned int found = 0;
+
+	for (unsigned int dev = 0; dev < 32; dev++)
+		for (unsigned int fn = 0; fn < 8; fn++)
+			if ((pci_read(dev, fn, 0) & 0xffff) != 0xffff) {
+				GUEST_PRINT("pci: 00:%02x.%u %08x class %06x\n", dev, fn,
+					    pci_read(dev, fn, 0), pci_read(dev, fn, 8) >> 8);
+				found++;
+			}
+	GUEST_ASSERT_EQ(found, 1);
+	GUEST_ASSERT_EQ(pci_read(0, 0, 0), 0x12378086u);
+	GUEST_ASSERT_EQ(pci_read(0, 0, 8) >> 8, 0x060000u);
+}
+
+static void ioapic_write(unsigned int reg, uint32_t v)
+{
+	*mmio32(IOAPIC_BASE) = reg;
+	*mmio32(IOAPIC_BASE + 0x10) = v;
+}
+
+static bool lapic_irr(unsigned int vector)
+{
+	return *mmio32(PC_LAPIC_BASE + 0x200 + 0x10 * (vector / 32)) >> (vector % 32) & 1;
+}
+
+/* pc-testdev raises ISA IRQ 10; the IOAPIC sends it to this CPU, where it waits in the IRR. */
+static void check_testdev_irq(void)
+{
+	__asm__ volatile("cli");
+	*mmio32(PC_LAPIC_BASE + 0xf0) = 0x1ff; /* software-enable the LAPIC */
+	ioapic_write(0x10 + 2 * TEST_IRQ + 1, pc_apic_id() << 24);
+	ioapic_write(0x10 + 2 * TEST_IRQ, TEST_VECTOR); /* fixed, physical, edge, unmasked */
+	GUEST_ASSERT(!lapic_irr(TEST_VECTOR));
+	outb(PORT_TESTDEV_IRQ + TEST_IRQ, 1);
+	outb(PORT_TESTDEV_IRQ + TEST_IRQ, 0);
+	GUEST_ASSERT(lapic_irr(TEST_VECTOR));
+	ioapic_write(0x10 + 2 * TEST_IRQ, 1u << 16); /* masked again */
+	GUEST_PRINT("pc-testdev: IRQ %d reached the LAPIC as vector 0x%x\n", TEST_IRQ, TEST_VECTOR);
+}
+
+static void check_testdev_regs(void)
+{
+	volatile uint64_t *mem = (volatile uint64_t *)(uintptr_t)MMIO_TESTDEV;
+
+	outl(PORT_TESTDEV, 0x11223344u);
+	GUEST_ASSERT_EQ(inw(PORT_TESTDEV + 2), 0x1122);
+	outb(PORT_TESTDEV + 1, 0xaa);
+	GUEST_ASSERT_EQ(inl(PORT_TESTDEV), 0x1122aa44u);
+	outl(PORT_TESTDEV + 4, 0x100000); /* flush a page: accepted */
+	mem[0] = 0x0123456789abcdefull;
+	GUEST_ASSERT_EQ(mem[0], 0x0123456789abcdefull);
+}
+
+static uint8_t checksum(const uint8_t *p, uint32_t len)
+{
+	uint8_t s = 0;
+
+	while (len--)
+		s += *p++;
+	return s;
+}
+
+static const uint8_t *acpi_table(uint32_t addr, const char *sig)
+{
+	const uint8_t *t = (const uint8_t *)(uintptr_t)addr;
+	uint32_t len;
+
+	memcpy(&len, t + 4, 4);
+	GUEST_ASSERT(!memcmp(t, sig, 4));
+	GUEST_ASSERT_EQ(checksum(t, len), 0);
+	return t;
+}
+
+/* The RSDP as kvm-unit-tests find it, then the FADT: the PM timer's port. */
+static uint16_t check_acpi(void)
+{
+	const uint8_t *rsdp = NULL, *rsdt, *fadt;
+	uint32_t addr, rsdt_len, pm_tmr, facs;
+	unsigned int tables;
+
+	for (uint32_t a = 0xf0000; a < 0x100000 && !rsdp; a += 16)
+		if (!memcmp((const void *)(uintptr_t)a, "RSD PTR ", 8))
+			rsdp = (const uint8_t *)(uintptr_t)a;
+	GUEST_ASSERT(rsdp != NULL);
+	GUEST_ASSERT_EQ(checksum(rsdp, 20), 0);
+	memcpy(&addr, rsdp + 16, 4);
+	rsdt = acpi_table(addr, "RSDT");
+	memcpy(&rsdt_len, rsdt + 4, 4);
+	tables = (rsdt_len - 36) / 4;
+	memcpy(&addr, rsdt + 36, 4);
+	fadt = acpi_table(addr, "FACP");
+	memcpy(&addr, rsdt + 40, 4);
+	acpi_table(addr, "APIC");
+	memcpy(&facs, fadt + 36, 4);
+	GUEST_ASSERT(!memcmp((const void *)(uintptr_t)facs, "FACS", 4));
+	memcpy(&pm_tmr, fadt + 76, 4);
+	GUEST_PRINT("acpi: RSDP at 0x%lx, %u tables in the RSDT, FACS at 0x%x, PM timer at 0x%x\n",
+		    (unsigned long)(uintptr_t)rsdp, tables, facs, pm_tmr);
+	GUEST_ASSERT(pm_tmr != 0 && pm_tmr < 0x10000);
+	return (uint16_t)pm_tmr;
+}
+
+/* The PM timer's ticks against kvmclock's ns over the same stretch. */
+static void check_pm_timer(uint16_t port)
+{
+	volatile struct pvclock_vcpu_time_info *ti = (volatile void *)clock_page;
+	uint32_t t0, t1, ticks;
+	uint64_t k0, k1, pm_ns, diff;
+
+	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, ti);
+	t0 = inl(port) & 0xffffff;
+	k0 = kvmclock_read(ti, NULL);
+	do
+		k1 = kvmclock_read(ti, NULL);
+	while (k1 - k0 < PM_WINDOW_NS);
+	t1 = inl(port) & 0xffffff;
+	ticks = (t1 - t0) & 0xffffff;
+	pm_ns = (uint64_t)ticks * 1000000000ull / 3579545u;
+	diff = pm_ns > k1 - k0 ? pm_ns - (k1 - k0) : (k1 - k0) - pm_ns;
+	GUEST_PRINT("pm timer: %u ticks = %lu us over %lu us of kvmclock (difference %lu us)\n",
+		    ticks, (unsigned long)(pm_ns / 1000), (unsigned long)((k1 - k0) / 1000),
+		    (unsigned long)(diff / 1000));
+	GUEST_ASSERT(diff <= (k1 - k0) / PM_TOLERANCE + PM_SLACK_NS);
+}
+
+int main(int argc, char **argv)
+{
+	check_pci();
+	check_testdev_regs();
+	check_testdev_irq();
+	check_pm_timer(check_acpi());
+	GUEST_PRINT("PASS\n");
+	return 0;
+}
