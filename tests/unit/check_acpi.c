@@ -96,7 +96,7 @@ START_TEST(test_tables)
 	ck_assert(!memcmp(facs, "FACS", 4));
 	ck_assert_uint_eq(u32(fadt + 36) % 64, 0);
 	table(u32(fadt + 40), "DSDT");
-	/* MADT: LAPIC address, then 3 local APICs (IDs 0-2, enabled), the IOAPIC, IRQ 0 on GSI 2. */
+	/* MADT: the LAPIC address, 3 local APICs (IDs 0-2, enabled), the IOAPIC, IRQ 0 on GSI 2. */
 	ck_assert_uint_eq(u32(madt + 36), 0xfee00000u);
 	for (unsigned int i = 0; i < 3; i++) {
 		const uint8_t *e = madt + 44 + 8 * i;
