@@ -131,8 +131,8 @@ static const struct cli_option run_options[] = {
 	CLI_CUSTOM("module", 0, "'PATH [ARGS]'", take_module,
 		   "a multiboot module (repeatable, like QEMU's -initrd)"),
 	CLI_FLAG("ignore-unclaimed-ports", 0, RUN, cfg.ignore_unclaimed_ports,
-		 "ports with no device read as all-ones and ignore writes\n"
-		 "(for guests that probe hardware; default: an error, 66)"),
+		 "ports and MMIO with no device read as all-ones and ignore\n"
+		 "writes (for guests that probe hardware; default: an error, 66)"),
 	CLI_STRING("control", 0, "SOCKET", RUN, cfg.control_path,
 		   "listen for pause/resume/snapshot/stats/stop on this UNIX\n"
 		   "socket (mode 0600; see pvclock-vmm ctl --help)"),
@@ -193,7 +193,9 @@ static void usage(FILE *out)
 		"\n"
 		"devices: 16550 UART at 0x3f8, isa-debug-exit at 0xf4, fw_cfg at 0x510/0x511,\n"
 		"  port 0x80 (no-op), debug console 0xe9; the SDK's doorbell page at 0x%x\n"
-		"  (report, clock probe, null exit).\n"
+		"  (report, clock probe, null exit). PC machines (multiboot, Linux) also: PCI\n"
+		"  at 0xcf8 (a host bridge), ACPI tables and PM registers at 0x600; multiboot\n"
+		"  images QEMU's pc-testdev (0xe0, 0x2000, MMIO 0xff000000).\n"
 		"\n"
 		"exit status: the guest's exit code (0-63) when it reports DONE;\n"
 		"  (v << 1) | 1 when it writes v to isa-debug-exit, as under QEMU;\n"

@@ -162,6 +162,26 @@ START_TEST(test_unclaimed_ports_can_be_ignored)
 }
 END_TEST
 
+/* The same option covers MMIO: nothing decodes the address, reads are all-ones. */
+START_TEST(test_unclaimed_mmio_can_be_ignored)
+{
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = 0xfed00000; /* an HPET a guest probes for */
+	run->mmio.len = 8;
+	run->mmio.is_write = 0;
+	ck_assert_int_eq(exit_dispatch(&ctx, run), VM_STOP_GUEST_ERROR);
+	ck_assert_logged("guest MMIO read (size 8) from 0xfed00000: no device there");
+	ctx.ignore_unclaimed_ports = true;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	ck_assert_int_eq(exit_dispatch(&ctx, run), VM_RUNNING);
+	for (int i = 0; i < 8; i++)
+		ck_assert_uint_eq(run->mmio.data[i], 0xff);
+	run->mmio.is_write = 1;
+	ck_assert_int_eq(exit_dispatch(&ctx, run), VM_RUNNING);
+	ck_assert_int_eq(rec.calls, 0);
+}
+END_TEST
+
 START_TEST(test_access_straddling_device_end_is_unclaimed)
 {
 	fake_io(0x3fe, 1, 4, 1);
@@ -317,6 +337,7 @@ static Suite *exit_suite(void)
 	tcase_add_test(tc, test_unclaimed_out_is_guest_error);
 	tcase_add_test(tc, test_unclaimed_in_is_guest_error);
 	tcase_add_test(tc, test_unclaimed_ports_can_be_ignored);
+	tcase_add_test(tc, test_unclaimed_mmio_can_be_ignored);
 	tcase_add_test(tc, test_access_straddling_device_end_is_unclaimed);
 	tcase_add_test(tc, test_malformed_io_exit);
 	tcase_add_test(tc, test_mmio_read_and_write);

@@ -22,7 +22,7 @@ struct exit_ctx {
 	const struct msr_table *msrs;
 	unsigned int vcpu_id;
 	size_t run_size;	     /* bytes mapped for struct kvm_run, bounds the PIO data area */
-	bool ignore_unclaimed_ports; /* unclaimed port: reads all-ones, writes dropped */
+	bool ignore_unclaimed_ports; /* unclaimed port or MMIO: reads all-ones, writes dropped */
 	uint64_t *floating_ports;    /* where set: one bit per port so ignored (shared, atomic) */
 };
 
