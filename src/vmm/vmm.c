@@ -72,8 +72,9 @@ static int vmm_write_multiboot_info(struct vmm *v, const struct vmm_config *cfg)
 		mods[nr].data = data[nr];
 	}
 	if (!ret)
-		ret = multiboot_write_info(&v->vm->mem, v->image.info.high, cfg->argc, cfg->argv,
-					   mods, cfg->nr_modules);
+		ret = multiboot_write_info(&v->vm->mem, v->image.info.low, v->image.info.high,
+					   cfg->argc, cfg->argv, mods, cfg->nr_modules,
+					   &v->image.boot_info);
 	if (!ret)
 		v->vm->mem.vmm_end = 0; /* from the entry on, all RAM is the guest's */
 	for (unsigned int i = 0; i < nr; i++)

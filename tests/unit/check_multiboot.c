@@ -14,6 +14,7 @@
 #define FILE_SIZE 0x100u
 
 static struct guest_mem mem;
+static uint64_t boot_info;
 static struct guest_image image;
 static uint8_t file[16384];
 
@@ -108,6 +109,35 @@ START_TEST(test_aout_load_end_limits_the_copy)
 }
 END_TEST
 
+/*
+ * Images may load in low RAM, as under QEMU (kvm-unit-tests' realmode test does): the boot
+ * information moves out of their way; only the BIOS area (ACPI and MP tables) is refused.
+ */
+START_TEST(test_low_image_moves_the_boot_information)
+{
+	char *argv[] = { "low.elf", "x" };
+
+	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, 0x2000, 0, 0x2800, 0x2000);
+	ck_assert_int_eq(load(FILE_SIZE), 0);
+	ck_assert_uint_eq(image.info.low, 0x2000);
+	ck_assert_mem_eq(mem.host + 0x2000, file, FILE_SIZE);
+	ck_assert_int_eq(multiboot_write_info(&mem, 0x2000, 0x2800, 2, argv, NULL, 0, &boot_info),
+			 0);
+	ck_assert_uint_eq(boot_info, 0x3000);		      /* right after the image */
+	ck_assert_mem_eq(mem.host + 0x2000, file, FILE_SIZE); /* the image is untouched */
+	ck_assert_str_eq((const char *)mem.host +
+				 ((const struct multiboot_info *)(mem.host + 0x3000))->cmdline,
+			 "low.elf x");
+	/* Clear of the image: the usual place. Up against the BIOS area: from 1 MiB. */
+	ck_assert_int_eq(multiboot_write_info(&mem, 0x8000, 0x9000, 1, argv, NULL, 0, &boot_info),
+			 0);
+	ck_assert_uint_eq(boot_info, MEMMAP_BOOT_INFO);
+	ck_assert_int_eq(multiboot_write_info(&mem, 0x1000, 0xef000, 1, argv, NULL, 0, &boot_info),
+			 0);
+	ck_assert_uint_eq(boot_info, PC_HIGH_MEM);
+}
+END_TEST
+
 START_TEST(test_aout_bad_fields_rejected)
 {
 	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, LOAD_AT, 0, 0, LOAD_AT + 0x200);
@@ -117,8 +147,9 @@ START_TEST(test_aout_bad_fields_rejected)
 				 "the file has 256");
 	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, LOAD_AT, LOAD_AT + 0x80, LOAD_AT + 0x40, LOAD_AT);
 	expect_reject(FILE_SIZE, "bss_end_addr 0x100040 is below the loaded end 0x100080");
-	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, 0x8000, 0, 0, 0x8000);
-	expect_reject(FILE_SIZE, "load_addr 0x8000 overlaps the VMM's boot data below 0x100000");
+	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, 0xf8000, 0, 0, 0xf8000);
+	expect_reject(FILE_SIZE, "load_addr 0xf8000+0x100 overlaps the VMM's ACPI and MP tables at "
+				 "0xf0000-0xfffff");
 	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, 0x10000000, 0, 0, 0x10000000);
 	expect_reject(FILE_SIZE, "0x10000000-0x10000100 lies outside guest RAM (0x4000000 bytes)");
 	put_header(0x10, MULTIBOOT_AOUT_KLUDGE, LOAD_AT, 0, 0, LOAD_AT);
@@ -283,7 +314,8 @@ START_TEST(test_info_memory_cmdline_modules)
 	const struct multiboot_module *list;
 	const struct multiboot_mmap_entry *map;
 
-	ck_assert_int_eq(multiboot_write_info(&mem, 0x123456, 3, argv, mods, 2), 0);
+	ck_assert_int_eq(
+		multiboot_write_info(&mem, LOAD_AT, 0x123456, 3, argv, mods, 2, &boot_info), 0);
 	ck_assert_uint_eq(mbi->flags, MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE |
 					      MULTIBOOT_INFO_MODS | MULTIBOOT_INFO_MEM_MAP |
 					      MULTIBOOT_INFO_LOADER_NAME);
@@ -323,15 +355,18 @@ START_TEST(test_info_limits)
 	struct multiboot_module_file mods[MULTIBOOT_MAX_MODULES + 1];
 
 	memset(huge, 'x', sizeof(huge) - 1);
-	ck_assert_int_eq(multiboot_write_info(&mem, LOAD_AT, 2, argv, NULL, 0), -E2BIG);
+	ck_assert_int_eq(multiboot_write_info(&mem, LOAD_AT, LOAD_AT, 2, argv, NULL, 0, &boot_info),
+			 -E2BIG);
 	ck_assert_logged("does not fit the 8192-byte boot information area");
 	for (unsigned int i = 0; i <= MULTIBOOT_MAX_MODULES; i++)
 		mods[i] = (struct multiboot_module_file){ "m", big_data, sizeof(big_data) };
-	ck_assert_int_eq(
-		multiboot_write_info(&mem, LOAD_AT, 1, argv, mods, MULTIBOOT_MAX_MODULES + 1),
-		-E2BIG);
+	ck_assert_int_eq(multiboot_write_info(&mem, LOAD_AT, LOAD_AT, 1, argv, mods,
+					      MULTIBOOT_MAX_MODULES + 1, &boot_info),
+			 -E2BIG);
 	ck_assert_logged("9 multiboot modules given, at most 8 are supported");
-	ck_assert_int_eq(multiboot_write_info(&mem, MEM_SIZE - 8, 1, argv, mods, 1), -ENOMEM);
+	ck_assert_int_eq(
+		multiboot_write_info(&mem, LOAD_AT, MEM_SIZE - 8, 1, argv, mods, 1, &boot_info),
+		-ENOMEM);
 	ck_assert_logged("multiboot module 'm' (16 bytes at 0x4000000) does not fit in guest RAM");
 }
 END_TEST
@@ -347,12 +382,13 @@ START_TEST(test_info_full_area)
 	memset(line, 'x', len);
 	for (; len > 0; len--) {
 		line[len] = '\0';
-		if (multiboot_write_info(&mem, LOAD_AT, 1, argv, NULL, 0) == 0)
+		if (multiboot_write_info(&mem, LOAD_AT, LOAD_AT, 1, argv, NULL, 0, &boot_info) == 0)
 			break;
 	}
 	ck_assert_uint_gt(len, MEMMAP_BOOT_INFO_SIZE / 2);
 	test_log_capture(); /* only this call's messages */
-	ck_assert_int_eq(multiboot_write_info(&mem, LOAD_AT, 1, argv, &mod, 1), -E2BIG);
+	ck_assert_int_eq(multiboot_write_info(&mem, LOAD_AT, LOAD_AT, 1, argv, &mod, 1, &boot_info),
+			 -E2BIG);
 	ck_assert_logged("multiboot module string of 33 bytes does not fit the 8192-byte boot "
 			 "information area");
 }
@@ -364,7 +400,7 @@ START_TEST(test_entry_state)
 	struct kvm_sregs sregs;
 
 	memset(&sregs, 0xff, sizeof(sregs));
-	multiboot_vcpu_state(0x10000c, &regs, &sregs);
+	multiboot_vcpu_state(0x10000c, MEMMAP_BOOT_INFO, &regs, &sregs);
 	ck_assert_uint_eq(regs.rip, 0x10000c);
 	ck_assert_uint_eq(regs.rax, MULTIBOOT_BOOTLOADER_MAGIC);
 	ck_assert_uint_eq(regs.rbx, MEMMAP_BOOT_INFO);
@@ -401,6 +437,7 @@ static Suite *multiboot_suite(void)
 	tcase_add_test(tc, test_aout_kludge_loads);
 	tcase_add_test(tc, test_aout_load_end_limits_the_copy);
 	tcase_add_test(tc, test_aout_bad_fields_rejected);
+	tcase_add_test(tc, test_low_image_moves_the_boot_information);
 	tcase_add_test(tc, test_unsupported_requirements_rejected);
 	tcase_add_test(tc, test_aout_header_cut_off);
 	tcase_add_test(tc, test_headers_that_do_not_count);

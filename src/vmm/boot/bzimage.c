@@ -18,7 +18,6 @@
 #define BZ_HDR_MIN_END	 0x264	    /* the header through init_size (2.10 and later) */
 #define BZ_ENTRY_64	 0x200	    /* the 64-bit entry, from the protected-mode kernel's start */
 #define BZ_LOW_RAM_END	 0x9fc00    /* conventional memory, as a PC BIOS reports it */
-#define BZ_BIOS_AREA	 0xf0000    /* reserved: the MP table lives here */
 #define BZ_LOADER_OTHER	 0xff
 #define BZ_HEAP_END	 0xfe00
 #define BZ_SETUP_SECTS_0 4 /* setup_sects 0 means 4 */
@@ -108,7 +107,7 @@ static void bz_e820(struct boot_params *bp, uint64_t mem_size)
 	const struct boot_e820_entry map[] = {
 		{ 0, BZ_LOW_RAM_END, E820_RAM },
 		{ BZ_LOW_RAM_END, 0xa0000 - BZ_LOW_RAM_END, E820_RESERVED },
-		{ BZ_BIOS_AREA, PC_HIGH_MEM - BZ_BIOS_AREA, E820_RESERVED },
+		{ PC_BIOS_AREA, PC_HIGH_MEM - PC_BIOS_AREA, E820_RESERVED },
 		{ PC_HIGH_MEM, mem_size - PC_HIGH_MEM, E820_RAM },
 	};
 

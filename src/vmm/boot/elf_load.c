@@ -106,9 +106,12 @@ static int elf_check_segment(const GElf_Phdr *ph, unsigned int i, size_t size,
 				  (unsigned long long)ph->p_paddr);
 	if (guest_mem_overlaps_vmm(mem, ph->p_paddr, ph->p_memsz))
 		return elf_reject(name,
-				  "segment %u at 0x%llx overlaps the VMM's page tables and "
-				  "boot data below 0x%x",
-				  i, (unsigned long long)ph->p_paddr, (unsigned int)mem->vmm_end);
+				  "segment %u at 0x%llx+0x%llx overlaps the VMM's %s at "
+				  "0x%llx-0x%llx",
+				  i, (unsigned long long)ph->p_paddr,
+				  (unsigned long long)ph->p_memsz, mem->vmm_what,
+				  (unsigned long long)mem->vmm_start,
+				  (unsigned long long)mem->vmm_end - 1);
 	if (!guest_mem_ptr(mem, ph->p_paddr, ph->p_memsz))
 		return elf_reject(name,
 				  "segment %u at 0x%llx+0x%llx lies outside guest RAM "

@@ -48,7 +48,11 @@ int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char
 		return found;
 	if (found) {
 		image->kind = IMAGE_MULTIBOOT;
-		mem->vmm_end = PC_HIGH_MEM; /* a PC machine: only the boot information below */
+		/* A PC machine: low RAM is the image's, as under QEMU, but for the BIOS area. */
+		mem->vmm_start = PC_BIOS_AREA;
+		mem->vmm_end = PC_HIGH_MEM;
+		mem->vmm_what = "ACPI and MP tables";
+		image->boot_info = MEMMAP_BOOT_INFO; /* moved past the image if it is in the way */
 		if (hdr.flags & MULTIBOOT_AOUT_KLUDGE)
 			return multiboot_load_aout(mem, bytes, size, name, &hdr, offset,
 						   &image->info);

@@ -18,6 +18,7 @@ enum image_kind {
 struct guest_image {
 	enum image_kind kind;
 	struct elf_image_info info;
+	uint64_t boot_info; /* multiboot: where the boot information is (multiboot_write_info) */
 };
 
 /* The machine behind a kind: a PC (irqchip, PIT, INIT/SIPI) for multiboot and Linux images. */

@@ -11,7 +11,6 @@
 
 #define MB_LOADER_NAME	 "pvclock-vmm"
 #define MB_LOW_MEM_END	 0x9fc00u /* conventional memory, as a PC BIOS reports it */
-#define MB_BIOS_AREA	 0xf0000u
 #define MB_NR_MMAP	 4
 #define MB_PAGE_ALIGN(x) (((x) + GUEST_PAGE_SIZE - 1) & ~(uint64_t)(GUEST_PAGE_SIZE - 1))
 
@@ -89,8 +88,10 @@ int multiboot_load_aout(struct guest_mem *mem, const void *image, size_t size, c
 		return mb_reject(name, "bss_end_addr 0x%x is below the loaded end 0x%llx",
 				 h->bss_end_addr, (unsigned long long)load_end);
 	if (guest_mem_overlaps_vmm(mem, h->load_addr, bss_end - h->load_addr))
-		return mb_reject(name, "load_addr 0x%x overlaps the VMM's boot data below 0x%x",
-				 h->load_addr, (unsigned int)mem->vmm_end);
+		return mb_reject(
+			name, "load_addr 0x%x+0x%llx overlaps the VMM's %s at 0x%llx-0x%llx",
+			h->load_addr, (unsigned long long)(bss_end - h->load_addr), mem->vmm_what,
+			(unsigned long long)mem->vmm_start, (unsigned long long)mem->vmm_end - 1);
 	dst = guest_mem_ptr(mem, h->load_addr, bss_end - h->load_addr);
 	if (!dst)
 		return mb_reject(name, "0x%x-0x%llx lies outside guest RAM (0x%llx bytes)",
@@ -128,7 +129,7 @@ struct mb_area {
 	uint32_t next, end;
 };
 
-#define MB_GPA(field) (MEMMAP_BOOT_INFO + (uint32_t)offsetof(struct mb_fixed, field))
+#define MB_GPA(base, field) ((uint32_t)(base) + (uint32_t)offsetof(struct mb_fixed, field))
 
 static int mb_put_string(struct mb_area *a, const char *what, const char *str, uint32_t *gpa)
 {
@@ -172,24 +173,24 @@ static int mb_put_cmdline(struct mb_area *a, int argc, char *const argv[], uint3
 	return ret;
 }
 
-static void mb_put_memory(struct mb_fixed *f, uint64_t mem_size)
+static void mb_put_memory(struct mb_fixed *f, uint64_t base, uint64_t mem_size)
 {
 	const struct multiboot_mmap_entry map[MB_NR_MMAP] = {
 		{ 20, 0, MB_LOW_MEM_END, MULTIBOOT_MEMORY_AVAILABLE },
 		{ 20, MB_LOW_MEM_END, 0xa0000 - MB_LOW_MEM_END, MULTIBOOT_MEMORY_RESERVED },
-		{ 20, MB_BIOS_AREA, PC_HIGH_MEM - MB_BIOS_AREA, MULTIBOOT_MEMORY_RESERVED },
+		{ 20, PC_BIOS_AREA, PC_HIGH_MEM - PC_BIOS_AREA, MULTIBOOT_MEMORY_RESERVED },
 		{ 20, PC_HIGH_MEM, mem_size - PC_HIGH_MEM, MULTIBOOT_MEMORY_AVAILABLE },
 	};
 
 	memcpy(f->mmap, map, sizeof(map));
-	f->info.mmap_addr = MB_GPA(mmap);
+	f->info.mmap_addr = MB_GPA(base, mmap);
 	f->info.mmap_length = sizeof(map);
 	f->info.mem_lower = MB_LOW_MEM_END / 1024;
 	f->info.mem_upper = (uint32_t)((mem_size - PC_HIGH_MEM) / 1024);
 	f->info.flags |= MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_MEM_MAP;
 }
 
-static int mb_put_modules(struct mb_area *a, struct mb_fixed *f, uint64_t at,
+static int mb_put_modules(struct mb_area *a, struct mb_fixed *f, uint64_t base, uint64_t at,
 			  const struct multiboot_module_file *mods, unsigned int nr)
 {
 	if (nr > MULTIBOOT_MAX_MODULES) {
@@ -218,35 +219,67 @@ static int mb_put_modules(struct mb_area *a, struct mb_fixed *f, uint64_t at,
 			return ret;
 		at += mods[i].size;
 	}
-	f->info.mods_addr = MB_GPA(mods);
+	f->info.mods_addr = MB_GPA(base, mods);
 	f->info.mods_count = nr;
 	f->info.flags |= MULTIBOOT_INFO_MODS;
 	return 0;
 }
 
-int multiboot_write_info(struct guest_mem *mem, uint64_t image_end, int argc, char *const argv[],
-			 const struct multiboot_module_file *mods, unsigned int nr_mods)
+/*
+ * Where the boot information goes: MEMMAP_BOOT_INFO, unless the image is there (images may
+ * load anywhere in low RAM, as under QEMU); then right after it, or from 1 MiB where the BIOS
+ * area is in the way.
+ */
+static int mb_boot_info_base(const struct guest_mem *mem, uint64_t low, uint64_t high,
+			     uint64_t *base)
 {
-	struct mb_area area = { mem, MEMMAP_BOOT_INFO + sizeof(struct mb_fixed),
-				MEMMAP_BOOT_INFO + MEMMAP_BOOT_INFO_SIZE };
+	*base = MEMMAP_BOOT_INFO;
+	if (low < MEMMAP_BOOT_INFO + MEMMAP_BOOT_INFO_SIZE && high > MEMMAP_BOOT_INFO) {
+		*base = MB_PAGE_ALIGN(high);
+		if (*base<PC_HIGH_MEM && * base + MEMMAP_BOOT_INFO_SIZE> PC_BIOS_AREA)
+			*base = PC_HIGH_MEM;
+	}
+	if (*base + MEMMAP_BOOT_INFO_SIZE > mem->size ||
+	    *base + MEMMAP_BOOT_INFO_SIZE > UINT32_MAX) {
+		pr_err("no room for the %u-byte multiboot information after the image (0x%llx-0x%llx) "
+		       "in 0x%llx bytes of RAM",
+		       MEMMAP_BOOT_INFO_SIZE, (unsigned long long)low, (unsigned long long)high,
+		       (unsigned long long)mem->size);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int multiboot_write_info(struct guest_mem *mem, uint64_t image_low, uint64_t image_end, int argc,
+			 char *const argv[], const struct multiboot_module_file *mods,
+			 unsigned int nr_mods, uint64_t *boot_info)
+{
+	struct mb_area area;
 	struct mb_fixed *f;
+	uint64_t base, mods_at;
 	int ret;
 
 	if (mem->size < GUEST_MEM_MIN) {
 		pr_err("cannot boot in %llu bytes of RAM", (unsigned long long)mem->size);
 		return -EINVAL;
 	}
-	memset(guest_mem_ptr(mem, MEMMAP_BOOT_INFO, MEMMAP_BOOT_INFO_SIZE), 0,
-	       MEMMAP_BOOT_INFO_SIZE);
-	f = guest_mem_ptr(mem, MEMMAP_BOOT_INFO, sizeof(*f));
-	mb_put_memory(f, mem->size);
+	ret = mb_boot_info_base(mem, image_low, image_end, &base);
+	if (ret)
+		return ret;
+	*boot_info = base;
+	mods_at = base == MEMMAP_BOOT_INFO ? image_end : base + MEMMAP_BOOT_INFO_SIZE;
+	area = (struct mb_area){ mem, (uint32_t)base + sizeof(struct mb_fixed),
+				 (uint32_t)(base + MEMMAP_BOOT_INFO_SIZE) };
+	memset(guest_mem_ptr(mem, base, MEMMAP_BOOT_INFO_SIZE), 0, MEMMAP_BOOT_INFO_SIZE);
+	f = guest_mem_ptr(mem, base, sizeof(*f));
+	mb_put_memory(f, base, mem->size);
 	memcpy(f->loader_name, MB_LOADER_NAME, sizeof(MB_LOADER_NAME));
-	f->info.boot_loader_name = MB_GPA(loader_name);
+	f->info.boot_loader_name = MB_GPA(base, loader_name);
 	f->info.flags |= MULTIBOOT_INFO_LOADER_NAME;
 	ret = mb_put_cmdline(&area, argc, argv, &f->info.cmdline);
 	if (!ret) {
 		f->info.flags |= MULTIBOOT_INFO_CMDLINE;
-		ret = mb_put_modules(&area, f, image_end, mods, nr_mods);
+		ret = mb_put_modules(&area, f, base, mods_at, mods, nr_mods);
 	}
 	return ret;
 }
@@ -263,7 +296,8 @@ static void mb_flat_segment(struct kvm_segment *seg, uint16_t selector, uint8_t 
 				     .g = 1 };
 }
 
-void multiboot_vcpu_state(uint64_t entry, struct kvm_regs *regs, struct kvm_sregs *sregs)
+void multiboot_vcpu_state(uint64_t entry, uint64_t boot_info, struct kvm_regs *regs,
+			  struct kvm_sregs *sregs)
 {
 	/* The specification leaves GDTR undefined: the segment caches are what count. */
 	mb_flat_segment(&sregs->cs, 0x08, 0xb);
@@ -284,5 +318,5 @@ void multiboot_vcpu_state(uint64_t entry, struct kvm_regs *regs, struct kvm_sreg
 	regs->rip = entry;
 	regs->rflags = 0x2; /* IF and VM clear */
 	regs->rax = MULTIBOOT_BOOTLOADER_MAGIC;
-	regs->rbx = MEMMAP_BOOT_INFO;
+	regs->rbx = boot_info;
 }

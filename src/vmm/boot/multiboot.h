@@ -33,15 +33,18 @@ struct multiboot_module_file {
 };
 
 /*
- * Place the modules page-aligned from @image_end up and write the multiboot information at
- * MEMMAP_BOOT_INFO: memory sizes and map, the command line (argv joined by spaces, so the
- * image name comes first, as QEMU passes it), the modules and the loader name.
+ * Write the multiboot information (memory sizes and map, the command line: argv joined by
+ * spaces, so the image name comes first, as QEMU passes it; the modules; the loader name) at
+ * MEMMAP_BOOT_INFO, or, where the image [@image_low, @image_end) is there (a low image), right
+ * after the image (from 1 MiB if the BIOS area is in the way); its address in @boot_info. The
+ * modules go page-aligned after the image, or after the moved information.
  */
-int multiboot_write_info(struct guest_mem *mem, uint64_t image_end, int argc, char *const argv[],
-			 const struct multiboot_module_file *mods,
-			 unsigned int nr_mods) __must_check;
+int multiboot_write_info(struct guest_mem *mem, uint64_t image_low, uint64_t image_end, int argc,
+			 char *const argv[], const struct multiboot_module_file *mods,
+			 unsigned int nr_mods, uint64_t *boot_info) __must_check;
 
 /* The boot vCPU's state at a multiboot entry: 32-bit flat protected mode, EAX magic, EBX info. */
-void multiboot_vcpu_state(uint64_t entry, struct kvm_regs *regs, struct kvm_sregs *sregs);
+void multiboot_vcpu_state(uint64_t entry, uint64_t boot_info, struct kvm_regs *regs,
+			  struct kvm_sregs *sregs);
 
 #endif

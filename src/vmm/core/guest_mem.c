@@ -45,7 +45,9 @@ int guest_mem_alloc(struct guest_mem *mem, uint64_t size)
 	}
 	mem->host = p;
 	mem->size = size;
+	mem->vmm_start = 0;
 	mem->vmm_end = GUEST_IMAGE_MIN;
+	mem->vmm_what = "page tables and boot data";
 	return 0;
 }
 

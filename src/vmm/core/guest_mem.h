@@ -11,11 +11,13 @@ struct guest_mem {
 	uint8_t *host; /* NULL until allocated */
 	uint64_t size;
 	/*
-	 * RAM below this belongs to the VMM: images may not load there, and kvmclock does not
-	 * publish there. GUEST_IMAGE_MIN from allocation; a PC machine hands it all to the guest
-	 * at entry (0), since its boot information is the guest's to read and overwrite.
+	 * RAM in [vmm_start, vmm_end) belongs to the VMM (@vmm_what, for messages): images may
+	 * not load there, and kvmclock does not publish there. [0, GUEST_IMAGE_MIN) from
+	 * allocation (a native machine's page tables and boot data); a PC machine keeps only its
+	 * BIOS area while loading, and hands all of RAM to the guest at entry (vmm_end 0).
 	 */
-	uint64_t vmm_end;
+	uint64_t vmm_start, vmm_end;
+	const char *vmm_what;
 };
 
 /* Allocate @size bytes of zeroed guest RAM (rounded check: page multiple, within limits). */
@@ -38,10 +40,11 @@ static inline void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uin
 bool guest_mem_fetch(const struct guest_mem *mem, unsigned int vcpu, const char *what, uint64_t gpa,
 		     void *dst, size_t len) __must_check;
 
-/* True if [gpa, gpa + len) touches RAM the VMM keeps (below mem->vmm_end). */
+/* True if [gpa, gpa + len) touches RAM the VMM keeps ([vmm_start, vmm_end)). */
 static inline bool guest_mem_overlaps_vmm(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 {
-	return gpa < mem->vmm_end && len > 0;
+	return len > 0 && gpa < mem->vmm_end &&
+	       (gpa >= mem->vmm_start || mem->vmm_start - gpa < len);
 }
 /* Parse a size such as "64M", "1G", "2097152"; 0 on success, -EINVAL with a message otherwise. */
 int guest_mem_parse_size(const char *text, uint64_t *size) __must_check;

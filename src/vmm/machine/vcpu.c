@@ -151,7 +151,7 @@ static int vcpu_set_boot_state(struct vcpu *vcpu, const struct guest_image *imag
 	if (ret < 0)
 		return ret;
 	if (image->kind == IMAGE_MULTIBOOT)
-		multiboot_vcpu_state(image->info.entry, &regs, &sregs);
+		multiboot_vcpu_state(image->info.entry, image->boot_info, &regs, &sregs);
 	else if (image->kind == IMAGE_LINUX)
 		linux_vcpu_state(image->info.entry, &regs, &sregs);
 	else
