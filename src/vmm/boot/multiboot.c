@@ -241,8 +241,8 @@ static int mb_boot_info_base(const struct guest_mem *mem, uint64_t low, uint64_t
 	}
 	if (*base + MEMMAP_BOOT_INFO_SIZE > mem->size ||
 	    *base + MEMMAP_BOOT_INFO_SIZE > UINT32_MAX) {
-		pr_err("no room for the %u-byte multiboot information after the image (0x%llx-0x%llx) "
-		       "in 0x%llx bytes of RAM",
+		pr_err("no room for the %u-byte multiboot information after the image "
+		       "(0x%llx-0x%llx) in 0x%llx bytes of RAM",
 		       MEMMAP_BOOT_INFO_SIZE, (unsigned long long)low, (unsigned long long)high,
 		       (unsigned long long)mem->size);
 		return -ENOMEM;
