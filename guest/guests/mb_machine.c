@@ -2,8 +2,9 @@
  * mb_machine: a multiboot image that checks the PC machine kvm-unit-tests expect, the way
  * they look for it: the PCI bus (configuration mechanism #1: one host bridge at 00:00.0), an
  * interrupt raised through QEMU's pc-testdev (ISA IRQ 10 -> IOAPIC -> this CPU's LAPIC: the
- * vector pending in its IRR), pc-testdev's register and read-back MMIO, the ACPI tables (RSDP
- * in 0xf0000-0xfffff, checksums, FADT, FACS, MADT) and the ACPI PM timer against kvmclock.
+ * vector pending in its IRR, then taken by a handler), pc-testdev's register and read-back
+ * MMIO, the ACPI tables (RSDP in 0xf0000-0xfffff, checksums, FADT, FACS, MADT) and the ACPI
+ * PM timer against kvmclock.
  * Exit: 0 pass, 1 fail (main's return through isa-debug-exit: status 1 and 3).
  */
 #include "guest/guest.h"
@@ -53,6 +54,38 @@ static void ioapic_write(unsigned int reg, uint32_t v)
 	*mmio32(IOAPIC_BASE + 0x10) = v;
 }
 
+/* The vector's handler: count it, end it at the LAPIC. */
+static volatile unsigned int irqs_taken;
+
+struct interrupt_frame;
+__attribute__((interrupt)) static void test_irq_handler(struct interrupt_frame *frame)
+{
+	irqs_taken++;
+	*(volatile uint32_t *)(uintptr_t)(PC_LAPIC_BASE + 0xb0) = 0; /* EOI */
+}
+
+/* This CPU's IDT, copied into one that also has TEST_VECTOR. */
+static void install_test_vector(void)
+{
+	static uint64_t idt[2 * 256] __attribute__((aligned(16)));
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr;
+	uint64_t a = (uint64_t)(uintptr_t)test_irq_handler;
+	uint16_t cs;
+
+	__asm__ volatile("sidt %0; mov %%cs, %1" : "=m"(idtr), "=r"(cs));
+	memcpy(idt, (const void *)(uintptr_t)idtr.base, idtr.limit + 1u);
+	/* A 64-bit interrupt gate: offset, selector, present, DPL 0, type 0xe. */
+	idt[2 * TEST_VECTOR] =
+		(a & 0xffff) | (uint64_t)cs << 16 | 0x8eull << 40 | (a >> 16 & 0xffff) << 48;
+	idt[2 * TEST_VECTOR + 1] = a >> 32;
+	idtr.base = (uint64_t)(uintptr_t)idt;
+	idtr.limit = sizeof(idt) - 1;
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
 static bool lapic_irr(unsigned int vector)
 {
 	return *mmio32(PC_LAPIC_BASE + 0x200 + 0x10 * (vector / 32)) >> (vector % 32) & 1;
@@ -62,6 +95,8 @@ static bool lapic_irr(unsigned int vector)
 static void check_testdev_irq(void)
 {
 	__asm__ volatile("cli");
+	outb(0x21, 0xff); /* mask the 8259s: no firmware programmed their vectors */
+	outb(0xa1, 0xff);
 	*mmio32(PC_LAPIC_BASE + 0xf0) = 0x1ff; /* software-enable the LAPIC */
 	ioapic_write(0x10 + 2 * TEST_IRQ + 1, pc_apic_id() << 24);
 	ioapic_write(0x10 + 2 * TEST_IRQ, TEST_VECTOR); /* fixed, physical, edge, unmasked */
@@ -69,8 +104,16 @@ static void check_testdev_irq(void)
 	outb(PORT_TESTDEV_IRQ + TEST_IRQ, 1);
 	outb(PORT_TESTDEV_IRQ + TEST_IRQ, 0);
 	GUEST_ASSERT(lapic_irr(TEST_VECTOR));
+	install_test_vector();
+	__asm__ volatile("sti" ::: "memory"); /* the pending vector is taken now */
+	for (unsigned long i = 0; i < 1000000 && !irqs_taken; i++)
+		cpu_relax();
+	__asm__ volatile("cli" ::: "memory");
+	GUEST_ASSERT_EQ(irqs_taken, 1);
+	GUEST_ASSERT(!lapic_irr(TEST_VECTOR));
 	ioapic_write(0x10 + 2 * TEST_IRQ, 1u << 16); /* masked again */
-	GUEST_PRINT("pc-testdev: IRQ %d reached the LAPIC as vector 0x%x\n", TEST_IRQ, TEST_VECTOR);
+	GUEST_PRINT("pc-testdev: IRQ %d reached the LAPIC as vector 0x%x and was taken\n", TEST_IRQ,
+		    TEST_VECTOR);
 }
 
 static void check_testdev_regs(void)

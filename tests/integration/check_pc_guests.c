@@ -111,7 +111,8 @@ START_TEST(test_machine_devices)
 		      "stop %s, status %d; output:\n%s", vm_stop_name(res.stop),
 		      res.guest_exit_code, out_text);
 	ck_assert_ptr_nonnull(strstr(out_text, "pci: 00:00.0 12378086 class 060000\n"));
-	ck_assert_ptr_nonnull(strstr(out_text, "pc-testdev: IRQ 10 reached the LAPIC"));
+	ck_assert_ptr_nonnull(strstr(
+		out_text, "pc-testdev: IRQ 10 reached the LAPIC as vector 0x50 and was taken"));
 	ck_assert_ptr_nonnull(strstr(out_text, "acpi: RSDP at 0xf8000, 2 tables in the RSDT"));
 	ck_assert_ptr_nonnull(strstr(out_text, "pm timer: "));
 	ck_assert_ptr_nonnull(strstr(out_text, "PASS\n"));
