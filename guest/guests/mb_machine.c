@@ -16,7 +16,7 @@
 #define TEST_IRQ     10
 #define TEST_VECTOR  0x50
 #define PM_WINDOW_NS 20000000ull /* kvmclock time the PM timer is compared over */
-#define PM_TOLERANCE 100	 /* 1 part in 100, plus the exits around the reads */
+#define PM_TOLERANCE 100	 /* 1 part in 100, plus 0.2 ms */
 #define PM_SLACK_NS  200000
 
 static uint8_t clock_page[4096] __attribute__((aligned(4096)));
@@ -179,26 +179,35 @@ static uint16_t check_acpi(void)
 }
 
 /* The PM timer's ticks against kvmclock's ns over the same stretch. */
+/*
+ * The PM timer's ticks against kvmclock: each PM read is bracketed by two kvmclock reads, so
+ * the PM interval must lie between the inner and the outer kvmclock interval (the port exits
+ * in between take what they take: ~0.1 ms on hardware, ~0.5 ms emulated), give or take 1%.
+ */
 static void check_pm_timer(uint16_t port)
 {
 	volatile struct pvclock_vcpu_time_info *ti = (volatile void *)clock_page;
+	uint64_t k0a, k0b, k1a, k1b, pm_ns, inner, outer, tol;
 	uint32_t t0, t1, ticks;
-	uint64_t k0, k1, pm_ns, diff;
 
 	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, ti);
+	k0a = kvmclock_read(ti, NULL);
 	t0 = inl(port) & 0xffffff;
-	k0 = kvmclock_read(ti, NULL);
+	k0b = kvmclock_read(ti, NULL);
 	do
-		k1 = kvmclock_read(ti, NULL);
-	while (k1 - k0 < PM_WINDOW_NS);
+		k1a = kvmclock_read(ti, NULL);
+	while (k1a - k0b < PM_WINDOW_NS);
 	t1 = inl(port) & 0xffffff;
+	k1b = kvmclock_read(ti, NULL);
 	ticks = (t1 - t0) & 0xffffff;
 	pm_ns = (uint64_t)ticks * 1000000000ull / 3579545u;
-	diff = pm_ns > k1 - k0 ? pm_ns - (k1 - k0) : (k1 - k0) - pm_ns;
-	GUEST_PRINT("pm timer: %u ticks = %lu us over %lu us of kvmclock (difference %lu us)\n",
-		    ticks, (unsigned long)(pm_ns / 1000), (unsigned long)((k1 - k0) / 1000),
-		    (unsigned long)(diff / 1000));
-	GUEST_ASSERT(diff <= (k1 - k0) / PM_TOLERANCE + PM_SLACK_NS);
+	inner = k1a - k0b;
+	outer = k1b - k0a;
+	tol = outer / PM_TOLERANCE + PM_SLACK_NS;
+	GUEST_PRINT("pm timer: %u ticks = %lu us; kvmclock between the reads %lu-%lu us\n", ticks,
+		    (unsigned long)(pm_ns / 1000), (unsigned long)(inner / 1000),
+		    (unsigned long)(outer / 1000));
+	GUEST_ASSERT(pm_ns + tol >= inner && pm_ns <= outer + tol);
 }
 
 int main(int argc, char **argv)
