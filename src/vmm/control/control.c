@@ -185,26 +185,38 @@ static void *control_thread(void *arg)
 	return NULL;
 }
 
+#define CONTROL_TMP_SUFFIX ".new"
+
+/*
+ * Listen on @path. The socket is bound and listening under PATH.new first, then linked to
+ * PATH: whoever sees the file can connect at once (no window between bind and listen), and
+ * link(), unlike rename(), refuses to replace a socket another VMM may be serving.
+ */
 static int control_listen(struct control *c, const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd;
+	size_t max = sizeof(addr.sun_path) - sizeof(CONTROL_TMP_SUFFIX);
+	int fd, err = 0;
 
-	if (strlen(path) >= sizeof(addr.sun_path)) {
+	if (strlen(path) > max) {
 		pr_err("control socket path '%s' is %zu bytes, at most %zu fit", path, strlen(path),
-		       sizeof(addr.sun_path) - 1);
+		       max);
 		return -ENAMETOOLONG;
 	}
-	strcpy(addr.sun_path, path);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s" CONTROL_TMP_SUFFIX, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	unlink(addr.sun_path); /* a leftover of a VMM that died before its link */
 	/* Linux gives the socket file the socket inode's mode (less the umask): 0600 from birth. */
-	if (fchmod(fd, 0600) || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 4)) {
-		int err = errno;
-
+	if (fchmod(fd, 0600) || bind(fd, (struct sockaddr *)&addr, sizeof(addr)))
+		err = errno;
+	else if (listen(fd, 4) || link(addr.sun_path, path))
+		err = errno;
+	unlink(addr.sun_path); /* PATH, if linked, keeps the socket */
+	if (err) {
 		pr_err("control socket %s: %s%s", path, strerror(err),
-		       err == EADDRINUSE ? " (remove it if no VMM uses it)" : "");
+		       err == EEXIST ? " (remove it if no VMM uses it)" : "");
 		close(fd);
 		return -err;
 	}
