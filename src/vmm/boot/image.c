@@ -22,6 +22,14 @@ static bool image_is_elf(const uint8_t *bytes, size_t size)
 	return size >= EI_NIDENT && !memcmp(bytes, ELFMAG, SELFMAG);
 }
 
+/* The RAM the VMM keeps for the machine this kind of image gets; loaders refuse to overlap it. */
+static void keep_for_vmm(struct guest_mem *mem, uint64_t start, uint64_t end, const char *what)
+{
+	mem->vmm_start = start;
+	mem->vmm_end = end;
+	mem->vmm_what = what;
+}
+
 int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char *name,
 	       struct guest_image *image)
 {
@@ -36,7 +44,8 @@ int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char
 		return found;
 	if (found) {
 		image->kind = IMAGE_LINUX;
-		mem->vmm_end = PC_HIGH_MEM; /* a PC machine: the kernel loads at 1 MiB */
+		/* a PC machine: the kernel loads at 1 MiB, boot data and tables below */
+		keep_for_vmm(mem, 0, PC_HIGH_MEM, "boot parameters and tables");
 		image->info = (struct elf_image_info){ .low = BZ_KERNEL,
 						       .high = BZ_KERNEL + bz.kernel_size,
 						       .nr_segments = 1,
@@ -49,9 +58,7 @@ int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char
 	if (found) {
 		image->kind = IMAGE_MULTIBOOT;
 		/* A PC machine: low RAM is the image's, as under QEMU, but for the BIOS area. */
-		mem->vmm_start = PC_BIOS_AREA;
-		mem->vmm_end = PC_HIGH_MEM;
-		mem->vmm_what = "ACPI and MP tables";
+		keep_for_vmm(mem, PC_BIOS_AREA, PC_HIGH_MEM, "ACPI and MP tables");
 		image->boot_info = MEMMAP_BOOT_INFO; /* moved past the image if it is in the way */
 		if (hdr.flags & MULTIBOOT_AOUT_KLUDGE)
 			return multiboot_load_aout(mem, bytes, size, name, &hdr, offset,
@@ -65,7 +72,7 @@ int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char
 		return elf_load_physical(mem, bytes, size, name, &image->info);
 	}
 	image->kind = IMAGE_NATIVE;
-	mem->vmm_end = GUEST_IMAGE_MIN;
+	keep_for_vmm(mem, 0, GUEST_IMAGE_MIN, "page tables and boot data");
 	if (image_is_elf(bytes, size) && ((const uint8_t *)bytes)[EI_CLASS] == ELFCLASS32) {
 		pr_err("ELF %s: a 32-bit image needs a multiboot header in its first %u bytes, "
 		       "and has none",
