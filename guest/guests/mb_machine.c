@@ -3,8 +3,9 @@
  * they look for it: the PCI bus (configuration mechanism #1: one host bridge at 00:00.0), an
  * interrupt raised through QEMU's pc-testdev (ISA IRQ 10 -> IOAPIC -> this CPU's LAPIC: the
  * vector pending in its IRR, then taken by a handler), pc-testdev's register and read-back
- * MMIO, the ACPI tables (RSDP in 0xf0000-0xfffff, checksums, FADT, FACS, MADT) and the ACPI
- * PM timer against kvmclock.
+ * MMIO, the ACPI tables (RSDP in 0xf0000-0xfffff, checksums, FADT, FACS, MADT), the PIT's
+ * interrupt on the IOAPIC pin the MADT's IRQ 0 override names, and the ACPI PM timer against
+ * kvmclock.
  * Exit: 0 pass, 1 fail (main's return through isa-debug-exit: status 1 and 3).
  */
 #include "guest/guest.h"
@@ -18,6 +19,13 @@
 #define PM_WINDOW_NS 20000000ull /* kvmclock time the PM timer is compared over */
 #define PM_TOLERANCE 100	 /* 1 part in 100, plus 0.2 ms */
 #define PM_SLACK_NS  200000
+#define PIT_HZ	     1193182u
+#define PIT_WAIT_NS  1000000000ull /* how long a 1 ms PIT one-shot may take to arrive */
+
+struct acpi_found {
+	uint16_t pm_port; /* the FADT's PM timer */
+	uint32_t pit_gsi; /* where the MADT says ISA IRQ 0 arrives (0: no override) */
+};
 
 static uint8_t clock_page[4096] __attribute__((aligned(4096)));
 
@@ -149,10 +157,23 @@ static const uint8_t *acpi_table(uint32_t addr, const char *sig)
 	return t;
 }
 
-/* The RSDP as kvm-unit-tests find it, then the FADT: the PM timer's port. */
-static uint16_t check_acpi(void)
+/* The MADT's interrupt source override (type 2) for ISA IRQ 0: its GSI, or 0 if none. */
+static uint32_t madt_irq0_gsi(const uint8_t *madt)
 {
-	const uint8_t *rsdp = NULL, *rsdt, *fadt;
+	uint32_t len, gsi = 0;
+
+	memcpy(&len, madt + 4, 4);
+	for (uint32_t off = 44; off + 2 <= len && madt[off + 1] >= 2; off += madt[off + 1])
+		if (madt[off] == 2 && madt[off + 1] >= 10 && madt[off + 3] == 0)
+			memcpy(&gsi, madt + off + 4, 4);
+	return gsi;
+}
+
+/* The RSDP as kvm-unit-tests find it, then the FADT (the PM timer) and the MADT. */
+static struct acpi_found check_acpi(void)
+{
+	const uint8_t *rsdp = NULL, *rsdt, *fadt, *madt;
+	struct acpi_found found;
 	uint32_t addr, rsdt_len, pm_tmr, facs;
 	unsigned int tables;
 
@@ -168,14 +189,41 @@ static uint16_t check_acpi(void)
 	memcpy(&addr, rsdt + 36, 4);
 	fadt = acpi_table(addr, "FACP");
 	memcpy(&addr, rsdt + 40, 4);
-	acpi_table(addr, "APIC");
+	madt = acpi_table(addr, "APIC");
+	found.pit_gsi = madt_irq0_gsi(madt);
 	memcpy(&facs, fadt + 36, 4);
 	GUEST_ASSERT(!memcmp((const void *)(uintptr_t)facs, "FACS", 4));
 	memcpy(&pm_tmr, fadt + 76, 4);
-	GUEST_PRINT("acpi: RSDP at 0x%lx, %u tables in the RSDT, FACS at 0x%x, PM timer at 0x%x\n",
-		    (unsigned long)(uintptr_t)rsdp, tables, facs, pm_tmr);
+	GUEST_PRINT("acpi: RSDP at 0x%lx, %u tables in the RSDT, FACS at 0x%x, PM timer at 0x%x, "
+		    "IRQ 0 on GSI %u\n",
+		    (unsigned long)(uintptr_t)rsdp, tables, facs, pm_tmr, found.pit_gsi);
 	GUEST_ASSERT(pm_tmr != 0 && pm_tmr < 0x10000);
-	return (uint16_t)pm_tmr;
+	found.pm_port = (uint16_t)pm_tmr;
+	return found;
+}
+
+/* A 1 ms PIT one-shot (channel 0, mode 0) arrives on the IOAPIC pin the MADT named for IRQ 0. */
+static void check_pit_irq(volatile struct pvclock_vcpu_time_info *ti, uint32_t gsi)
+{
+	uint16_t count = PIT_HZ / 1000;
+	uint64_t start;
+
+	GUEST_ASSERT(gsi < 24); /* the IOAPIC's pins */
+	irqs_taken = 0;
+	ioapic_write(0x10 + 2 * gsi + 1, pc_apic_id() << 24);
+	ioapic_write(0x10 + 2 * gsi, TEST_VECTOR); /* fixed, physical, edge, unmasked */
+	outb(0x43, 0x30); /* channel 0, low then high byte, mode 0 (interrupt on terminal count) */
+	outb(0x40, count & 0xff);
+	outb(0x40, count >> 8);
+	start = kvmclock_read(ti, NULL);
+	__asm__ volatile("sti" ::: "memory");
+	while (!irqs_taken && kvmclock_read(ti, NULL) - start < PIT_WAIT_NS)
+		cpu_relax();
+	__asm__ volatile("cli" ::: "memory");
+	ioapic_write(0x10 + 2 * gsi, 1u << 16);
+	GUEST_ASSERT_EQ(irqs_taken, 1);
+	GUEST_PRINT("pit: a 1 ms one-shot reached IOAPIC pin %u in %lu us\n", gsi,
+		    (unsigned long)((kvmclock_read(ti, NULL) - start) / 1000));
 }
 
 /* The PM timer's ticks against kvmclock's ns over the same stretch. */
@@ -184,13 +232,11 @@ static uint16_t check_acpi(void)
  * the PM interval must lie between the inner and the outer kvmclock interval (the port exits
  * in between take what they take: ~0.1 ms on hardware, ~0.5 ms emulated), give or take 1%.
  */
-static void check_pm_timer(uint16_t port)
+static void check_pm_timer(volatile struct pvclock_vcpu_time_info *ti, uint16_t port)
 {
-	volatile struct pvclock_vcpu_time_info *ti = (volatile void *)clock_page;
 	uint64_t k0a, k0b, k1a, k1b, pm_ns, inner, outer, tol;
 	uint32_t t0, t1, ticks;
 
-	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, ti);
 	k0a = kvmclock_read(ti, NULL);
 	t0 = inl(port) & 0xffffff;
 	k0b = kvmclock_read(ti, NULL);
@@ -212,10 +258,16 @@ static void check_pm_timer(uint16_t port)
 
 int main(int argc, char **argv)
 {
+	volatile struct pvclock_vcpu_time_info *ti = (volatile void *)clock_page;
+	struct acpi_found acpi;
+
 	check_pci();
 	check_testdev_regs();
+	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, ti);
 	check_testdev_irq();
-	check_pm_timer(check_acpi());
+	acpi = check_acpi();
+	check_pit_irq(ti, acpi.pit_gsi);
+	check_pm_timer(ti, acpi.pm_port);
 	GUEST_PRINT("PASS\n");
 	return 0;
 }

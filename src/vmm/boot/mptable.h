@@ -18,11 +18,8 @@
 /*
  * Write the tables for @nr_vcpus CPUs (APIC IDs 0..n-1, CPU 0 the bootstrap one), one ISA
  * bus, the IOAPIC (ID @nr_vcpus) with ISA IRQ n on its pin n but IRQ 0 on pin 2 (the PC's
- * IRQ 0 override, as firmware describes it), ExtINT on LINT0 and NMI on LINT1. KVM's default
- * routing puts the PIT on pin 0, so Linux finds pin 2 silent and takes the timer through the
- * PIC as ExtINT ("MP-BIOS bug: 8254 timer not connected to IO-APIC"), the one configuration
- * that booted in kvmlab (timer on the IOAPIC, either pin: the boot stalled after the timer
- * check); see the README's Linux section.
+ * IRQ 0 override, as firmware describes it and as vm_create_irqchip routes the PIT), ExtINT on
+ * LINT0 and NMI on LINT1.
  * @cpu_signature, @cpu_features: CPUID 1's EAX and EDX.
  */
 int mptable_write(struct guest_mem *mem, unsigned int nr_vcpus, uint32_t cpu_signature,

@@ -17,10 +17,14 @@
 #define VM_IDENTITY_MAP_ADDR 0xfffbc000ull
 #define VM_TSS_ADDR	     0xfffbd000ul
 
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define VM_PC_ISA_IRQS 16 /* the two 8259s' lines */
+#define VM_PC_GSIS     24 /* the IOAPIC's pins */
+
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID_1_ECX_HYPERVISOR	 (1u << 31)
 
 /* What KVM reports, with our kvmclock leaves: the signature and exactly the clock features. */
-static void vm_set_kvm_leaves(struct kvm_cpuid2 *cpuid)
+static void vm_set_kvm_leaves(struct kvm_cpuid2 *cpuid, bool tsc_deadline)
 {
 	static const char signature[12] = "KVMKVMKVM\0\0\0";
 	struct kvm_cpuid_entry2 *sig = NULL, *feat = NULL;
@@ -28,10 +32,15 @@ static void vm_set_kvm_leaves(struct kvm_cpuid2 *cpuid)
 	for (uint32_t i = 0; i < cpuid->nent; i++) {
 		/*
 		 * "Running under a hypervisor" (CPUID 1 ECX[31]): how guests know to look at
-		 * 0x40000000 at all. KVM leaves it to the VMM to set, as QEMU does.
+		 * 0x40000000 at all. KVM leaves it to the VMM to set, as QEMU does. So is the
+		 * TSC-deadline timer (CPUID 1 ECX[24]) on older KVMs (Linux 6.1 here): the
+		 * in-kernel LAPIC emulates it where KVM_CAP_TSC_DEADLINE_TIMER says so, but
+		 * KVM_GET_SUPPORTED_CPUID leaves the bit clear (newer KVMs report it). Without it
+		 * Linux calibrates its LAPIC timer against the PIT at boot.
 		 */
 		if (cpuid->entries[i].function == 1)
-			cpuid->entries[i].ecx |= CPUID_1_ECX_HYPERVISOR;
+			cpuid->entries[i].ecx |= CPUID_1_ECX_HYPERVISOR |
+						 (tsc_deadline ? CPUID_1_ECX_TSC_DEADLINE : 0);
 		if (cpuid->entries[i].function == CPUID_KVM_SIGNATURE)
 			sig = &cpuid->entries[i];
 		else if (cpuid->entries[i].function == CPUID_KVM_FEATURES)
@@ -68,7 +77,7 @@ static int vm_get_supported_cpuid(struct vm *vm)
 		free(cpuid);
 		return ret;
 	}
-	vm_set_kvm_leaves(cpuid);
+	vm_set_kvm_leaves(cpuid, kvm_has_cap(vm->kvm_fd, KVM_CAP_TSC_DEADLINE_TIMER));
 	vm->cpuid = cpuid;
 	return 0;
 }
@@ -187,18 +196,59 @@ unsigned int vm_max_vcpus(const struct vm *vm)
 	return max ? (unsigned int)max : 4;
 }
 
+/*
+ * A PC's interrupt routing (KVM_SET_GSI_ROUTING replaces KVM's default, which puts GSI n on
+ * IOAPIC pin n): ISA IRQs 0-15 on the 8259s (IRQ 2 is the cascade, so none there), GSIs 0-23
+ * on IOAPIC pins, but GSI 0, the PIT, on pin 2: the PC's IRQ 0 override, which the MP table
+ * and the MADT describe and QEMU's KVM machine uses.
+ */
+static int vm_route_pc_irqs(struct vm *vm)
+{
+	struct kvm_irq_routing *table;
+	uint32_t n = 0;
+	int ret;
+
+	table = calloc(1,
+		       sizeof(*table) + (VM_PC_ISA_IRQS + VM_PC_GSIS) * sizeof(table->entries[0]));
+	if (!table)
+		return -ENOMEM;
+	for (uint32_t gsi = 0; gsi < VM_PC_ISA_IRQS; gsi++)
+		if (gsi != 2)
+			table->entries[n++] = (struct kvm_irq_routing_entry){
+				.gsi = gsi,
+				.type = KVM_IRQ_ROUTING_IRQCHIP,
+				.u.irqchip = { gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+						       : KVM_IRQCHIP_PIC_SLAVE,
+					       gsi % 8 },
+			};
+	for (uint32_t gsi = 0; gsi < VM_PC_GSIS; gsi++)
+		if (gsi != 2)
+			table->entries[n++] = (struct kvm_irq_routing_entry){
+				.gsi = gsi,
+				.type = KVM_IRQ_ROUTING_IRQCHIP,
+				.u.irqchip = { KVM_IRQCHIP_IOAPIC, gsi ? gsi : 2 },
+			};
+	table->nr = n;
+	ret = kvm_ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, table);
+	free(table);
+	return ret;
+}
+
 int vm_create_irqchip(struct vm *vm)
 {
 	/* The speaker port (0x61) stays in the kernel too, as a dummy beside the PIT. */
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	int ret;
 
-	if (!kvm_has_cap(vm->kvm_fd, KVM_CAP_IRQCHIP) || !kvm_has_cap(vm->kvm_fd, KVM_CAP_PIT2)) {
-		pr_err("this KVM lacks KVM_CAP_IRQCHIP or KVM_CAP_PIT2 (both since 2.6.31), which "
-		       "the PC machine of multiboot guests needs");
+	if (!kvm_has_cap(vm->kvm_fd, KVM_CAP_IRQCHIP) || !kvm_has_cap(vm->kvm_fd, KVM_CAP_PIT2) ||
+	    !kvm_has_cap(vm->kvm_fd, KVM_CAP_IRQ_ROUTING)) {
+		pr_err("this KVM lacks KVM_CAP_IRQCHIP, KVM_CAP_PIT2 or KVM_CAP_IRQ_ROUTING (all "
+		       "since 2.6.31), which the PC machine needs");
 		return -ENOTSUP;
 	}
 	ret = kvm_ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
+	if (ret >= 0)
+		ret = vm_route_pc_irqs(vm);
 	if (ret >= 0)
 		ret = kvm_ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit);
 	if (ret < 0)
