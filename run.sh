@@ -159,7 +159,7 @@ nested-test)
 	dirs=("$BUILD_DIR")
 	[ -f "${BUILD_DIR}-sanitize/CTestTestfile.cmake" ] && dirs+=("${BUILD_DIR}-sanitize")
 	script='for d; do ctest --test-dir "$d" -L integration --output-on-failure || exit; done'
-	KVMLAB_SMP=${KVMLAB_SMP:-2} KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-1200} tools/kvmlab/run-in-vm.sh "$PWD" \
+	KVMLAB_SMP=${KVMLAB_SMP:-2} KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-2400} tools/kvmlab/run-in-vm.sh "$PWD" \
 		bash -c "$script" nested "${dirs[@]}"
 	;;
 bench)
@@ -171,7 +171,7 @@ nested-bench)
 	PACKAGES+=("${LAB_PACKAGES[@]}")
 	install_deps
 	build "$BUILD_DIR"
-	KVMLAB_SMP=1 KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-1200} tools/kvmlab/run-in-vm.sh "$PWD" \
+	KVMLAB_SMP=1 KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-2400} tools/kvmlab/run-in-vm.sh "$PWD" \
 		"$BUILD_DIR/pvclock-bench" "$BUILD_DIR"
 	;;
 *)

@@ -2,7 +2,7 @@
  * clock_report: the Linux guest's own view of its clock, run as init's last step by the
  * bundled initramfs (tools/linux/make_initramfs.sh). It prints, one "key: value" per line:
  * the current and available clocksources, the kernel's kvm-clock lines, CLOCK_REALTIME (for
- * the host to set against its own), the cost of clock_gettime(CLOCK_MONOTONIC) through the vDSO
+ * the host to set against the moment the line reaches it), the cost of clock_gettime(CLOCK_MONOTONIC) through the vDSO
  * and through the system call, and a cross-CPU monotonicity check (two threads, one per CPU,
  * reading CLOCK_MONOTONIC into one shared last value under a lock).
  */
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -125,6 +126,25 @@ static void print_warps(void)
 	printf("warps: %lu in %lu reads on %d CPUs\n", shared.warps, shared.reads, n);
 }
 
+/*
+ * CLOCK_REALTIME as the line carrying it leaves: the console drained first (an emulated UART
+ * takes milliseconds a byte, so queued output would delay the line by seconds), the time read,
+ * the line written and drained again. The host stamps the line when it arrives, which is
+ * between the two readings: guest minus host lies in [realtime - stamp, realtime + drain -
+ * stamp].
+ */
+static void print_realtime(void)
+{
+	uint64_t before, after;
+
+	tcdrain(STDOUT_FILENO);
+	before = now_ns(CLOCK_REALTIME);
+	printf("guest-realtime-ns: %llu\n", (unsigned long long)before);
+	tcdrain(STDOUT_FILENO);
+	after = now_ns(CLOCK_REALTIME);
+	printf("guest-realtime-drain-ns: %llu\n", (unsigned long long)(after - before));
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -135,6 +155,6 @@ int main(void)
 	print_kernel_lines();
 	print_read_cost();
 	print_warps();
-	printf("guest-realtime-ns: %llu\n", (unsigned long long)now_ns(CLOCK_REALTIME));
+	print_realtime();
 	return 0;
 }

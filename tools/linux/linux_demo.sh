@@ -13,7 +13,7 @@ if [ "$(linux_where)" = kvmlab ] && [ "${PVCLOCK_KVMLAB:-}" != 1 ]; then
 	else
 		echo "linux-demo: no /dev/kvm here: in kvmlab"
 	fi
-	KVMLAB_SMP=2 KVMLAB_TIMEOUT=3000 exec "$REPO/tools/kvmlab/run-in-vm.sh" "$REPO" "$0" "$BUILD"
+	KVMLAB_SMP=2 KVMLAB_TIMEOUT=2000 exec "$REPO/tools/kvmlab/run-in-vm.sh" "$REPO" "$0" "$BUILD"
 fi
 [ "${PVCLOCK_KVMLAB:-}" = 1 ] && echo "linux-demo: inside kvmlab (QEMU TCG + nested KVM: slow)"
 linux_initramfs || exit 1
@@ -26,10 +26,11 @@ row() { # row NAME LOG STATUS
 		"$(linux_kernel_s "$2" 'Switched to clocksource')" \
 		"$(sed -n 's/.* init: pid 1, \([0-9.]*\) s.*/\1/p' "$2")" \
 		"$(linux_value "$2" read-cost-vdso-ns)" "$(linux_value "$2" read-cost-syscall-ns)" \
-		"$(linux_offset_us "$2")" "$(linux_value "$2" warps | cut -d' ' -f1-4)" "$3"
+		"$(linux_offset_us "$2")" "$(linux_value "$2" warps | cut -d' ' -f1-4)" \
+		"$(linux_outcome "$2" "$3")"
 }
 printf '%-12s %-10s %10s %9s %10s %10s %12s %-22s %s\n' host clocksource switch-s init-s \
-	vdso-ns syscall-ns offset-us warps status
+	vdso-ns syscall-ns offset-us warps end
 row pvclock-vmm "$LINUX_DIR/ours.log" "$ours"
 row qemu-kvm "$LINUX_DIR/qemu.log" "$qemu"
 echo "logs: $LINUX_DIR/ours.log, $LINUX_DIR/qemu.log (each line: host CLOCK_REALTIME µs, text)"
