@@ -1,10 +1,11 @@
 /*
  * clock_report: the Linux guest's own view of its clock, run as init's last step by the
  * bundled initramfs (tools/linux/make_initramfs.sh). It prints, one "key: value" per line:
- * the current and available clocksources, the kernel's kvm-clock lines, CLOCK_REALTIME (for
- * the host to set against the moment the line reaches it), the cost of clock_gettime(CLOCK_MONOTONIC) through the vDSO
- * and through the system call, and a cross-CPU monotonicity check (two threads, one per CPU,
- * reading CLOCK_MONOTONIC into one shared last value under a lock).
+ * the current and available clocksources, the kernel's kvm-clock lines, the cost of
+ * clock_gettime(CLOCK_MONOTONIC) through the vDSO and through the system call, a cross-CPU
+ * monotonicity check (two threads, one per CPU, reading CLOCK_MONOTONIC into one shared last
+ * value under a lock), and CLOCK_REALTIME (for the host to set against the moment the line
+ * reaches it).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
