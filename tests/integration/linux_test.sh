@@ -2,9 +2,9 @@
 # linux_boot (CTest) and ./run.sh linux-test: a stock Linux kernel (linux-image-amd64) boots
 # under pvclock-vmm and picks kvm-clock: 2 vCPUs and 1 vCPU to init, each ended by a panic
 # (status 69), and a 1-vCPU reboot (status 0); with --all also a poweroff (ACPI S5, status 0)
-# and QEMU with in-kernel KVM, which must pick the same clocksource. Where a stock kernel cannot boot at usable speed (a KVM that
-# emulates ring 0) it runs inside kvmlab, and says so; without /dev/kvm it skips here (77) and
-# ./run.sh nested-test runs it in kvmlab.
+# and QEMU with in-kernel KVM, which must pick the same clocksource. Where a stock kernel cannot
+# boot at usable speed (a KVM that emulates ring 0) it runs inside kvmlab, and says so; without
+# /dev/kvm it skips here (77) and ./run.sh nested-test runs it in kvmlab.
 set -uo pipefail
 REPO=$1 BUILD=$(readlink -f "$2") ALL=${3:-}
 . "$REPO/tools/linux/linux_lib.sh"

@@ -71,7 +71,8 @@ linux_tries() {
 }
 
 # linux_run_ours LOG VCPUS [CMDLINE...]: pvclock-vmm; each console line stamped with the host's
-# CLOCK_REALTIME (µs) as it arrives. Prints the exit status.
+# CLOCK_REALTIME (µs) as it arrives, then the per-vCPU counters (exits, publishes: a stalled
+# run shows whether its vCPUs were still exiting). Prints the exit status.
 linux_run_ours() {
 	linux_tries "$1" linux_boot_ours "$@"
 }
@@ -79,8 +80,9 @@ linux_run_ours() {
 linux_boot_ours() {
 	local log=$1 vcpus=$2
 	shift 2
-	"${LINUX_PIN[@]}" "$BUILD/pvclock-vmm" run --mem "$LINUX_MEM" --vcpus "$vcpus" --timeout "$LINUX_TIMEOUT" \
-		--initrd "$LINUX_DIR/initramfs.cpio.gz" "$KERNEL" -- console=ttyS0 "$@" 2>&1 |
+	"${LINUX_PIN[@]}" "$BUILD/pvclock-vmm" run --stats --mem "$LINUX_MEM" --vcpus "$vcpus" \
+		--timeout "$LINUX_TIMEOUT" --initrd "$LINUX_DIR/initramfs.cpio.gz" "$KERNEL" \
+		-- console=ttyS0 "$@" 2>&1 |
 		linux_stamp >"$log"
 	echo "${PIPESTATUS[0]}"
 }
