@@ -12,7 +12,7 @@ LINUX_PIN=()
 # kvmlab kernel moves a vCPU thread between its CPUs: measured 2026-11-29, unpinned, 20 of 26
 # Debian 6.1 boots stalled or crashed ("BUG: ENTRY_TRAMPOLINE stack guard page", the kernel
 # entered on the user's GS base), under QEMU + in-kernel KVM as under pvclock-vmm; pinned to one
-# CPU (or in a 1-CPU kvmlab), 14 of 15 ran to the end. kvmlab's CPUs share one host thread, so
+# CPU (or in a 1-CPU kvmlab), 15 of 18 ran to the end. kvmlab's CPUs share one host thread, so
 # pinning costs no speed. A boot that still crashes or stalls there is reported and tried
 # again, 3 tries.
 if [ "${PVCLOCK_KVMLAB:-}" = 1 ]; then
