@@ -202,6 +202,13 @@ unsigned int vm_max_vcpus(const struct vm *vm)
  * on IOAPIC pins, but GSI 0, the PIT, on pin 2: the PC's IRQ 0 override, which the MP table
  * and the MADT describe and QEMU's KVM machine uses.
  */
+static struct kvm_irq_routing_entry vm_irqchip_route(uint32_t gsi, uint32_t chip, uint32_t pin)
+{
+	return (struct kvm_irq_routing_entry){ .gsi = gsi,
+					       .type = KVM_IRQ_ROUTING_IRQCHIP,
+					       .u.irqchip = { chip, pin } };
+}
+
 static int vm_route_pc_irqs(struct vm *vm)
 {
 	struct kvm_irq_routing *table;
@@ -212,22 +219,15 @@ static int vm_route_pc_irqs(struct vm *vm)
 		       sizeof(*table) + (VM_PC_ISA_IRQS + VM_PC_GSIS) * sizeof(table->entries[0]));
 	if (!table)
 		return -ENOMEM;
-	for (uint32_t gsi = 0; gsi < VM_PC_ISA_IRQS; gsi++)
-		if (gsi != 2)
-			table->entries[n++] = (struct kvm_irq_routing_entry){
-				.gsi = gsi,
-				.type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
-						       : KVM_IRQCHIP_PIC_SLAVE,
-					       gsi % 8 },
-			};
-	for (uint32_t gsi = 0; gsi < VM_PC_GSIS; gsi++)
-		if (gsi != 2)
-			table->entries[n++] = (struct kvm_irq_routing_entry){
-				.gsi = gsi,
-				.type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { KVM_IRQCHIP_IOAPIC, gsi ? gsi : 2 },
-			};
+	for (uint32_t gsi = 0; gsi < VM_PC_GSIS; gsi++) {
+		if (gsi == 2)
+			continue; /* the 8259 cascade; the PIT's pin 2 is GSI 0's */
+		if (gsi < VM_PC_ISA_IRQS)
+			table->entries[n++] = vm_irqchip_route(
+				gsi, gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+				gsi % 8);
+		table->entries[n++] = vm_irqchip_route(gsi, KVM_IRQCHIP_IOAPIC, gsi ? gsi : 2);
+	}
 	table->nr = n;
 	ret = kvm_ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, table);
 	free(table);
