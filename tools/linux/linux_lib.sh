@@ -110,9 +110,11 @@ linux_stamp() {
 	while IFS= read -r line; do printf '%s %s\n' "${EPOCHREALTIME/./}" "${line%$'\r'}"; done
 }
 
-# linux_value LOG KEY: the value clock_report printed for KEY.
+# linux_value LOG KEY: the value clock_report printed for KEY. Its line may follow the tail of
+# another on the console (init's line cut by a kernel message: "... after bootclocksource:"),
+# but never a kernel line ("[ time ] ...").
 linux_value() {
-	sed -n "s/^[0-9]* $2: //p" "$1" | head -1
+	sed -n "s/^[0-9]* \([^[][^:]*\)\?$2: //p" "$1" | head -1
 }
 
 # linux_offset_us LOG: guest CLOCK_REALTIME minus the host's when the line arrived, in µs,
