@@ -85,26 +85,11 @@ START_TEST(test_many_runs_in_one_process)
 }
 END_TEST
 
-static Suite *guests_suite(void)
-{
-	Suite *s = suite_create("guests");
-	TCase *tc = tcase_create("run");
-
-	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_hello_prints_and_exits_zero);
-	tcase_add_test(tc, test_assert_fail_aborts_with_values);
-	tcase_add_test(tc, test_args_reach_the_guest);
-	tcase_add_test(tc, test_watchdog_stops_spinning_guest);
-	tcase_add_test(tc, test_triple_fault_is_a_crash);
-	tcase_add_test(tc, test_two_vcpus_stop_together);
-	tcase_add_test(tc, test_many_runs_in_one_process);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	test_require_kvm("check_guests");
-	return test_run_suite(guests_suite());
-}
+TEST_KVM_SUITE("guests",
+	       { .name = "run",
+		 GUEST_RUN_FIXTURE,
+		 .timeout = 60,
+		 .tests = TESTS(test_hello_prints_and_exits_zero,
+				test_assert_fail_aborts_with_values, test_args_reach_the_guest,
+				test_watchdog_stops_spinning_guest, test_triple_fault_is_a_crash,
+				test_two_vcpus_stop_together, test_many_runs_in_one_process) })

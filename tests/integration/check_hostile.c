@@ -56,20 +56,8 @@ START_TEST(test_hostile_case)
 }
 END_TEST
 
-static Suite *hostile_suite(void)
-{
-	Suite *s = suite_create("hostile");
-	TCase *tc = tcase_create("cases");
-
-	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, test_hostile_case, 0, ARRAY_SIZE(cases));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	test_require_kvm("check_hostile");
-	return test_run_suite(hostile_suite());
-}
+TEST_KVM_SUITE("hostile", { .name = "cases",
+			    GUEST_RUN_FIXTURE,
+			    .timeout = 120,
+			    .loop = test_hostile_case,
+			    .loops = ARRAY_SIZE(cases) })

@@ -88,27 +88,13 @@ START_TEST(test_many_vcpus_never_warp)
 }
 END_TEST
 
-static Suite *kvmclock_suite(void)
-{
-	Suite *s = suite_create("kvmclock");
-	TCase *tc = tcase_create("guests");
-
-	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_new_msrs);
-	tcase_add_test(tc, test_legacy_msrs);
-	tcase_add_test(tc, test_two_vcpus_never_warp);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("many_vcpus");
-	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);
-	tcase_set_timeout(tc, 300);
-	tcase_add_loop_test(tc, test_many_vcpus_never_warp, 0, ARRAY_SIZE(many_vcpus));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	test_require_kvm("check_kvmclock_guests");
-	return test_run_suite(kvmclock_suite());
-}
+TEST_KVM_SUITE("kvmclock",
+	       { .name = "guests",
+		 GUEST_RUN_FIXTURE,
+		 .timeout = 120,
+		 .tests = TESTS(test_new_msrs, test_legacy_msrs, test_two_vcpus_never_warp) },
+	       { .name = "many_vcpus",
+		 GUEST_RUN_FIXTURE,
+		 .timeout = 300,
+		 .loop = test_many_vcpus_never_warp,
+		 .loops = ARRAY_SIZE(many_vcpus) })

@@ -305,36 +305,16 @@ START_TEST(test_every_multiboot_setup_ioctl_failure_unwinds)
 }
 END_TEST
 
-static TCase *lifecycle_tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);
-	tcase_set_timeout(tc, 600);
-	suite_add_tcase(s, tc);
-	return tc;
-}
+#define LIFECYCLE_CASE GUEST_RUN_FIXTURE, .timeout = 600
 
 /* Three cases, so CK_RUN_CASE can pick one: hygiene, kicks and stop, set-up failures. */
-static Suite *lifecycle_suite(void)
-{
-	Suite *s = suite_create("lifecycle");
-	TCase *hygiene = lifecycle_tcase(s, "hygiene");
-	TCase *kicks = lifecycle_tcase(s, "kicks");
-	TCase *failures = lifecycle_tcase(s, "setup-failures");
-
-	tcase_add_test(hygiene, test_thousand_vms);
-	tcase_add_test(kicks, test_kick_races);
-	tcase_add_test(kicks, test_kick_forced_interleavings);
-	tcase_add_test(kicks, test_stuck_vcpu_is_named);
-	tcase_add_test(kicks, test_stop_gives_up_on_a_stuck_vcpu);
-	tcase_add_test(failures, test_every_setup_ioctl_failure_unwinds);
-	tcase_add_test(failures, test_every_multiboot_setup_ioctl_failure_unwinds);
-	return s;
-}
-
-int main(void)
-{
-	test_require_kvm("check_lifecycle");
-	return test_run_suite(lifecycle_suite());
-}
+TEST_KVM_SUITE("lifecycle",
+	       { .name = "hygiene", LIFECYCLE_CASE, .tests = TESTS(test_thousand_vms) },
+	       { .name = "kicks",
+		 LIFECYCLE_CASE,
+		 .tests = TESTS(test_kick_races, test_kick_forced_interleavings,
+				test_stuck_vcpu_is_named, test_stop_gives_up_on_a_stuck_vcpu) },
+	       { .name = "setup-failures",
+		 LIFECYCLE_CASE,
+		 .tests = TESTS(test_every_setup_ioctl_failure_unwinds,
+				test_every_multiboot_setup_ioctl_failure_unwinds) })

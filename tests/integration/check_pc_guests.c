@@ -126,29 +126,16 @@ START_TEST(test_many_vcpus_pass)
 }
 END_TEST
 
-static Suite *pc_guests_suite(void)
-{
-	Suite *s = suite_create("pc_guests");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_one_vcpu_passes);
-	tcase_add_test(tc, test_two_vcpus_start_by_sipi_and_pass);
-	tcase_add_test(tc, test_wrong_host_time_fails);
-	tcase_add_test(tc, test_four_vcpus_pass);
-	tcase_add_loop_test(tc, test_machine_devices, 0, 2);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("many_vcpus");
-	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);
-	tcase_set_timeout(tc, 300);
-	tcase_add_loop_test(tc, test_many_vcpus_pass, 0, ARRAY_SIZE(many_vcpus));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	test_require_kvm("check_pc_guests");
-	return test_run_suite(pc_guests_suite());
-}
+TEST_KVM_SUITE("pc_guests",
+	       { .name = "core",
+		 GUEST_RUN_FIXTURE,
+		 .timeout = 120,
+		 .tests = TESTS(test_one_vcpu_passes, test_two_vcpus_start_by_sipi_and_pass,
+				test_wrong_host_time_fails, test_four_vcpus_pass),
+		 .loop = test_machine_devices,
+		 .loops = 2 },
+	       { .name = "many_vcpus",
+		 GUEST_RUN_FIXTURE,
+		 .timeout = 300,
+		 .loop = test_many_vcpus_pass,
+		 .loops = ARRAY_SIZE(many_vcpus) })

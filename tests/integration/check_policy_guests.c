@@ -120,25 +120,11 @@ START_TEST(test_live_retries_without_tearing)
 }
 END_TEST
 
-static Suite *policies_suite(void)
-{
-	Suite *s = suite_create("policies");
-	TCase *tc = tcase_create("guests");
-
-	tcase_add_checked_fixture(tc, guest_run_setup, guest_run_teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_every_entry);
-	tcase_add_test(tc, test_once_never_writes_again);
-	tcase_add_test(tc, test_periodic_at_most_once_per_interval);
-	tcase_add_test(tc, test_threshold_keeps_error_under_bound);
-	tcase_add_test(tc, test_kernel_is_served_in_kernel);
-	tcase_add_test(tc, test_live_retries_without_tearing);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	test_require_kvm("check_policy_guests");
-	return test_run_suite(policies_suite());
-}
+TEST_KVM_SUITE("policies", { .name = "guests",
+			     GUEST_RUN_FIXTURE,
+			     .timeout = 120,
+			     .tests = TESTS(test_every_entry, test_once_never_writes_again,
+					    test_periodic_at_most_once_per_interval,
+					    test_threshold_keeps_error_under_bound,
+					    test_kernel_is_served_in_kernel,
+					    test_live_retries_without_tearing) })

@@ -304,21 +304,12 @@ START_TEST(test_restore_refuses_corrupt_snapshot)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("snapshot");
-	TCase *tc = tcase_create("snapshot");
-
-	test_require_kvm("snapshot");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 600);
-	tcase_add_test(tc, test_pause_freeze);
-	tcase_add_test(tc, test_pause_continue);
-	tcase_add_test(tc, test_pause_kernel_policy);
-	tcase_add_test(tc, test_snapshot_restore_native);
-	tcase_add_test(tc, test_snapshot_restore_kernel_policy);
-	tcase_add_test(tc, test_snapshot_restore_two_vcpu_multiboot);
-	tcase_add_test(tc, test_restore_refuses_corrupt_snapshot);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
-}
+TEST_KVM_SUITE("snapshot",
+	       { .name = "snapshot",
+		 .setup = setup,
+		 .teardown = teardown,
+		 .timeout = 600,
+		 .tests = TESTS(test_pause_freeze, test_pause_continue, test_pause_kernel_policy,
+				test_snapshot_restore_native, test_snapshot_restore_kernel_policy,
+				test_snapshot_restore_two_vcpu_multiboot,
+				test_restore_refuses_corrupt_snapshot) })

@@ -65,17 +65,8 @@ START_TEST(test_kernel_does_not)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("wall_clock");
-	TCase *tc = tcase_create("steps");
-
-	test_require_kvm("check_wall_clock");
-	tcase_add_checked_fixture(tc, test_log_capture, test_log_release);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_follow_sees_both_steps);
-	tcase_add_test(tc, test_boot_does_not);
-	tcase_add_test(tc, test_kernel_does_not);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
-}
+TEST_KVM_SUITE("wall_clock", { .name = "steps",
+			       TEST_LOG_FIXTURE,
+			       .timeout = 120,
+			       .tests = TESTS(test_follow_sees_both_steps, test_boot_does_not,
+					      test_kernel_does_not) })

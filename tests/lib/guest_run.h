@@ -18,6 +18,7 @@ extern struct vmm_result res;
 /* Fixture: capture the log and open the console stream / close and free them. */
 void guest_run_setup(void);
 void guest_run_teardown(void);
+#define GUEST_RUN_FIXTURE .setup = guest_run_setup, .teardown = guest_run_teardown
 /* Run GUEST_DIR/@name.elf with @argc/@argv (argv[0] is filled in) on @vcpus vCPUs. */
 void run_guest(const char *name, int argc, char **argv, unsigned int vcpus, uint64_t timeout_ns);
 

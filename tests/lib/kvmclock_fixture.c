@@ -40,7 +40,6 @@ static int fake_write_tsc(void *opaque, unsigned int vcpu, uint32_t msr, uint64_
 	return 0;
 }
 
-struct guest_mem mem;
 struct msr_table msrs;
 struct doorbell db;
 
@@ -49,11 +48,10 @@ void setup_n(unsigned int nr_vcpus)
 	const struct kvmclock_ops ops = { fake_kick, fake_write_tsc, NULL };
 	struct clock_policy policy;
 
-	test_log_capture();
+	mem_setup(MEM_SIZE);
 	ck_assert_int_eq(clock_policy_parse("every-entry", &policy), 0);
 	memset(&msrs, 0, sizeof(msrs));
 	doorbell_init(&db);
-	ck_assert_int_eq(guest_mem_alloc(&mem, MEM_SIZE), 0);
 	ck_assert_int_eq(kvmclock_init(&kc, &mem, &fake, nr_vcpus, 1000000000, &ops, &policy), 0);
 	ck_assert_int_eq(kvmclock_register(&kc, &msrs, &db), 0);
 	next_offset = 0;
@@ -68,8 +66,7 @@ void setup(void)
 void teardown(void)
 {
 	kvmclock_destroy(&kc);
-	guest_mem_free(&mem);
-	test_log_release();
+	mem_teardown();
 }
 
 enum msr_result wr(unsigned int vcpu, uint32_t msr, uint64_t value)

@@ -8,6 +8,7 @@
 
 #include "clock/kvmclock.h"
 #include "core/exit.h"
+#include "mem_fixture.h"
 #include "test_util.h"
 
 #define MEM_SIZE    0x800000
@@ -19,7 +20,6 @@ extern int64_t real_step;    /* steps of the fake CLOCK_REALTIME (date --set) */
 extern uint64_t next_offset; /* the TSC offset the next guest TSC write gives */
 extern unsigned int kicks;
 extern struct kvmclock kc;
-extern struct guest_mem mem;
 extern struct msr_table msrs;
 extern struct doorbell db;
 

@@ -35,25 +35,35 @@ void test_require_kvm(const char *suite)
 	}
 }
 
-int test_run_suite(Suite *s)
+static TCase *test_case_create(const struct test_case *c)
 {
-	SRunner *sr = srunner_create(s);
+	TCase *tc = tcase_create(c->name);
+
+	if (c->setup || c->teardown)
+		tcase_add_checked_fixture(tc, c->setup, c->teardown);
+	if (c->timeout)
+		tcase_set_timeout(tc, c->timeout);
+	for (const TTest *const *t = c->tests; t && *t; t++)
+		tcase_add_test(tc, *t);
+	if (c->loop)
+		tcase_add_loop_test(tc, c->loop, 0, c->loops);
+	return tc;
+}
+
+int test_main(const char *name, bool needs_kvm, const struct test_case *cases, size_t nr_cases)
+{
+	Suite *s;
+	SRunner *sr;
 	int failed;
 
+	if (needs_kvm)
+		test_require_kvm(program_invocation_short_name);
+	s = suite_create(name);
+	for (size_t i = 0; i < nr_cases; i++)
+		suite_add_tcase(s, test_case_create(&cases[i]));
+	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
-
-int test_run_tests(const char *name, const TTest *const *tests, size_t nr_tests)
-{
-	Suite *s = suite_create(name);
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, test_log_capture, test_log_release);
-	for (size_t i = 0; i < nr_tests; i++)
-		tcase_add_test(tc, tests[i]);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
 }

@@ -7,20 +7,12 @@
 #include "boot/acpi.h"
 #include "core/stop.h"
 #include "dev/acpi_pm.h"
+#include "mem_fixture.h"
 #include "test_util.h"
-
-static struct guest_mem mem;
 
 static void setup(void)
 {
-	test_log_capture();
-	ck_assert_int_eq(guest_mem_alloc(&mem, 16u << 20), 0);
-}
-
-static void teardown(void)
-{
-	guest_mem_free(&mem);
-	test_log_release();
+	mem_setup(16u << 20);
 }
 
 static const uint8_t *at(uint64_t gpa, uint64_t len)
@@ -175,15 +167,7 @@ START_TEST(test_pm_timer_and_sleep)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("acpi");
-	TCase *tc = tcase_create("acpi");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_tables);
-	tcase_add_test(tc, test_64_vcpus_fit);
-	tcase_add_test(tc, test_pm_timer_and_sleep);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
-}
+TEST_SUITE("acpi", { .name = "acpi",
+		     .setup = setup,
+		     .teardown = mem_teardown,
+		     .tests = TESTS(test_tables, test_64_vcpus_fit, test_pm_timer_and_sleep) })

@@ -4,6 +4,7 @@
 
 #include "boot/bzimage.h"
 #include "boot/image.h"
+#include "mem_fixture.h"
 #include "memmap.h"
 #include "test_util.h"
 
@@ -12,7 +13,6 @@
 #define IMG_SIZE    (1024 + KERNEL_SIZE)
 
 static uint8_t img[IMG_SIZE];
-static struct guest_mem mem;
 
 static void put16(size_t off, uint16_t v)
 {
@@ -45,15 +45,8 @@ static void make_image(void)
 
 static void setup(void)
 {
-	test_log_capture();
+	mem_setup(MEM_SIZE);
 	make_image();
-	ck_assert_int_eq(guest_mem_alloc(&mem, MEM_SIZE), 0);
-}
-
-static void teardown(void)
-{
-	guest_mem_free(&mem);
-	test_log_release();
 }
 
 static const struct boot_params *zero_page(void)
@@ -169,22 +162,9 @@ START_TEST(test_truncated_and_foreign)
 }
 END_TEST
 
-static Suite *bzimage_suite(void)
-{
-	Suite *s = suite_create("bzimage");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_loads_kernel_and_zero_page);
-	tcase_add_test(tc, test_cmdline_and_initrd);
-	tcase_add_test(tc, test_initrd_that_does_not_fit);
-	tcase_add_test(tc, test_broken_headers_refused);
-	tcase_add_test(tc, test_truncated_and_foreign);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(bzimage_suite());
-}
+TEST_SUITE("bzimage", { .name = "core",
+			.setup = setup,
+			.teardown = mem_teardown,
+			.tests = TESTS(test_loads_kernel_and_zero_page, test_cmdline_and_initrd,
+				       test_initrd_that_does_not_fit, test_broken_headers_refused,
+				       test_truncated_and_foreign) })

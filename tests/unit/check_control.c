@@ -165,21 +165,13 @@ START_TEST(test_start_refuses_long_path)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("control");
-	TCase *proto = tcase_create("protocol"), *sock = tcase_create("socket");
-
-	tcase_add_checked_fixture(proto, test_log_capture, test_log_release);
-	tcase_add_test(proto, test_parse_request);
-	tcase_add_test(proto, test_parse_refuses_bad_requests);
-	tcase_add_test(proto, test_json_strings_escaped);
-	tcase_add_test(proto, test_start_refuses_long_path);
-	tcase_add_checked_fixture(sock, socket_setup, socket_teardown);
-	tcase_add_test(sock, test_socket_serves_commands);
-	tcase_add_test(sock, test_socket_refuses_bad_clients);
-	tcase_set_timeout(sock, 30);
-	suite_add_tcase(s, proto);
-	suite_add_tcase(s, sock);
-	return test_run_suite(s);
-}
+TEST_SUITE("control",
+	   { .name = "protocol",
+	     TEST_LOG_FIXTURE,
+	     .tests = TESTS(test_parse_request, test_parse_refuses_bad_requests,
+			    test_json_strings_escaped, test_start_refuses_long_path) },
+	   { .name = "socket",
+	     .setup = socket_setup,
+	     .teardown = socket_teardown,
+	     .timeout = 30,
+	     .tests = TESTS(test_socket_serves_commands, test_socket_refuses_bad_clients) })

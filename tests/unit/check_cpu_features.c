@@ -71,15 +71,9 @@ START_TEST(test_mce_banks_as_qemu)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("cpu_features");
-	TCase *tc = tcase_create("cpu_features");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_remove_and_add);
-	tcase_add_test(tc, test_unknown_and_unsupported_refused);
-	tcase_add_test(tc, test_mce_banks_as_qemu);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
-}
+TEST_SUITE("cpu_features",
+	   { .name = "cpu_features",
+	     .setup = setup,
+	     .teardown = teardown,
+	     .tests = TESTS(test_remove_and_add, test_unknown_and_unsupported_refused,
+			    test_mce_banks_as_qemu) })

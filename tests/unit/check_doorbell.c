@@ -112,23 +112,10 @@ START_TEST(test_connect_checks)
 }
 END_TEST
 
-static Suite *doorbell_suite(void)
-{
-	Suite *s = suite_create("doorbell");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_store_rings_the_register);
-	tcase_add_test(tc, test_null_register_does_nothing);
-	tcase_add_test(tc, test_read_is_refused);
-	tcase_add_test(tc, test_wrong_size_is_refused);
-	tcase_add_test(tc, test_no_register_there);
-	tcase_add_test(tc, test_connect_checks);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(doorbell_suite());
-}
+TEST_SUITE("doorbell",
+	   { .name = "core",
+	     .setup = setup,
+	     .teardown = teardown,
+	     .tests = TESTS(test_store_rings_the_register, test_null_register_does_nothing,
+			    test_read_is_refused, test_wrong_size_is_refused,
+			    test_no_register_there, test_connect_checks) })

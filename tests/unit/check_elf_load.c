@@ -3,6 +3,7 @@
 
 #include "boot/elf_load.h"
 #include "boot/guest_file.h"
+#include "mem_fixture.h"
 #include "memmap.h"
 #include "test_util.h"
 
@@ -18,7 +19,6 @@ struct img {
 	};
 };
 
-static struct guest_mem mem;
 static struct img img;
 static struct elf_image_info info;
 
@@ -61,16 +61,9 @@ static void img_init(int nr_phdrs)
 
 static void setup(void)
 {
-	test_log_capture();
-	ck_assert_int_eq(guest_mem_alloc(&mem, MEM_SIZE), 0);
+	mem_setup(MEM_SIZE);
 	memset(&info, 0, sizeof(info));
 	img_init(1);
-}
-
-static void teardown(void)
-{
-	guest_mem_free(&mem);
-	test_log_release();
 }
 
 static int load(size_t size)
@@ -362,50 +355,21 @@ START_TEST(test_header_byte_flips_never_crash)
 }
 END_TEST
 
-static Suite *elf_load_suite(void)
-{
-	Suite *s = suite_create("elf_load");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_valid_image_loads_and_zeroes_bss);
-	tcase_add_test(tc, test_segment_ending_at_ram_end_loads);
-	tcase_add_test(tc, test_several_segments_and_non_load_headers);
-	tcase_add_test(tc, test_bad_magic);
-	tcase_add_test(tc, test_tiny_file);
-	tcase_add_test(tc, test_wrong_class);
-	tcase_add_test(tc, test_wrong_data);
-	tcase_add_test(tc, test_truncated_header);
-	tcase_add_test(tc, test_wrong_machine);
-	tcase_add_test(tc, test_wrong_type);
-	tcase_add_test(tc, test_no_program_headers);
-	tcase_add_test(tc, test_bad_phentsize);
-	tcase_add_test(tc, test_truncated_program_headers);
-	tcase_add_test(tc, test_program_headers_offset_overflow);
-	tcase_add_test(tc, test_filesz_above_memsz);
-	tcase_add_test(tc, test_truncated_segment);
-	tcase_add_test(tc, test_segment_offset_overflow);
-	tcase_add_test(tc, test_address_overflow);
-	tcase_add_test(tc, test_vaddr_differs_from_paddr);
-	tcase_add_test(tc, test_segment_over_vmm_structures);
-	tcase_add_test(tc, test_segment_reaching_into_vmm_structures);
-	tcase_add_test(tc, test_segment_outside_ram);
-	tcase_add_test(tc, test_overlapping_segments);
-	tcase_add_test(tc, test_no_loadable_segment);
-	tcase_add_test(tc, test_entry_outside_segments);
-	tcase_add_test(tc, test_entry_in_bss);
-	tcase_add_test(tc, test_entry_in_data_segment);
-	tcase_add_test(tc, test_bundled_guest_file_loads);
-	tcase_add_test(tc, test_missing_file);
-	tcase_add_test(tc, test_directory_is_not_an_image);
-	tcase_add_test(tc, test_short_file_is_refused_once);
-	tcase_add_test(tc, test_file_larger_than_the_limit);
-	tcase_add_test(tc, test_header_byte_flips_never_crash);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(elf_load_suite());
-}
+TEST_SUITE("elf_load",
+	   { .name = "core",
+	     .setup = setup,
+	     .teardown = mem_teardown,
+	     .tests = TESTS(
+		     test_valid_image_loads_and_zeroes_bss, test_segment_ending_at_ram_end_loads,
+		     test_several_segments_and_non_load_headers, test_bad_magic, test_tiny_file,
+		     test_wrong_class, test_wrong_data, test_truncated_header, test_wrong_machine,
+		     test_wrong_type, test_no_program_headers, test_bad_phentsize,
+		     test_truncated_program_headers, test_program_headers_offset_overflow,
+		     test_filesz_above_memsz, test_truncated_segment, test_segment_offset_overflow,
+		     test_address_overflow, test_vaddr_differs_from_paddr,
+		     test_segment_over_vmm_structures, test_segment_reaching_into_vmm_structures,
+		     test_segment_outside_ram, test_overlapping_segments, test_no_loadable_segment,
+		     test_entry_outside_segments, test_entry_in_bss, test_entry_in_data_segment,
+		     test_bundled_guest_file_loads, test_missing_file,
+		     test_directory_is_not_an_image, test_short_file_is_refused_once,
+		     test_file_larger_than_the_limit, test_header_byte_flips_never_crash) })

@@ -324,38 +324,18 @@ START_TEST(test_intr_continues)
 }
 END_TEST
 
-static Suite *exit_suite(void)
-{
-	Suite *s = suite_create("exit_dispatch");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_out_reaches_device_with_offset);
-	tcase_add_test(tc, test_in_is_zero_filled_before_device);
-	tcase_add_test(tc, test_string_io_calls_once_per_element);
-	tcase_add_test(tc, test_device_stop_ends_string_io);
-	tcase_add_test(tc, test_unclaimed_out_is_guest_error);
-	tcase_add_test(tc, test_unclaimed_in_is_guest_error);
-	tcase_add_test(tc, test_unclaimed_ports_can_be_ignored);
-	tcase_add_test(tc, test_unclaimed_mmio_can_be_ignored);
-	tcase_add_test(tc, test_access_straddling_device_end_is_unclaimed);
-	tcase_add_test(tc, test_malformed_io_exit);
-	tcase_add_test(tc, test_mmio_read_and_write);
-	tcase_add_test(tc, test_unmapped_mmio_names_address);
-	tcase_add_test(tc, test_rdmsr_handled);
-	tcase_add_test(tc, test_wrmsr_handled_and_gp);
-	tcase_add_test(tc, test_unknown_msr_injects_gp);
-	tcase_add_test(tc, test_hlt_parks_the_vcpu);
-	tcase_add_test(tc, test_shutdown_is_crash);
-	tcase_add_test(tc, test_fail_entry_is_vmm_error);
-	tcase_add_test(tc, test_internal_error_is_crash);
-	tcase_add_test(tc, test_unknown_exit_is_named);
-	tcase_add_test(tc, test_intr_continues);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(exit_suite());
-}
+TEST_SUITE(
+	"exit_dispatch",
+	{ .name = "core",
+	  .setup = setup,
+	  .teardown = teardown,
+	  .tests = TESTS(test_out_reaches_device_with_offset, test_in_is_zero_filled_before_device,
+			 test_string_io_calls_once_per_element, test_device_stop_ends_string_io,
+			 test_unclaimed_out_is_guest_error, test_unclaimed_in_is_guest_error,
+			 test_unclaimed_ports_can_be_ignored, test_unclaimed_mmio_can_be_ignored,
+			 test_access_straddling_device_end_is_unclaimed, test_malformed_io_exit,
+			 test_mmio_read_and_write, test_unmapped_mmio_names_address,
+			 test_rdmsr_handled, test_wrmsr_handled_and_gp, test_unknown_msr_injects_gp,
+			 test_hlt_parks_the_vcpu, test_shutdown_is_crash,
+			 test_fail_entry_is_vmm_error, test_internal_error_is_crash,
+			 test_unknown_exit_is_named, test_intr_continues) })

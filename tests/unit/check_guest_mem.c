@@ -1,21 +1,8 @@
 /* Unit tests for guest RAM: sizes as the command line gives them, bounds-checked pointers. */
 #include "core/guest_mem.h"
+#include "mem_fixture.h"
 #include "memmap.h"
 #include "test_util.h"
-
-static struct guest_mem mem;
-
-static void setup(void)
-{
-	test_log_capture();
-	ck_assert_int_eq(guest_mem_alloc(&mem, GUEST_MEM_MIN), 0);
-}
-
-static void teardown(void)
-{
-	guest_mem_free(&mem);
-	test_log_release();
-}
 
 START_TEST(test_parse_sizes)
 {
@@ -64,20 +51,7 @@ START_TEST(test_guest_mem_ptr_bounds)
 }
 END_TEST
 
-static Suite *guest_mem_suite(void)
-{
-	Suite *s = suite_create("guest_mem");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_parse_sizes);
-	tcase_add_test(tc, test_parse_bad_sizes);
-	tcase_add_test(tc, test_guest_mem_ptr_bounds);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(guest_mem_suite());
-}
+TEST_SUITE("guest_mem",
+	   { .name = "core",
+	     MEM_FIXTURE,
+	     .tests = TESTS(test_parse_sizes, test_parse_bad_sizes, test_guest_mem_ptr_bounds) })

@@ -63,21 +63,8 @@ START_TEST(test_table_full)
 }
 END_TEST
 
-static Suite *io_bus_suite(void)
-{
-	Suite *s = suite_create("io_bus");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_register_and_find);
-	tcase_add_test(tc, test_overlap_rejected);
-	tcase_add_test(tc, test_bad_ranges_rejected);
-	tcase_add_test(tc, test_table_full);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(io_bus_suite());
-}
+TEST_SUITE("io_bus", { .name = "core",
+		       .setup = setup,
+		       .teardown = teardown,
+		       .tests = TESTS(test_register_and_find, test_overlap_rejected,
+				      test_bad_ranges_rejected, test_table_full) })

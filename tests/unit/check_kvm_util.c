@@ -96,23 +96,10 @@ START_TEST(test_injected_ioctl_failure)
 }
 END_TEST
 
-static Suite *env_suite(void)
-{
-	Suite *s = suite_create("env");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_no_kvm_device);
-	tcase_add_test(tc, test_not_a_kvm_device);
-	tcase_add_test(tc, test_permission_message);
-	tcase_add_test(tc, test_missing_capabilities_named);
-	tcase_add_test(tc, test_guest_ram_cannot_be_allocated);
-	tcase_add_test(tc, test_injected_ioctl_failure);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(env_suite());
-}
+TEST_SUITE("env",
+	   { .name = "core",
+	     .setup = setup,
+	     .teardown = teardown,
+	     .tests = TESTS(test_no_kvm_device, test_not_a_kvm_device, test_permission_message,
+			    test_missing_capabilities_named, test_guest_ram_cannot_be_allocated,
+			    test_injected_ioctl_failure) })

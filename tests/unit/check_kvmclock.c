@@ -301,29 +301,14 @@ START_TEST(test_probe_window)
 }
 END_TEST
 
-static Suite *kvmclock_host_suite(void)
-{
-	Suite *s = suite_create("kvmclock_host");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_enable_publishes_before_run);
-	tcase_add_test(tc, test_disable_and_move);
-	tcase_add_test(tc, test_refused_addresses);
-	tcase_add_test(tc, test_refusal_reasons);
-	tcase_add_test(tc, test_low_ram_is_the_guests_on_a_pc);
-	tcase_add_test(tc, test_wall_clock);
-	tcase_add_test(tc, test_tsc_write_moves_offset);
-	tcase_add_test(tc, test_smp_stable_only_while_offsets_agree);
-	tcase_add_test(tc, test_wall_clock_follows_steps);
-	tcase_add_test(tc, test_wall_clock_watch_only_when_following);
-	tcase_add_test(tc, test_smp_anchor_moves_only_when_the_error_needs_it);
-	tcase_add_test(tc, test_probe_window);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(kvmclock_host_suite());
-}
+TEST_SUITE(
+	"kvmclock_host",
+	{ .name = "core",
+	  .setup = setup,
+	  .teardown = teardown,
+	  .tests = TESTS(test_enable_publishes_before_run, test_disable_and_move,
+			 test_refused_addresses, test_refusal_reasons,
+			 test_low_ram_is_the_guests_on_a_pc, test_wall_clock,
+			 test_tsc_write_moves_offset, test_smp_stable_only_while_offsets_agree,
+			 test_wall_clock_follows_steps, test_wall_clock_watch_only_when_following,
+			 test_smp_anchor_moves_only_when_the_error_needs_it, test_probe_window) })

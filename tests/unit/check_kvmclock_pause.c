@@ -143,18 +143,11 @@ START_TEST(test_pause_mode_parse)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("kvmclock_pause");
-	TCase *tc = tcase_create("pause");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_freeze_resumes_where_it_stopped);
-	tcase_add_test(tc, test_continue_jumps_by_the_pause);
-	tcase_add_test(tc, test_guest_stopped_once_per_pause);
-	tcase_add_test(tc, test_guest_stopped_only_for_enabled_vcpus);
-	tcase_add_test(tc, test_restore_hides_a_tsc_jump);
-	tcase_add_test(tc, test_pause_mode_parse);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
-}
+TEST_SUITE("kvmclock_pause",
+	   { .name = "pause",
+	     .setup = setup,
+	     .teardown = teardown,
+	     .tests = TESTS(test_freeze_resumes_where_it_stopped, test_continue_jumps_by_the_pause,
+			    test_guest_stopped_once_per_pause,
+			    test_guest_stopped_only_for_enabled_vcpus,
+			    test_restore_hides_a_tsc_jump, test_pause_mode_parse) })

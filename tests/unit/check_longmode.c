@@ -2,21 +2,8 @@
 #include "boot/longmode.h"
 #include "boot_abi.h"
 #include "memmap.h"
+#include "mem_fixture.h"
 #include "test_util.h"
-
-static struct guest_mem mem;
-
-static void setup(void)
-{
-	test_log_capture();
-	ck_assert_int_eq(guest_mem_alloc(&mem, GUEST_MEM_MIN), 0);
-}
-
-static void teardown(void)
-{
-	guest_mem_free(&mem);
-	test_log_release();
-}
 
 START_TEST(test_boot_info_and_arguments)
 {
@@ -189,26 +176,10 @@ START_TEST(test_vcpu_registers)
 }
 END_TEST
 
-static Suite *longmode_suite(void)
-{
-	Suite *s = suite_create("longmode");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_boot_info_and_arguments);
-	tcase_add_test(tc, test_too_many_arguments);
-	tcase_add_test(tc, test_arguments_too_long);
-	tcase_add_test(tc, test_vcpu_count_checked);
-	tcase_add_test(tc, test_identity_page_tables);
-	tcase_add_test(tc, test_stack_guard_pages);
-	tcase_add_test(tc, test_tss_per_vcpu);
-	tcase_add_test(tc, test_gdt_descriptors);
-	tcase_add_test(tc, test_vcpu_registers);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(longmode_suite());
-}
+TEST_SUITE("longmode",
+	   { .name = "core",
+	     MEM_FIXTURE,
+	     .tests = TESTS(test_boot_info_and_arguments, test_too_many_arguments,
+			    test_arguments_too_long, test_vcpu_count_checked,
+			    test_identity_page_tables, test_stack_guard_pages, test_tss_per_vcpu,
+			    test_gdt_descriptors, test_vcpu_registers) })

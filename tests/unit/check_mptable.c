@@ -1,9 +1,8 @@
 /* Unit tests for the MP specification tables: layout, checksums, CPUs and interrupt routing. */
 #include "boot/mptable.h"
+#include "mem_fixture.h"
 #include "memmap.h"
 #include "test_util.h"
-
-static struct guest_mem mem;
 
 static uint8_t sum(const uint8_t *p, size_t len)
 {
@@ -21,7 +20,6 @@ START_TEST(test_tables_for_two_cpus)
 	uint16_t len, entries;
 	unsigned int cpus = 0, buses = 0, ioapics = 0, irqs = 0, lints = 0;
 
-	ck_assert_int_eq(guest_mem_alloc(&mem, GUEST_MEM_MIN), 0);
 	ck_assert_int_eq(mptable_write(&mem, 2, 0x600, 0x201), 0);
 	fp = guest_mem_ptr(&mem, MPTABLE_BASE, 16);
 	ck_assert_mem_eq(fp, "_MP_", 4);
@@ -65,17 +63,16 @@ START_TEST(test_tables_for_two_cpus)
 	ck_assert_uint_eq(ioapics, 1);
 	ck_assert_uint_eq(irqs, 16);
 	ck_assert_uint_eq(lints, 2);
-	guest_mem_free(&mem);
 }
 END_TEST
 
 START_TEST(test_bad_counts_refused)
 {
-	ck_assert_int_eq(guest_mem_alloc(&mem, GUEST_MEM_MIN), 0);
 	ck_assert_int_eq(mptable_write(&mem, 0, 0, 0), -EINVAL);
 	ck_assert_logged("MP table: cannot describe 0 CPUs");
-	guest_mem_free(&mem);
 }
 END_TEST
 
-TEST_MAIN("mptable", test_tables_for_two_cpus, test_bad_counts_refused)
+TEST_SUITE("mptable", { .name = "core",
+			MEM_FIXTURE,
+			.tests = TESTS(test_tables_for_two_cpus, test_bad_counts_refused) })

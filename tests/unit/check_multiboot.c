@@ -5,6 +5,7 @@
 #include "boot/elf_load.h"
 #include "boot/guest_file.h"
 #include "boot/image.h"
+#include "mem_fixture.h"
 #include "memmap.h"
 #include "boot/multiboot.h"
 #include "test_util.h"
@@ -13,7 +14,6 @@
 #define LOAD_AT	  0x100000u
 #define FILE_SIZE 0x100u
 
-static struct guest_mem mem;
 static uint64_t boot_info;
 static struct guest_image image;
 static uint8_t file[16384];
@@ -37,8 +37,7 @@ static void put_header(size_t off, uint32_t flags, uint32_t load, uint32_t load_
 
 static void setup(void)
 {
-	test_log_capture();
-	ck_assert_int_eq(guest_mem_alloc(&mem, MEM_SIZE), 0);
+	mem_setup(MEM_SIZE);
 	memset(mem.host, 0xee, mem.size);
 	memset(file, 0, sizeof(file));
 	for (unsigned int i = 0; i < FILE_SIZE; i++)
@@ -47,12 +46,6 @@ static void setup(void)
 	put_header(0x10, MULTIBOOT_AOUT_KLUDGE | MULTIBOOT_MEMORY_INFO, LOAD_AT, 0,
 		   LOAD_AT + FILE_SIZE + 0x1000, LOAD_AT + 0x40);
 	memset(&image, 0, sizeof(image));
-}
-
-static void teardown(void)
-{
-	guest_mem_free(&mem);
-	test_log_release();
 }
 
 static int load(size_t size)
@@ -428,32 +421,15 @@ START_TEST(test_entry_state)
 }
 END_TEST
 
-static Suite *multiboot_suite(void)
-{
-	Suite *s = suite_create("multiboot");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_aout_kludge_loads);
-	tcase_add_test(tc, test_aout_load_end_limits_the_copy);
-	tcase_add_test(tc, test_aout_bad_fields_rejected);
-	tcase_add_test(tc, test_low_image_moves_the_boot_information);
-	tcase_add_test(tc, test_unsupported_requirements_rejected);
-	tcase_add_test(tc, test_aout_header_cut_off);
-	tcase_add_test(tc, test_headers_that_do_not_count);
-	tcase_add_test(tc, test_kinds_of_bundled_images);
-	tcase_add_test(tc, test_elf32_without_header_rejected);
-	tcase_add_test(tc, test_higher_half_elf32_loads_by_paddr);
-	tcase_add_test(tc, test_higher_half_entry_checked_by_vaddr);
-	tcase_add_test(tc, test_info_memory_cmdline_modules);
-	tcase_add_test(tc, test_info_limits);
-	tcase_add_test(tc, test_info_full_area);
-	tcase_add_test(tc, test_entry_state);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(multiboot_suite());
-}
+TEST_SUITE(
+	"multiboot",
+	{ .name = "core",
+	  .setup = setup,
+	  .teardown = mem_teardown,
+	  .tests = TESTS(test_aout_kludge_loads, test_aout_load_end_limits_the_copy,
+			 test_aout_bad_fields_rejected, test_low_image_moves_the_boot_information,
+			 test_unsupported_requirements_rejected, test_aout_header_cut_off,
+			 test_headers_that_do_not_count, test_kinds_of_bundled_images,
+			 test_elf32_without_header_rejected, test_higher_half_elf32_loads_by_paddr,
+			 test_higher_half_entry_checked_by_vaddr, test_info_memory_cmdline_modules,
+			 test_info_limits, test_info_full_area, test_entry_state) })

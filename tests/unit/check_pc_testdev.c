@@ -99,16 +99,9 @@ START_TEST(test_iomem_reads_back)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("pc_testdev");
-	TCase *tc = tcase_create("pc_testdev");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_register_any_width);
-	tcase_add_test(tc, test_flush_port_takes_page_addresses);
-	tcase_add_test(tc, test_irq_lines);
-	tcase_add_test(tc, test_iomem_reads_back);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
-}
+TEST_SUITE("pc_testdev",
+	   { .name = "pc_testdev",
+	     .setup = setup,
+	     .teardown = teardown,
+	     .tests = TESTS(test_register_any_width, test_flush_port_takes_page_addresses,
+			    test_irq_lines, test_iomem_reads_back) })

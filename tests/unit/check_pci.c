@@ -123,17 +123,9 @@ START_TEST(test_reset_control_resets)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("pci");
-	TCase *tc = tcase_create("pci");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_host_bridge_found);
-	tcase_add_test(tc, test_absent_functions_read_all_ones);
-	tcase_add_test(tc, test_read_only_registers_ignore_writes);
-	tcase_add_test(tc, test_address_register);
-	tcase_add_test(tc, test_reset_control_resets);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
-}
+TEST_SUITE("pci", { .name = "pci",
+		    .setup = setup,
+		    .teardown = teardown,
+		    .tests = TESTS(test_host_bridge_found, test_absent_functions_read_all_ones,
+				   test_read_only_registers_ignore_writes, test_address_register,
+				   test_reset_control_resets) })

@@ -3,6 +3,7 @@
 
 #include "clock/kvmclock.h"
 #include "clock/policy.h"
+#include "mem_fixture.h"
 #include "test_util.h"
 
 static uint64_t fake_tsc_now;
@@ -28,7 +29,6 @@ static int no_tsc(void *opaque, unsigned int vcpu, uint32_t msr, uint64_t v, uin
 	return -1;
 }
 
-static struct guest_mem mem;
 static struct kvmclock kc;
 static struct msr_table msrs;
 static struct doorbell db;
@@ -38,12 +38,11 @@ static void setup_policy(const char *spec)
 	const struct kvmclock_ops ops = { noop_kick, no_tsc, NULL };
 	struct clock_policy p;
 
-	test_log_capture();
+	mem_setup(GUEST_MEM_MIN);
 	fake_tsc_now = 1000000;
 	memset(&msrs, 0, sizeof(msrs));
 	doorbell_init(&db);
 	ck_assert_int_eq(clock_policy_parse(spec, &p), 0);
-	ck_assert_int_eq(guest_mem_alloc(&mem, GUEST_MEM_MIN), 0);
 	ck_assert_int_eq(kvmclock_init(&kc, &mem, &fake, 1, 1000000000, &ops, &p), 0);
 	ck_assert_int_eq(kvmclock_register(&kc, &msrs, &db), 0);
 	if (!p.ops->in_kernel) {
@@ -56,8 +55,7 @@ static void setup_policy(const char *spec)
 static void teardown_policy(void)
 {
 	kvmclock_destroy(&kc);
-	guest_mem_free(&mem);
-	test_log_release();
+	mem_teardown();
 }
 
 /* @n entries, @gap_ns apart. */
@@ -241,25 +239,11 @@ START_TEST(test_sampler_feeds_the_model)
 }
 END_TEST
 
-static Suite *policy_suite(void)
-{
-	Suite *s = suite_create("policy");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_parse_policies);
-	tcase_add_test(tc, test_policies_decide_on_the_view_alone);
-	tcase_add_test(tc, test_every_entry_anchors_each_entry);
-	tcase_add_test(tc, test_once_never_writes_again);
-	tcase_add_test(tc, test_periodic_at_most_once_per_interval);
-	tcase_add_test(tc, test_threshold_follows_predicted_error);
-	tcase_add_test(tc, test_live_leaves_writes_to_its_thread);
-	tcase_add_test(tc, test_kernel_traps_nothing);
-	tcase_add_test(tc, test_sampler_feeds_the_model);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(policy_suite());
-}
+TEST_SUITE("policy",
+	   { .name = "core",
+	     .tests = TESTS(test_parse_policies, test_policies_decide_on_the_view_alone,
+			    test_every_entry_anchors_each_entry, test_once_never_writes_again,
+			    test_periodic_at_most_once_per_interval,
+			    test_threshold_follows_predicted_error,
+			    test_live_leaves_writes_to_its_thread, test_kernel_traps_nothing,
+			    test_sampler_feeds_the_model) })

@@ -51,20 +51,6 @@ START_TEST(test_scale_delta_shifts)
 }
 END_TEST
 
-static Suite *abi_suite(void)
-{
-	Suite *s = suite_create("abi");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_msrs_match_kernel);
-	tcase_add_test(tc, test_cpuid_matches_kernel);
-	tcase_add_test(tc, test_struct_layout);
-	tcase_add_test(tc, test_scale_delta_shifts);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(abi_suite());
-}
+TEST_SUITE("abi", { .name = "core",
+		    .tests = TESTS(test_msrs_match_kernel, test_cpuid_matches_kernel,
+				   test_struct_layout, test_scale_delta_shifts) })

@@ -379,28 +379,12 @@ START_TEST(test_wall_clock_struct)
 }
 END_TEST
 
-static Suite *pvclock_suite(void)
-{
-	Suite *s = suite_create("pvclock_host");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_scale_against_exact_arithmetic);
-	tcase_add_test(tc, test_scale_from_ratio_limits);
-	tcase_add_test(tc, test_sample_keeps_narrowest);
-	tcase_add_test(tc, test_rate_estimate_converges);
-	tcase_add_test(tc, test_rate_survives_recentering);
-	tcase_add_test(tc, test_reanchor_tracks_monotonic);
-	tcase_add_test(tc, test_reanchor_clamps_and_converges);
-	tcase_add_test(tc, test_reanchor_slew_is_bounded);
-	tcase_add_test(tc, test_publish_fields_and_version);
-	tcase_add_test(tc, test_publish_is_a_seqlock_under_concurrency);
-	tcase_add_test(tc, test_wall_clock_struct);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(pvclock_suite());
-}
+TEST_SUITE("pvclock_host",
+	   { .name = "core",
+	     .timeout = 60,
+	     .tests = TESTS(test_scale_against_exact_arithmetic, test_scale_from_ratio_limits,
+			    test_sample_keeps_narrowest, test_rate_estimate_converges,
+			    test_rate_survives_recentering, test_reanchor_tracks_monotonic,
+			    test_reanchor_clamps_and_converges, test_reanchor_slew_is_bounded,
+			    test_publish_fields_and_version,
+			    test_publish_is_a_seqlock_under_concurrency, test_wall_clock_struct) })

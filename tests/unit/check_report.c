@@ -1,12 +1,12 @@
 /* Unit tests for the report channel: decoding and the DOORBELL_REPORT service on fake RAM. */
 #include "core/exit.h"
 #include "dev/report.h"
+#include "mem_fixture.h"
 #include "test_util.h"
 
 #define MEM_SIZE   0x800000
 #define REPORT_GPA 0x550000
 
-static struct guest_mem mem;
 static struct report_dev dev;
 static char *text;
 static size_t text_len;
@@ -15,8 +15,7 @@ static struct guest_report *guest_r;
 
 static void setup(void)
 {
-	test_log_capture();
-	ck_assert_int_eq(guest_mem_alloc(&mem, MEM_SIZE), 0);
+	mem_setup(MEM_SIZE);
 	out = open_memstream(&text, &text_len);
 	ck_assert_int_eq(report_dev_init(&dev, &mem, out), 0);
 	guest_r = guest_mem_ptr(&mem, REPORT_GPA, sizeof(*guest_r));
@@ -30,8 +29,7 @@ static void teardown(void)
 	report_dev_destroy(&dev);
 	fclose(out);
 	free(text);
-	guest_mem_free(&mem);
-	test_log_release();
+	mem_teardown();
 }
 
 static int signal_report(uint64_t gpa)
@@ -178,31 +176,13 @@ START_TEST(test_report_above_4g)
 }
 END_TEST
 
-static Suite *report_suite(void)
-{
-	Suite *s = suite_create("report");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_decode_good);
-	tcase_add_test(tc, test_print_goes_to_output);
-	tcase_add_test(tc, test_sync_counts);
-	tcase_add_test(tc, test_done_exit_code);
-	tcase_add_test(tc, test_done_exit_code_out_of_range);
-	tcase_add_test(tc, test_abort_prints_location_and_values);
-	tcase_add_test(tc, test_bad_magic);
-	tcase_add_test(tc, test_bad_command);
-	tcase_add_test(tc, test_too_many_values);
-	tcase_add_test(tc, test_unterminated_message);
-	tcase_add_test(tc, test_unterminated_file);
-	tcase_add_test(tc, test_report_outside_ram);
-	tcase_add_test(tc, test_report_straddling_ram_end);
-	tcase_add_test(tc, test_report_above_4g);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return test_run_suite(report_suite());
-}
+TEST_SUITE("report",
+	   { .name = "core",
+	     .setup = setup,
+	     .teardown = teardown,
+	     .tests = TESTS(test_decode_good, test_print_goes_to_output, test_sync_counts,
+			    test_done_exit_code, test_done_exit_code_out_of_range,
+			    test_abort_prints_location_and_values, test_bad_magic, test_bad_command,
+			    test_too_many_values, test_unterminated_message, test_unterminated_file,
+			    test_report_outside_ram, test_report_straddling_ram_end,
+			    test_report_above_4g) })

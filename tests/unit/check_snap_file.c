@@ -218,19 +218,11 @@ START_TEST(test_open_refuses_missing_and_empty_files)
 }
 END_TEST
 
-int main(void)
-{
-	Suite *s = suite_create("snap_file");
-	TCase *tc = tcase_create("format");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_round_trip);
-	tcase_add_test(tc, test_crc32c);
-	tcase_add_test(tc, test_every_truncation_refused);
-	tcase_add_test(tc, test_every_flipped_byte_refused);
-	tcase_add_test(tc, test_foreign_and_other_versions_refused);
-	tcase_add_test(tc, test_bad_sections_refused);
-	tcase_add_test(tc, test_open_refuses_missing_and_empty_files);
-	suite_add_tcase(s, tc);
-	return test_run_suite(s);
-}
+TEST_SUITE("snap_file",
+	   { .name = "format",
+	     .setup = setup,
+	     .teardown = teardown,
+	     .tests = TESTS(test_round_trip, test_crc32c, test_every_truncation_refused,
+			    test_every_flipped_byte_refused,
+			    test_foreign_and_other_versions_refused, test_bad_sections_refused,
+			    test_open_refuses_missing_and_empty_files) })
