@@ -1,260 +1,15 @@
-/* vmm_run: assemble a VM from a config, run its vCPU threads under the watchdog, report. */
+/* vmm_run: boot or restore a VM (vmm_internal.h), run its vCPU threads under a watchdog. */
 #include "vmm.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/compiler.h"
-#include "boot/longmode.h"
-#include "dev/console.h"
-#include "boot/acpi.h"
-#include "boot/elf_load.h"
-#include "dev/fw_cfg.h"
-#include "boot/guest_file.h"
-#include "boot/image.h"
-#include "boot/linux.h"
-#include "boot/multiboot.h"
-#include "dev/i8042.h"
-#include "ports.h"
-#include "dev/report.h"
-#include "dev/uart.h"
-#include "machine/vcpu.h"
-#include "clock/policy.h"
-#include "machine/vm.h"
 #include "core/log.h"
+#include "machine/vcpu.h"
 #include "vmm_internal.h"
-
-static int vmm_load_image(struct vmm *v, const struct vmm_config *cfg)
-{
-	struct elf_image_info *info = &v->image.info;
-	void *data = NULL;
-	size_t size = cfg->image_size;
-	int ret = 0;
-
-	if (cfg->image_path)
-		ret = guest_file_read(cfg->image_path, "guest image", GUEST_MEM_MAX, &data, &size);
-	if (!ret)
-		ret = image_load(&v->vm->mem, cfg->image_path ? data : cfg->image, size,
-				 cfg->image_path ? cfg->image_path : "(memory)", &v->image);
-	free(data);
-	if (ret)
-		return ret;
-	pr_info("loaded %s image: %u segments at 0x%llx-0x%llx, entry 0x%llx",
-		image_kind_name(v->image.kind), info->nr_segments, (unsigned long long)info->low,
-		(unsigned long long)info->high, (unsigned long long)info->entry);
-	return 0;
-}
-
-/* Read the module files and write the multiboot information (modules after the image). */
-static int vmm_write_multiboot_info(struct vmm *v, const struct vmm_config *cfg)
-{
-	struct multiboot_module_file mods[MULTIBOOT_MAX_MODULES] = { 0 };
-	void *data[MULTIBOOT_MAX_MODULES] = { 0 };
-	unsigned int nr = 0;
-	int ret = 0;
-
-	if (cfg->nr_modules > MULTIBOOT_MAX_MODULES) {
-		pr_err("%u modules given, at most %d are supported", cfg->nr_modules,
-		       MULTIBOOT_MAX_MODULES);
-		return -E2BIG;
-	}
-	for (; !ret && nr < cfg->nr_modules; nr++) {
-		char path[PATH_MAX];
-
-		/* "PATH ARGS...": the file is the first word, the whole string its cmdline. */
-		snprintf(path, sizeof(path), "%.*s", (int)strcspn(cfg->modules[nr], " "),
-			 cfg->modules[nr]);
-		mods[nr].cmdline = cfg->modules[nr];
-		ret = guest_file_read(path, "module", v->vm->mem.size, &data[nr], &mods[nr].size);
-		mods[nr].data = data[nr];
-	}
-	if (!ret)
-		ret = multiboot_write_info(&v->vm->mem, v->image.info.low, v->image.info.high,
-					   cfg->argc, cfg->argv, mods, cfg->nr_modules,
-					   &v->image.boot_info);
-	if (!ret)
-		v->vm->mem.vmm_end = 0; /* from the entry on, all RAM is the guest's */
-	for (unsigned int i = 0; i < nr; i++)
-		free(data[i]);
-	return ret;
-}
-
-static int vmm_write_boot_data(struct vmm *v, const struct vmm_config *cfg, unsigned int nr_vcpus)
-{
-	int ret;
-
-	if (v->image.kind == IMAGE_MULTIBOOT) {
-		ret = vmm_write_multiboot_info(v, cfg);
-		return ret ? ret : acpi_write_tables(&v->vm->mem, nr_vcpus);
-	}
-	if (v->image.kind == IMAGE_LINUX) {
-		v->vm->hide_invariant_tsc = !cfg->invariant_tsc;
-		v->vm->mem.vmm_end = 0; /* the kernel keeps its own map (e820) */
-		ret = linux_write_boot_data(&v->vm->mem, nr_vcpus, cfg->argc, cfg->argv,
-					    cfg->initrd);
-		return ret ? ret : acpi_write_tables(&v->vm->mem, nr_vcpus);
-	}
-	if (cfg->initrd) {
-		pr_err("--initrd is for Linux bzImages; %s is a %s image",
-		       cfg->image_path ? cfg->image_path : "(memory)",
-		       image_kind_name(v->image.kind));
-		return -EINVAL;
-	}
-	if (cfg->nr_modules) {
-		pr_err("modules are for multiboot images; %s is a native ELF64 image",
-		       cfg->image_path ? cfg->image_path : "(memory)");
-		return -EINVAL;
-	}
-	return boot_write_tables(&v->vm->mem, nr_vcpus, cfg->argc, cfg->argv);
-}
-
-int vmm_create_vcpus(struct vmm *v, const struct vmm_config *cfg, unsigned int nr_vcpus)
-{
-	unsigned int kvm_max = vm_max_vcpus(v->vm);
-	int ret = 0;
-
-	if (nr_vcpus > kvm_max) {
-		pr_err("%u vCPUs requested, this KVM takes at most %u in a VM (KVM_CAP_MAX_VCPUS)",
-		       nr_vcpus, kvm_max);
-		return -EINVAL;
-	}
-	if (image_is_pc(v->image.kind))
-		ret = vm_create_irqchip(v->vm);
-	for (unsigned int i = 0; !ret && i < nr_vcpus; i++) {
-		struct vcpu **vcpu = &v->vm->vcpus[i];
-
-		ret = vcpu_create(v->vm, i, &v->image, vcpu);
-		if (!ret) {
-			/* A kernel probes legacy ports: nothing there reads as a floating bus. */
-			(*vcpu)->exit_ctx.ignore_unclaimed_ports =
-				cfg->ignore_unclaimed_ports || v->image.kind == IMAGE_LINUX;
-			if (v->image.kind == IMAGE_LINUX)
-				(*vcpu)->exit_ctx.floating_ports = v->floating_ports;
-			v->vm->nr_vcpus++;
-		}
-	}
-	return ret;
-}
-
-/* --wall-clock: follow needs the VMM's kvmclock; the kernel policy leaves it all to KVM. */
-static int vmm_wall_mode(const struct vmm_config *cfg, const struct clock_policy *policy,
-			 enum kvmclock_wall_mode *mode)
-{
-	int ret = kvmclock_wall_mode_parse(cfg->wall_clock, mode);
-
-	if (!ret && *mode == KVMCLOCK_WALL_FOLLOW && policy->ops->in_kernel) {
-		pr_err("--wall-clock follow needs the VMM's kvmclock; with the kernel policy KVM "
-		       "writes the wall clock itself (boot)");
-		return -EINVAL;
-	}
-	return ret;
-}
-
-int vmm_set_cpu_features(struct vmm *v)
-{
-	int ret = cpu_features_parse(v->cpu_spec, &v->cpu);
-
-	if (!ret)
-		ret = cpu_features_apply(&v->cpu, v->vm->cpuid);
-	if (!ret && cpu_features_adds(&v->cpu, "invtsc"))
-		v->vm->hide_invariant_tsc = false; /* asked for by name: as --invariant-tsc */
-	return ret;
-}
-
-int vmm_start_clock(struct vmm *v, const struct vmm_config *cfg)
-{
-	int ret;
-
-	v->vm->clock.measure = cfg->measure;
-	v->vm->clock.wall_mode = v->wall_mode;
-	ret = kvmclock_start(&v->vm->clock);
-	if (!ret && cfg->calibrate_ns)
-		v->calibrated_ns = kvmclock_calibrate(&v->vm->clock, cfg->calibrate_ns);
-	return ret;
-}
-
-static int vmm_build(struct vmm *v, const struct vmm_config *cfg)
-{
-	unsigned int nr_vcpus = cfg->nr_vcpus ? cfg->nr_vcpus : 1;
-	FILE *console = cfg->console ? cfg->console : stdout;
-	int ret;
-
-	ret = kvmclock_pause_mode_parse(cfg->pause_clock, &v->pause_clock);
-	if (!ret && snprintf(v->cpu_spec, sizeof(v->cpu_spec), "%s", cfg->cpu ? cfg->cpu : "") >=
-			    (int)sizeof(v->cpu_spec)) {
-		pr_err("--cpu '%s' is longer than %zu bytes", cfg->cpu, sizeof(v->cpu_spec) - 1);
-		ret = -EINVAL;
-	}
-	if (!ret)
-		ret = cpu_features_parse(v->cpu_spec, &v->cpu); /* before KVM: said even without */
-	if (ret)
-		return ret;
-	if (cfg->restore_path)
-		return vmm_build_restored(v, cfg, console);
-
-	if (nr_vcpus > MEMMAP_MAX_VCPUS) {
-		pr_err("%u vCPUs requested, at most %u are supported (the memory map's room for "
-		       "vCPU stacks)",
-		       nr_vcpus, MEMMAP_MAX_VCPUS);
-		return -EINVAL;
-	}
-	/* Policy, image and boot data first: bad input is reported even where KVM is missing. */
-	ret = clock_policy_parse(cfg->policy ? cfg->policy : "every-entry", &v->policy);
-	if (!ret)
-		ret = vmm_wall_mode(cfg, &v->policy, &v->wall_mode);
-	if (!ret)
-		ret = vm_alloc(&v->vm, cfg->mem_size ? cfg->mem_size : GUEST_MEM_DEFAULT);
-	if (!ret) {
-		v->vm->pause_clock = v->pause_clock;
-		if (cfg->stop_rekick_ns)
-			v->vm->stop_rekick_ns = cfg->stop_rekick_ns;
-	}
-	if (!ret)
-		ret = vmm_load_image(v, cfg);
-	if (!ret)
-		ret = vmm_write_boot_data(v, cfg, nr_vcpus);
-	if (!ret)
-		ret = vmm_add_devices(v, console, nr_vcpus);
-	if (!ret)
-		ret = vcpu_install_kick_handler();
-	if (!ret)
-		ret = vm_open_kvm(v->vm);
-	if (!ret)
-		ret = vmm_set_cpu_features(v);
-	if (!ret)
-		ret = vmm_create_vcpus(v, cfg, nr_vcpus);
-	if (!ret)
-		ret = vm_setup_kvmclock(v->vm, &v->policy);
-	if (!ret)
-		ret = vmm_start_clock(v, cfg);
-	return ret;
-}
-
-static void vmm_teardown(struct vmm *v)
-{
-	if (v->image.kind == IMAGE_LINUX)
-		vmm_log_floating_ports(v);
-	if (v->console_ready) {
-		console_flush(&v->console);
-		console_destroy(&v->console);
-	}
-	if (v->report_ready)
-		report_dev_destroy(&v->report);
-	if (v->fw_cfg_ready)
-		fw_cfg_destroy(&v->fw_cfg);
-	if (v->uart_ready)
-		uart_destroy(&v->uart);
-	if (v->pci_ready)
-		pci_host_destroy(&v->pci);
-	if (v->testdev_ready)
-		pc_testdev_destroy(&v->testdev);
-	if (v->acpi_pm_ready)
-		acpi_pm_destroy(&v->acpi_pm);
-	vm_destroy(v->vm);
-}
 
 static void vmm_collect(struct vmm *v, struct vmm_result *result)
 {
@@ -321,7 +76,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *result)
 
 	if (!v)
 		return -ENOMEM;
-	ret = vmm_build(v, cfg);
+	ret = cfg->restore_path ? vmm_restore(v, cfg) : vmm_boot(v, cfg);
 	/* The socket first: if it cannot be had, no guest code has run. */
 	if (!ret && cfg->control_path)
 		ret = control_start(&v->control, cfg->control_path, vmm_control_handle, v);
@@ -337,7 +92,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *result)
 		return -ETIMEDOUT;
 	if (!ret)
 		vmm_collect(v, result);
-	vmm_teardown(v);
+	vmm_disassemble(v);
 	free(v);
 	return ret;
 }
