@@ -1,18 +1,52 @@
 #!/usr/bin/env bash
-# One entry point for building and running pvclock-vmm: installs what is missing (Debian),
-# configures, builds, then runs the demo, the tests, the sanitizer tests, the style check or the
-# benchmark.
+# One entry point for building and running pvclock-vmm: `./run.sh <command>`, one cmd_<name>
+# function per command, each described once in COMMANDS (the usage and the Makefile's targets
+# come from that list); every command starts with the one set-up step, which installs what is
+# missing (Debian), configures and builds.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_DIR=${BUILD_DIR:-build}
 BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 PACKAGES=(cmake make gcc libc6-dev pkg-config check libelf-dev linux-libc-dev gnuplot-nox)
-# The multiboot test image is cross-checked under QEMU's emulator (tests/integration/qemu_crosscheck.sh).
+# The multiboot test image is cross-checked under QEMU's emulator
+# (tests/integration/qemu_crosscheck.sh).
 TEST_PACKAGES=(qemu-system-x86)
 # tools/kvmlab: an emulated KVM host for machines without /dev/kvm (its kernel and busybox also
 # make the Linux guest of ./run.sh linux-demo and the linux_boot test).
 LAB_PACKAGES=(qemu-system-x86 busybox-static linux-image-amd64 cpio xz-utils)
+
+# Every command and what it does, in the order the usage lists them.
+COMMANDS=(
+	setup		"install what is missing, configure and build \$BUILD_DIR"
+	demo		"hello, the kvmclock example, every policy compared into results/"
+	test		"every test through CTest (integration ones skip without /dev/kvm)"
+	sanitize	"the tests built with ASan + UBSan, in \$BUILD_DIR-sanitize"
+	fuzz		"each libFuzzer harness: its corpus, then \$FUZZ_SECONDS (60) of fuzzing"
+	style		"check format, 100-column lines and src/ layering (changes nothing)"
+	nested-test	"the integration tests inside kvmlab's emulated KVM host"
+	bench		"the benchmark (pvclock-bench) on this machine"
+	nested-bench	"the benchmark inside kvmlab"
+	wallclock-demo	"pvclock-vmm wallclock (it steps CLOCK_REALTIME) inside kvmlab"
+	package		"the .deb (cpack -G DEB in \$BUILD_DIR)"
+	install-test	"cmake --install, the example guest on the installed SDK, the .deb"
+	linux-demo	"a stock Linux kernel under pvclock-vmm and under QEMU + KVM"
+	linux-test	"the Linux guest checks (tests/integration/linux_test.sh --all)"
+	help		"this list"
+)
+
+usage() {
+	local i
+	echo "usage: $0 <command>        (make <command> runs the same)"
+	echo
+	echo "commands:"
+	for ((i = 0; i < ${#COMMANDS[@]}; i += 2)); do
+		printf '  %-15s %s\n' "${COMMANDS[i]}" "${COMMANDS[i + 1]}"
+	done
+	echo
+	echo "environment: BUILD_DIR (build), BUILD_TYPE (RelWithDebInfo), FUZZ_SECONDS (60),"
+	echo "KVMLAB_SMP and KVMLAB_TIMEOUT (kvmlab's vCPUs and time limit, where a command allows)"
+}
 
 install_deps() {
 	local missing=() p
@@ -33,149 +67,184 @@ install_deps() {
 		fi
 	fi
 	"${sudo[@]}" apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" \
+		>/dev/null
 }
 
-build() {
+# The set-up step: install the missing PACKAGES; then, given a build directory, configure it
+# (BUILD_TYPE, then any further cmake arguments) and build it.
+setup() {
+	install_deps
+	[ $# -gt 0 ] || return 0
 	local dir=$1
 	shift
 	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" "$@" >/dev/null
 	cmake --build "$dir" -j"$(nproc)"
 }
 
-cmd=${1:-}
-case $cmd in
-demo)
-	demo=("$BUILD_DIR/pvclock-vmm" run --timeout 60)
+cmd_setup() {
+	setup "$BUILD_DIR"
+}
+
+cmd_demo() {
+	local demo=("$BUILD_DIR/pvclock-vmm" run --timeout 60)
 	# hello, the kvmclock example, then every policy compared (table, CSV, JSON, plots).
-	script='"$@" "$B/guest/hello.elf" && "$@" --stats "$B/guest/clock_demo.elf" &&
-		"$B/pvclock-vmm" demo --csv results/demo.csv --json results/demo.json --plot results'
+	local script='"$@" "$B/guest/hello.elf" && "$@" --stats "$B/guest/clock_demo.elf" &&
+		"$B/pvclock-vmm" demo --csv results/demo.csv --json results/demo.json \
+			--plot results'
 	mkdir -p results
 	if [ -e /dev/kvm ]; then
-		install_deps
-		build "$BUILD_DIR"
+		setup "$BUILD_DIR"
 		B=$BUILD_DIR bash -c "$script" demo "${demo[@]}"
 	else
 		echo "run.sh: this machine has no /dev/kvm: running the demo inside tools/kvmlab"
 		PACKAGES+=("${LAB_PACKAGES[@]}")
-		install_deps
-		build "$BUILD_DIR"
+		setup "$BUILD_DIR"
 		KVMLAB_SMP=1 KVMLAB_TIMEOUT=600 tools/kvmlab/run-in-vm.sh "$PWD" \
 			env B="$BUILD_DIR" bash -c "$script" demo "${demo[@]}"
 	fi
-	;;
-test)
+}
+
+cmd_test() {
 	PACKAGES+=("${TEST_PACKAGES[@]}")
 	# check_wall_clock steps a clock: where /dev/kvm exists it runs inside kvmlab.
-	[ -e /dev/kvm ] && PACKAGES+=("${LAB_PACKAGES[@]}")
-	install_deps
-	build "$BUILD_DIR"
+	if [ -e /dev/kvm ]; then
+		PACKAGES+=("${LAB_PACKAGES[@]}")
+	fi
+	setup "$BUILD_DIR"
 	ctest --test-dir "$BUILD_DIR" --output-on-failure
-	;;
-sanitize)
+}
+
+cmd_sanitize() {
 	PACKAGES+=("${TEST_PACKAGES[@]}")
-	[ -e /dev/kvm ] && PACKAGES+=("${LAB_PACKAGES[@]}")
-	install_deps
-	BUILD_TYPE=Debug build "${BUILD_DIR}-sanitize" -DPVCLOCK_SANITIZE=ON
+	if [ -e /dev/kvm ]; then
+		PACKAGES+=("${LAB_PACKAGES[@]}")
+	fi
+	BUILD_TYPE=Debug setup "${BUILD_DIR}-sanitize" -DPVCLOCK_SANITIZE=ON
 	ctest --test-dir "${BUILD_DIR}-sanitize" --output-on-failure
-	;;
-fuzz)
+}
+
+cmd_fuzz() {
 	# libFuzzer with ASan + UBSan: the seed corpus first (regression inputs), then
 	# FUZZ_SECONDS (default 60) of fuzzing per harness. Crashes land in results/fuzz-crashes/.
+	local dir="${BUILD_DIR}-fuzz" t work status
 	PACKAGES+=(clang libclang-rt-14-dev)
-	install_deps
-	dir="${BUILD_DIR}-fuzz"
-	cmake -S . -B "$dir" -DCMAKE_C_COMPILER=clang -DPVCLOCK_FUZZ=ON \
-		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	cmake --build "$dir" -j"$(nproc)"
+	BUILD_TYPE=RelWithDebInfo setup "$dir" -DCMAKE_C_COMPILER=clang -DPVCLOCK_FUZZ=ON
 	mkdir -p results/fuzz-crashes
 	for t in image_load report kvmclock snapshot control; do
 		work=$(mktemp -d)
 		"$dir/tests/fuzz/fuzz_$t" -runs=0 tests/fuzz/corpus/$t >/dev/null 2>&1 ||
 			{ echo "fuzz_$t: a corpus input fails"; exit 1; }
-		"$dir/tests/fuzz/fuzz_$t" -max_total_time="${FUZZ_SECONDS:-60}" -print_final_stats=1 \
-			-artifact_prefix=results/fuzz-crashes/$t- "$work" tests/fuzz/corpus/$t \
+		"$dir/tests/fuzz/fuzz_$t" -max_total_time="${FUZZ_SECONDS:-60}" \
+			-print_final_stats=1 -artifact_prefix=results/fuzz-crashes/$t- \
+			"$work" tests/fuzz/corpus/$t \
 			2>&1 | grep -E "^stat::number_of_executed_units|ERROR|SUMMARY" |
 			sed "s/^/fuzz_$t: /"
 		status=${PIPESTATUS[0]}
 		rm -rf "$work"
-		[ "$status" -eq 0 ] || { echo "fuzz_$t found a crash: see results/fuzz-crashes"; exit 1; }
+		if [ "$status" -ne 0 ]; then
+			echo "fuzz_$t found a crash: see results/fuzz-crashes"
+			exit 1
+		fi
 	done
-	;;
-linux-demo)
-	# A stock kernel under pvclock-vmm and under QEMU + KVM (inside kvmlab where it must).
-	PACKAGES+=("${LAB_PACKAGES[@]}")
-	install_deps
-	build "$BUILD_DIR"
-	tools/linux/linux_demo.sh "$BUILD_DIR"
-	;;
-linux-test)
-	# The Linux guest checks (tests/integration/linux_test.sh), inside kvmlab where they must.
-	PACKAGES+=("${LAB_PACKAGES[@]}")
-	install_deps
-	build "$BUILD_DIR"
-	tests/integration/linux_test.sh "$PWD" "$BUILD_DIR" --all
-	;;
-package)
-	install_deps
-	build "$BUILD_DIR"
-	(cd "$BUILD_DIR" && cpack -G DEB)
-	;;
-install-test)
-	# cmake --install, the example guest against the installed SDK, and the .deb.
-	[ -e /dev/kvm ] || PACKAGES+=("${LAB_PACKAGES[@]}")
-	install_deps
-	build "$BUILD_DIR"
-	tools/install_test.sh "$BUILD_DIR"
-	;;
-wallclock-demo)
-	# pvclock-vmm wallclock steps CLOCK_REALTIME: always inside kvmlab, whose clock is its own.
-	PACKAGES+=("${LAB_PACKAGES[@]}")
-	install_deps
-	build "$BUILD_DIR"
-	KVMLAB_SMP=2 KVMLAB_TIMEOUT=600 tools/kvmlab/run-in-vm.sh "$PWD" \
-		"$BUILD_DIR/pvclock-vmm" wallclock --allow-clock-step
-	;;
-style)
+}
+
+cmd_style() {
 	# The code's style (.clang-format), lines within 100 columns and the layering of src/
 	# (tools/check_layers.py), checked, not changed.
+	local files long
 	PACKAGES=(clang-format git python3)
-	install_deps
+	setup
 	mapfile -t files < <(git ls-files '*.c' '*.h')
 	clang-format --dry-run --Werror "${files[@]}"
 	long=$(for f in "${files[@]}"; do
-		expand -t 8 "$f" | awk -v f="$f" 'length > 100 { print f ":" FNR ": " length " columns" }'
+		expand -t 8 "$f" |
+			awk -v f="$f" 'length > 100 { print f ":" FNR ": " length " columns" }'
 	done)
 	[ -z "$long" ] || { echo "$long"; echo "run.sh style: lines over 100 columns"; exit 1; }
 	echo "run.sh style: ${#files[@]} files formatted as .clang-format says"
 	python3 tools/check_layers.py
-	;;
-nested-test)
+}
+
+cmd_nested_test() {
 	# Integration tests on a machine without /dev/kvm: inside kvmlab's emulated KVM host.
+	local dirs script
 	PACKAGES+=("${LAB_PACKAGES[@]}")
-	install_deps
-	build "$BUILD_DIR"
+	setup "$BUILD_DIR"
 	# The sanitizer build too, when ./run.sh sanitize has made one.
 	dirs=("$BUILD_DIR")
-	[ -f "${BUILD_DIR}-sanitize/CTestTestfile.cmake" ] && dirs+=("${BUILD_DIR}-sanitize")
+	if [ -f "${BUILD_DIR}-sanitize/CTestTestfile.cmake" ]; then
+		dirs+=("${BUILD_DIR}-sanitize")
+	fi
 	script='for d; do ctest --test-dir "$d" -L integration --output-on-failure || exit; done'
-	KVMLAB_SMP=${KVMLAB_SMP:-2} KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-2400} tools/kvmlab/run-in-vm.sh "$PWD" \
-		bash -c "$script" nested "${dirs[@]}"
-	;;
-bench)
-	install_deps
-	build "$BUILD_DIR"
+	KVMLAB_SMP=${KVMLAB_SMP:-2} KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-2400} \
+		tools/kvmlab/run-in-vm.sh "$PWD" bash -c "$script" nested "${dirs[@]}"
+}
+
+cmd_bench() {
+	setup "$BUILD_DIR"
 	"$BUILD_DIR/pvclock-bench" "$BUILD_DIR"
-	;;
-nested-bench)
+}
+
+cmd_nested_bench() {
 	PACKAGES+=("${LAB_PACKAGES[@]}")
-	install_deps
-	build "$BUILD_DIR"
+	setup "$BUILD_DIR"
 	KVMLAB_SMP=1 KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-2400} tools/kvmlab/run-in-vm.sh "$PWD" \
 		"$BUILD_DIR/pvclock-bench" "$BUILD_DIR"
-	;;
-*)
-	echo "usage: $0 demo|test|sanitize|fuzz|style|nested-test|bench|nested-bench|wallclock-demo|package|install-test|linux-demo|linux-test" >&2
+}
+
+cmd_wallclock_demo() {
+	# pvclock-vmm wallclock steps CLOCK_REALTIME: always inside kvmlab, whose clock is its own.
+	PACKAGES+=("${LAB_PACKAGES[@]}")
+	setup "$BUILD_DIR"
+	KVMLAB_SMP=2 KVMLAB_TIMEOUT=600 tools/kvmlab/run-in-vm.sh "$PWD" \
+		"$BUILD_DIR/pvclock-vmm" wallclock --allow-clock-step
+}
+
+cmd_package() {
+	setup "$BUILD_DIR"
+	(cd "$BUILD_DIR" && cpack -G DEB)
+}
+
+cmd_install_test() {
+	# cmake --install, the example guest against the installed SDK, and the .deb.
+	if [ ! -e /dev/kvm ]; then
+		PACKAGES+=("${LAB_PACKAGES[@]}")
+	fi
+	setup "$BUILD_DIR"
+	tools/install_test.sh "$BUILD_DIR"
+}
+
+cmd_linux_demo() {
+	# A stock kernel under pvclock-vmm and under QEMU + KVM (inside kvmlab where it must).
+	PACKAGES+=("${LAB_PACKAGES[@]}")
+	setup "$BUILD_DIR"
+	tools/linux/linux_demo.sh "$BUILD_DIR"
+}
+
+cmd_linux_test() {
+	# The Linux guest checks (tests/integration/linux_test.sh), inside kvmlab where they must.
+	PACKAGES+=("${LAB_PACKAGES[@]}")
+	setup "$BUILD_DIR"
+	tests/integration/linux_test.sh "$PWD" "$BUILD_DIR" --all
+}
+
+cmd_help() {
+	usage
+}
+
+# Run the named command; no command or an unknown one prints the usage and exits 2.
+main() {
+	local cmd=${1:-} i
+	for ((i = 0; i < ${#COMMANDS[@]}; i += 2)); do
+		if [ "${COMMANDS[i]}" = "$cmd" ]; then
+			"cmd_${cmd//-/_}"
+			return
+		fi
+	done
+	[ -z "$cmd" ] || echo "run.sh: unknown command '$cmd'" >&2
+	usage >&2
 	exit 2
-	;;
-esac
+}
+
+main "$@"
