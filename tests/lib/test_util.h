@@ -1,4 +1,4 @@
-/* Test helpers every suite uses: captured VMM log messages, the /dev/kvm skip, each suite's main. */
+/* Test helpers every suite uses: the captured VMM log, the /dev/kvm skip, each suite's main. */
 #ifndef TEST_UTIL_H
 #define TEST_UTIL_H
 
