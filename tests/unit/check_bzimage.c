@@ -4,6 +4,7 @@
 
 #include "boot/bzimage.h"
 #include "boot/image.h"
+#include "bzimage_fixture.h"
 #include "mem_fixture.h"
 #include "memmap.h"
 #include "test_util.h"
@@ -14,6 +15,7 @@
 
 static uint8_t img[IMG_SIZE];
 
+/* put16/put32 for the tests' own edits of the header. */
 static void put16(size_t off, uint16_t v)
 {
 	memcpy(img + off, &v, sizeof(v));
@@ -27,20 +29,7 @@ static void put32(size_t off, uint32_t v)
 /* A well-formed bzImage: one setup sector, protocol 2.15, a 64-bit entry, 8 KiB of kernel. */
 static void make_image(void)
 {
-	memset(img, 0, sizeof(img));
-	img[0x1f1] = 1;			/* setup_sects */
-	put32(0x1f4, KERNEL_SIZE / 16); /* syssize */
-	put16(0x1fe, 0xaa55);		/* boot_flag */
-	img[0x201] = 0x268 - 0x202;	/* the header runs to 0x268 */
-	put32(0x202, 0x53726448);	/* "HdrS" */
-	put16(0x206, 0x020f);		/* version */
-	img[0x211] = LOADED_HIGH;	/* loadflags */
-	put32(0x22c, 0x7fffffff);	/* initrd_addr_max */
-	put16(0x236, XLF_KERNEL_64);	/* xloadflags */
-	put32(0x238, 2047);		/* cmdline_size */
-	put32(0x260, 4 << 20);		/* init_size */
-	for (size_t i = 1024; i < IMG_SIZE; i++)
-		img[i] = (uint8_t)(i * 7);
+	bzimage_fixture_make(img, KERNEL_SIZE);
 }
 
 static void setup(void)

@@ -12,11 +12,6 @@ void log_set_level(enum log_level level)
 	current_level = level;
 }
 
-enum log_level log_get_level(void)
-{
-	return current_level;
-}
-
 void log_set_sink(log_sink_fn sink)
 {
 	current_sink = sink;

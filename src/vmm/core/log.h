@@ -7,7 +7,6 @@ enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 typedef void (*log_sink_fn)(enum log_level level, const char *msg);
 
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 /* Route messages to @sink instead of stderr (tests use this to read errors); NULL restores it. */
 void log_set_sink(log_sink_fn sink);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
