@@ -10,12 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock/kvmclock.h"
 #include "pvclock_clock.h"
 #include "pvclock_sample.h"
 #include "core/log.h"
 #include "vmm.h"
 
+#include "bench_publish.h"
 #include "bench_vcpus.h"
 
 #define EXIT_LOOPS     20000
@@ -193,16 +193,6 @@ static uint64_t measure_tsc_hz(void)
 			  (long double)(b.mono_ns - a.mono_ns));
 }
 
-static void noop_kick(void *opaque, unsigned int vcpu)
-{
-}
-
-static int no_tsc_write(void *opaque, unsigned int vcpu, uint32_t msr, uint64_t value,
-			uint64_t *offset)
-{
-	return -1;
-}
-
 /* Sample widths: one rdtsc-clock_gettime-rdtsc, and the tightest of three. */
 static void bench_sample_width(uint64_t hz)
 {
@@ -223,57 +213,24 @@ static void bench_sample_width(uint64_t hz)
 	       one[N / 2], one[N * 99 / 100], one[N - 1], best3[N / 2], best3[N * 99 / 100], N);
 }
 
-/* The hot path: kvmclock_before_run for one vCPU (sample, re-anchor, publish). */
-static int bench_publish(uint64_t hz)
-{
-	enum { N = 200000, BATCH = 100 };
-	static double per[N / BATCH];
-	static unsigned char guest_struct[64];
-	const struct kvmclock_ops ops = { noop_kick, no_tsc_write, NULL };
-	struct guest_mem mem = { 0 };
-	struct kvmclock *kc = calloc(1, sizeof(*kc));
-	struct clock_policy policy;
-
-	if (!kc || clock_policy_parse("every-entry", &policy) ||
-	    kvmclock_init(kc, &mem, &pvclock_clock_system, 1, hz, &ops, &policy))
-		return -1;
-	kc->vcpu[0].time_info = guest_struct + 4;
-	/* The sampler thread supplies the model anchors come from, as in a real run. */
-	if (kvmclock_start(kc))
-		return -1;
-	kvmclock_calibrate(kc, 200000000);
-	for (int i = 0; i < N / BATCH; i++) {
-		double t0 = now_s();
-
-		for (int j = 0; j < BATCH; j++)
-			kvmclock_before_run(kc, 0);
-		per[i] = (now_s() - t0) / BATCH * 1e9;
-	}
-	qsort(per, N / BATCH, sizeof(per[0]), cmp_double);
-	printf("publish before KVM_RUN (model + re-anchor + write, 1 vCPU): median %.1f ns, p99 "
-	       "%.1f ns  [%d calls in batches of %d]; %lu anchors, %lu clamps, %lu wide samples\n",
-	       per[N / BATCH / 2], per[N / BATCH * 99 / 100], N, BATCH, kc->vcpu[0].stats.anchors,
-	       kc->vcpu[0].stats.clamps, kc->vcpu[0].stats.wide_samples);
-	kvmclock_destroy(kc); /* stops the sampler */
-	free(kc);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "build";
+	bool kvm = !access("/dev/kvm", F_OK);
 	uint64_t hz = measure_tsc_hz();
 
 	log_set_level(LOG_ERR);
 	if (argc > 2 && !strcmp(argv[2], "vcpus")) /* pvclock-bench DIR vcpus: that table only */
-		return access("/dev/kvm", F_OK) || bench_vcpus(dir) ? 1 : 0;
+		return !kvm || bench_vcpus(dir) ? 1 : 0;
+	if (argc > 2 && !strcmp(argv[2], "publish")) /* DIR publish: the publish figures only */
+		return bench_publish(dir, hz, kvm) ? 1 : 0;
 	printf("TSC: %.6f GHz (measured against CLOCK_MONOTONIC)\n", hz / 1e9);
 	bench_sample_width(hz);
-	if (bench_publish(hz))
+	if (bench_publish(dir, hz, kvm))
 		return 1;
-	if (access("/dev/kvm", F_OK)) {
-		printf("exit round trip, process start to DONE: not measured, /dev/kvm is absent "
-		       "(./run.sh nested-bench measures them in kvmlab)\n");
+	if (!kvm) {
+		printf("publish in situ, exit round trip, process start to DONE: not measured, "
+		       "/dev/kvm is absent (./run.sh nested-bench measures them in kvmlab)\n");
 		return 0;
 	}
 	if (bench_exit_round_trip(dir) || bench_process_to_done(dir) || bench_smp_warp(dir) ||

@@ -43,7 +43,6 @@ static int run_warp(const char *dir, unsigned int vcpus, const char *policy, uns
 		.argc = 4,
 		.argv = argv,
 		.nr_vcpus = vcpus,
-		.policy = policy,
 		.calibrate_ns = CALIBRATE_MS * 1000000ull,
 		.console = devnull,
 		.timeout_ns = (ms + CALIBRATE_MS + 120000ull) * 1000000ull,
@@ -51,6 +50,8 @@ static int run_warp(const char *dir, unsigned int vcpus, const char *policy, uns
 	struct clock_measure m;
 	int ret;
 
+	if (clock_policy_parse(policy, &cfg.policy))
+		return -1;
 	snprintf(guest, sizeof(guest), "%s/guest/clock_warp.elf", dir);
 	snprintf(duration, sizeof(duration), "%u", ms);
 	if (!devnull || clock_measure_init(&m, 100000, 1)) {
