@@ -6,8 +6,8 @@ below it, never above, so there is no upward include and no include cycle betwee
     layer 1  pvclock_host/     the pvclock host, a pure library
     layer 2  vmm/core/         KVM ioctls, exit dispatch, I/O bus, MSR table, guest RAM, log
     layer 3  vmm/boot/ dev/    images and entry; devices
-    layer 4  vmm/clock/        kvmclock and the policies (uses the doorbell in dev/)
     layer 3  vmm/control/      the control socket's protocol (commands are the VMM's)
+    layer 4  vmm/clock/        kvmclock and the policies (uses the doorbell in dev/)
     layer 5  vmm/machine/      the VM and its vCPUs: wire boot, devices and the clock together
     layer 6  vmm/snapshot/     the snapshot format; KVM's VM and vCPU state in and out
     layer 7  vmm/vmm*.[ch]     assemble and run one VM; its snapshots and control commands

@@ -21,16 +21,15 @@ static const char *const default_policies[] = {
 static int take_policy(const struct cli_option *opt, void *ctx, const char *spec)
 {
 	struct demo_options *o = ctx;
-	struct clock_policy p;
 
 	if (o->nr_policies == ARRAY_SIZE(o->policies)) {
 		fprintf(stderr, "pvclock-vmm: too many --policy options (at most %zu), at '%s'\n",
 			ARRAY_SIZE(o->policies), spec);
 		return -EINVAL;
 	}
-	if (clock_policy_parse(spec, &p))
+	if (clock_policy_parse(spec, &o->policies[o->nr_policies]))
 		return -EINVAL;
-	snprintf(o->policies[o->nr_policies++], sizeof(o->policies[0]), "%s", spec);
+	o->nr_policies++;
 	return 0;
 }
 
@@ -89,7 +88,8 @@ int demo_parse(int argc, char **argv, const char *self, struct demo_options *o)
 		return VMM_EXIT_USAGE;
 	if (!o->nr_policies) {
 		for (unsigned int i = 0; i < ARRAY_SIZE(default_policies); i++)
-			snprintf(o->policies[i], sizeof(o->policies[0]), "%s", default_policies[i]);
+			if (clock_policy_parse(default_policies[i], &o->policies[i]))
+				return VMM_EXIT_VMM_ERROR;
 		o->nr_policies = ARRAY_SIZE(default_policies);
 	}
 	if (!o->guest) {
@@ -131,7 +131,8 @@ void demo_verdict(struct demo_row *r)
 			 s->duration_s > 0 ? r->anchors / s->duration_s : 0);
 }
 
-static int demo_run_one(const struct demo_options *o, const char *policy, struct demo_row *row)
+static int demo_run_one(const struct demo_options *o, const struct clock_policy *p,
+			struct demo_row *row)
 {
 	char duration[16], period[16],
 		*argv[] = { (char *)o->guest, duration, period, (char *)o->mode, NULL };
@@ -139,10 +140,11 @@ static int demo_run_one(const struct demo_options *o, const char *policy, struct
 		.image_path = o->guest,
 		.argc = 4,
 		.argv = argv,
-		.policy = policy,
+		.policy = *p,
 		.timeout_ns = (o->duration_ms + o->calibrate_ms + 60000ull) * 1000000ull,
 		.calibrate_ns = o->calibrate_ms * 1000000ull,
 	};
+	const char *policy = p->spec;
 	struct clock_measure m;
 	struct vmm_result res;
 	FILE *devnull = fopen("/dev/null", "w");
@@ -166,7 +168,7 @@ static int demo_run_one(const struct demo_options *o, const char *policy, struct
 			"calibration waited %.0f ms\n",
 			res.settle_ns / 1e6, res.calibrated_ns / 1e6);
 		m.tsc_hz = res.tsc_hz;
-		clock_measure_summarize(&m, !strcmp(policy, "kernel"), &row->sum);
+		clock_measure_summarize(&m, p->ops->in_kernel, &row->sum);
 		row->ran = m.nr > 0;
 		if (!row->ran)
 			pr_err("demo: policy %s: the guest ended well but handed the host "
@@ -196,8 +198,8 @@ int demo_run(const struct demo_options *o, struct demo_row *rows)
 
 	for (unsigned int i = 0; i < o->nr_policies; i++) {
 		fprintf(stderr, "demo: [%u/%u] %s: %u ms calibration, %u ms of samples...\n", i + 1,
-			o->nr_policies, o->policies[i], o->calibrate_ms, o->duration_ms);
-		failed += demo_run_one(o, o->policies[i], &rows[i]) != 0;
+			o->nr_policies, o->policies[i].spec, o->calibrate_ms, o->duration_ms);
+		failed += demo_run_one(o, &o->policies[i], &rows[i]) != 0;
 	}
 	return failed;
 }

@@ -26,7 +26,7 @@ struct demo_options {
 	bool ring0;		   /* --ring0 */
 	const char *mode;	   /* "ring3" or "ring0", for the guest */
 	const char *csv, *json, *plot_dir;
-	char policies[8][48];
+	struct clock_policy policies[8]; /* parsed once, from --policy or the defaults */
 	unsigned int nr_policies;
 };
 

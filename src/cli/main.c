@@ -41,36 +41,25 @@ static int take_timeout(const struct cli_option *opt, void *ctx, const char *arg
 				 &((struct run_options *)ctx)->cfg.timeout_ns);
 }
 
+/* Each option string is parsed here, once, into the typed field the VMM takes. */
 static int take_policy(const struct cli_option *opt, void *ctx, const char *arg)
 {
-	struct clock_policy policy;
-
-	((struct run_options *)ctx)->cfg.policy = arg;
-	return clock_policy_parse(arg, &policy);
+	return clock_policy_parse(arg, &((struct run_options *)ctx)->cfg.policy);
 }
 
 static int take_wall_clock(const struct cli_option *opt, void *ctx, const char *arg)
 {
-	enum kvmclock_wall_mode mode;
-
-	((struct run_options *)ctx)->cfg.wall_clock = arg;
-	return kvmclock_wall_mode_parse(arg, &mode);
+	return kvmclock_wall_mode_parse(arg, &((struct run_options *)ctx)->cfg.wall_clock);
 }
 
 static int take_pause_clock(const struct cli_option *opt, void *ctx, const char *arg)
 {
-	enum kvmclock_pause_mode mode;
-
-	((struct run_options *)ctx)->cfg.pause_clock = arg;
-	return kvmclock_pause_mode_parse(arg, &mode);
+	return kvmclock_pause_mode_parse(arg, &((struct run_options *)ctx)->cfg.pause_clock);
 }
 
 static int take_cpu(const struct cli_option *opt, void *ctx, const char *arg)
 {
-	struct cpu_features f;
-
-	((struct run_options *)ctx)->cfg.cpu = arg;
-	return cpu_features_parse(arg, &f);
+	return cpu_features_parse(arg, &((struct run_options *)ctx)->cfg.cpu);
 }
 
 static int take_module(const struct cli_option *opt, void *ctx, const char *spec)

@@ -44,12 +44,13 @@ struct watch {
 };
 
 static const struct {
-	const char *policy, *mode;
+	const char *policy;
+	enum kvmclock_pause_mode mode;
 } rows[] = {
-	{ "every-entry", "freeze" },
-	{ "every-entry", "continue" },
-	{ "kernel", "freeze" },
-	{ "kernel", "continue" },
+	{ "every-entry", KVMCLOCK_PAUSE_FREEZE },
+	{ "every-entry", KVMCLOCK_PAUSE_CONTINUE },
+	{ "kernel", KVMCLOCK_PAUSE_FREEZE },
+	{ "kernel", KVMCLOCK_PAUSE_CONTINUE },
 };
 
 static void *demo_vm_main(void *arg)
@@ -130,11 +131,12 @@ static bool demo_row(const struct pause_demo_options *o, const char *dir, unsign
 	struct demo_vm d = { .cfg = { .image_path = o->guest,
 				      .argc = 2,
 				      .argv = argv,
-				      .policy = rows[row].policy,
 				      .pause_clock = rows[row].mode,
 				      .control_path = sock } };
 	bool ok;
 
+	if (clock_policy_parse(rows[row].policy, &d.cfg.policy))
+		return false;
 	snprintf(sock, sizeof(sock), "%s/control", dir);
 	snprintf(snap, sizeof(snap), "%s/snapshot", dir);
 	snprintf(req, sizeof(req), "snapshot %s\n", snap);
@@ -233,7 +235,7 @@ int pause_demo_main(int argc, char **argv, const char *self)
 		struct watch run = { 0 }, restored = { 0 };
 
 		failed += !demo_row(&o, dir, i, &run, &restored);
-		printf("%-12s %-9s", rows[i].policy, rows[i].mode);
+		printf("%-12s %-9s", rows[i].policy, kvmclock_pause_mode_name(rows[i].mode));
 		demo_print_cell(&run);
 		demo_print_cell(&restored);
 		putchar('\n');

@@ -142,8 +142,6 @@ int wallclock_run(const struct wallclock_options *o, const char *mode, struct wa
 		.image_path = o->guest,
 		.argc = 3,
 		.argv = argv,
-		.policy = kernel ? "kernel" : "every-entry",
-		.wall_clock = kernel ? "boot" : mode,
 		.timeout_ns = (WALLCLOCK_RUN_MS + 60000ull) * 1000000ull,
 	};
 	struct stepper s = { .step_s = o->step_s };
@@ -155,6 +153,10 @@ int wallclock_run(const struct wallclock_options *o, const char *mode, struct wa
 
 	memset(row, 0, sizeof(*row));
 	snprintf(row->mode, sizeof(row->mode), "%s", mode);
+	/* kernel: KVM's clock, which writes the wall clock at boot only; else ours in @mode. */
+	if (clock_policy_parse(kernel ? "kernel" : "every-entry", &cfg.policy) ||
+	    (!kernel && kvmclock_wall_mode_parse(mode, &cfg.wall_clock)))
+		return -EINVAL;
 	snprintf(duration, sizeof(duration), "%u", WALLCLOCK_RUN_MS);
 	snprintf(period, sizeof(period), "%u", o->period_ms);
 	devnull = fopen("/dev/null", "w");

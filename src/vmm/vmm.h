@@ -7,9 +7,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clock/kvmclock.h"
 #include "clock/kvmclock_stats.h"
+#include "clock/policy.h"
 #include "core/compiler.h"
 #include "core/stop.h"
+#include "machine/cpu_features.h"
 #include "memmap.h"
 
 struct clock_measure;
@@ -25,6 +28,12 @@ enum vmm_exit_status {
 	VMM_EXIT_VMM_ERROR = 70,   /* host-side failure: no KVM, bad image, ioctl error */
 };
 
+/*
+ * What to run and how. Every option arrives typed: the caller parses strings once, with the
+ * parsers this library offers (clock_policy_parse, kvmclock_wall_mode_parse,
+ * kvmclock_pause_mode_parse, cpu_features_parse, guest_mem_parse_size). A zeroed field is
+ * the default.
+ */
 struct vmm_config {
 	const char *image_path; /* ELF file to load, or NULL to use image/image_size */
 	const void *image;
@@ -34,20 +43,19 @@ struct vmm_config {
 	uint64_t timeout_ns;   /* 0: no watchdog */
 	int argc;	       /* guest arguments; argv[0] is by convention the image name */
 	char *const *argv;
-	FILE *console;		       /* guest text output; NULL: stdout */
-	const char *policy;	       /* --policy; NULL: every-entry */
-	const char *wall_clock;	       /* --wall-clock follow|boot; NULL: boot */
-	uint64_t calibrate_ns;	       /* wait up to this for the rate estimate before starting */
-	struct clock_measure *measure; /* where clock samples go (demo), or NULL */
-	bool ignore_unclaimed_ports;   /* --ignore-unclaimed-ports */
-	const char *const *modules;    /* --module "PATH [ARGS]": multiboot modules, in order */
+	FILE *console;			      /* guest text output; NULL: stdout */
+	struct clock_policy policy;	      /* --policy; ops NULL: every-entry */
+	enum kvmclock_wall_mode wall_clock;   /* --wall-clock; default boot */
+	enum kvmclock_pause_mode pause_clock; /* --pause-clock; default freeze */
+	struct cpu_features cpu;	      /* --cpu; none: KVM's CPUID as the machine has it */
+	uint64_t calibrate_ns;		      /* wait up to this for the rate estimate first */
+	struct clock_measure *measure;	      /* where clock samples go (demo), or NULL */
+	bool ignore_unclaimed_ports;	      /* --ignore-unclaimed-ports */
+	const char *const *modules; /* --module "PATH [ARGS]": multiboot modules, in order */
 	unsigned int nr_modules;
-	const char *initrd; /* --initrd: a Linux guest's initial RAM disk */
-	bool invariant_tsc; /* --invariant-tsc: let a Linux guest see the invariant-TSC bit */
-	const char *cpu;    /* --cpu: "[+|-]feature,...", as QEMU's -cpu takes them */
-	const char
-		*control_path;	 /* --control: a UNIX socket for pause/resume/snapshot/stats/stop */
-	const char *pause_clock; /* --pause-clock freeze|continue; NULL: freeze */
+	const char *initrd;	  /* --initrd: a Linux guest's initial RAM disk */
+	bool invariant_tsc;	  /* --invariant-tsc: let a Linux guest see the invariant-TSC bit */
+	const char *control_path; /* --control: a socket for pause/resume/snapshot/stats/stop */
 	const char *restore_path; /* restore this snapshot instead of loading an image */
 	/*
 	 * How long a stop waits for the vCPUs to leave before it kicks again (0: 100 ms). Tests
@@ -77,6 +85,11 @@ struct vmm_result {
  * -ETIMEDOUT if a vCPU thread would not stop (named in the log; the VM is then abandoned).
  */
 int vmm_run(const struct vmm_config *cfg, struct vmm_result *result) __must_check;
+/* The machine's device table, row by row (its names, for tests and messages). */
+unsigned int vmm_device_count(void);
+const char *vmm_device_name(unsigned int row);
+/* Tests: make the nth device set-up from now fail with @err (0: none). */
+void vmm_inject_device_failure(unsigned int nth, int err);
 /* Print the per-vCPU kvmclock counters (--stats). */
 void vmm_print_stats(const struct vmm_result *result, FILE *out);
 /* Map a result (or a setup error, result NULL) to the process exit status. */

@@ -52,7 +52,7 @@ static void vmm_save_devices(struct vmm *v, struct snap_writer *w)
 	_Static_assert(sizeof(d.uart_tail) >= sizeof(v->uart.tail), "UART tail fits");
 	memcpy(d.uart_tail, v->uart.tail, sizeof(v->uart.tail));
 	snap_write(w, SNAP_DEVICES, 0, &d, sizeof(d));
-	if (v->testdev_ready)
+	if (v->image.kind == IMAGE_MULTIBOOT)
 		snap_write(w, SNAP_TESTDEV_MEM, 0, v->testdev.iomem, sizeof(v->testdev.iomem));
 	for (unsigned int i = 0; i < v->vm->nr_vcpus; i++)
 		if (v->console.lines[i].len)
@@ -86,7 +86,7 @@ static int vmm_restore_devices(struct vmm *v, const struct snap_file *f)
 	v->acpi_pm.enable = d.pm1_enable;
 	v->acpi_pm.control = d.pm1_control;
 	v->testdev.reg = d.testdev_reg;
-	if (v->testdev_ready &&
+	if (v->image.kind == IMAGE_MULTIBOOT &&
 	    snap_get(f, SNAP_TESTDEV_MEM, 0, v->testdev.iomem, sizeof(v->testdev.iomem)))
 		return -EINVAL;
 	for (unsigned int i = 0; i < v->vm->nr_vcpus; i++) {
@@ -114,7 +114,7 @@ static void vmm_save_machine(struct vmm *v, struct snap_writer *w)
 		.mem_size = vm->mem.size,
 		.vmm_end = vm->mem.vmm_end,
 		.tsc_hz = vm->clock.tsc_hz,
-		.wall_mode = v->wall_mode,
+		.wall_mode = v->machine.wall_mode,
 		.hide_invariant_tsc = vm->hide_invariant_tsc,
 		.ignore_unclaimed_ports = vm->vcpus[0]->exit_ctx.ignore_unclaimed_ports,
 	};
@@ -126,8 +126,9 @@ static void vmm_save_machine(struct vmm *v, struct snap_writer *w)
 		.wall_version = vm->clock.wall_writer.version,
 	};
 
-	snprintf(m.policy, sizeof(m.policy), "%s", v->policy.spec);
-	memcpy(m.cpu, v->cpu_spec, sizeof(m.cpu));
+	_Static_assert(sizeof(m.cpu) == sizeof(v->machine.cpu.spec), "the --cpu spec fits");
+	snprintf(m.policy, sizeof(m.policy), "%s", v->machine.policy.spec);
+	memcpy(m.cpu, v->machine.cpu.spec, sizeof(m.cpu));
 	snap_write(w, SNAP_MACHINE, 0, &m, sizeof(m));
 	snap_write(w, SNAP_CLOCK, 0, &c, sizeof(c));
 }
@@ -145,7 +146,7 @@ static int vmm_write_snapshot(struct vmm *v, FILE *f, uint64_t *bytes)
 	for (unsigned int i = 0; !ret && i < v->vm->nr_vcpus; i++) {
 		struct kvmclock_saved_vcpu kc;
 
-		ret = snap_save_vcpu(&w, v->vm->vcpus[i], v->policy.ops->in_kernel);
+		ret = snap_save_vcpu(&w, v->vm->vcpus[i], v->machine.policy.ops->in_kernel);
 		kvmclock_save_vcpu(&v->vm->clock, i, &kc);
 		snap_write(&w, SNAP_VCPU_KVMCLOCK, i, &kc, sizeof(kc));
 	}
@@ -184,9 +185,9 @@ int vmm_snapshot_save(struct vmm *v, const char *path, uint64_t *bytes)
 	return ret;
 }
 
-/* The machine section, checked against what this VMM can build. */
+/* The machine section, checked against what this VMM can build, as a machine to assemble. */
 static int vmm_check_machine(const struct snap_file *f, const struct snap_machine *m,
-			     struct clock_policy *policy)
+			     struct vmm_machine *out)
 {
 	const struct snap_section *ram = snap_find(f, SNAP_RAM, 0);
 
@@ -212,24 +213,40 @@ static int vmm_check_machine(const struct snap_file *f, const struct snap_machin
 		       f->name, m->wall_mode);
 		return -EINVAL;
 	}
-	return clock_policy_parse(m->policy, policy);
+	*out = (struct vmm_machine){
+		.mem_size = m->mem_size,
+		.nr_vcpus = m->nr_vcpus,
+		.wall_mode = m->wall_mode,
+		.ignore_unclaimed_ports = m->ignore_unclaimed_ports,
+	};
+	/* The CPU and policy it ran with, not today's options: parsed once, here. */
+	if (clock_policy_parse(m->policy, &out->policy) || cpu_features_parse(m->cpu, &out->cpu))
+		return -EINVAL;
+	return 0;
 }
 
-/* The irqchip's and every vCPU's KVM state, then the clock host's registrations. */
+/* The irqchip's and every vCPU's KVM state. */
 static int vmm_restore_vcpus(struct vmm *v, const struct snap_file *f)
 {
 	struct vm *vm = v->vm;
 	int ret = snap_restore_irqchip(f, vm);
 
 	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++)
-		ret = snap_restore_vcpu(f, vm->vcpus[i], v->policy.ops->in_kernel);
-	if (!ret)
-		ret = vm_setup_kvmclock(vm, &v->policy);
+		ret = snap_restore_vcpu(f, vm->vcpus[i], v->machine.policy.ops->in_kernel);
+	return ret;
+}
+
+/* The clock host's registrations (where each vCPU's struct is), as the guest left them. */
+static int vmm_restore_kvmclock(struct vmm *v, const struct snap_file *f)
+{
+	struct vm *vm = v->vm;
+	int ret = 0;
+
 	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++) {
 		struct kvmclock_saved_vcpu kc;
 
 		ret = snap_get(f, SNAP_VCPU_KVMCLOCK, i, &kc, sizeof(kc));
-		if (!ret && !v->policy.ops->in_kernel)
+		if (!ret && !v->machine.policy.ops->in_kernel)
 			kvmclock_restore_vcpu(&vm->clock, i, &kc);
 	}
 	return ret;
@@ -242,7 +259,7 @@ static int vmm_restore_wall(struct vmm *v, const struct snap_file *f)
 
 	if (snap_get(f, SNAP_CLOCK, 0, &c, sizeof(c)))
 		return -EINVAL;
-	if (!v->policy.ops->in_kernel) {
+	if (!v->machine.policy.ops->in_kernel) {
 		v->vm->clock.wall_writer.version = c.wall_version + 2;
 		kvmclock_restore_wall(&v->vm->clock, 0, c.wall_msr);
 	}
@@ -260,61 +277,83 @@ static int vmm_restart_clock(struct vmm *v, const struct snap_file *f, uint64_t 
 
 	if (snap_get(f, SNAP_CLOCK, 0, &c, sizeof(c)))
 		return -EINVAL;
-	if (v->pause_clock == KVMCLOCK_PAUSE_CONTINUE && now > c.real_ns)
+	if (v->vm->pause_clock == KVMCLOCK_PAUSE_CONTINUE && now > c.real_ns)
 		since = now - c.real_ns;
 	*guest_ns = c.guest_ns + since;
 	return vm_start_clock_at(v->vm, c.guest_ns + since, c.timeline_ns + since);
 }
 
-int vmm_build_restored(struct vmm *v, const struct vmm_config *cfg, FILE *console)
-{
-	struct vmm_config machine_cfg = *cfg;
+/* What the restore hooks read: the checked file, its machine section, the config. */
+struct vmm_restore_ctx {
+	const struct snap_file *f;
 	struct snap_machine m;
-	struct snap_file f;
+	const struct vmm_config *cfg;
+};
+
+static int vmm_restore_load(struct vmm *v, const void *ctx)
+{
+	const struct vmm_restore_ctx *r = ctx;
+
+	memcpy(v->vm->mem.host, snap_find(r->f, SNAP_RAM, 0)->data, r->m.mem_size);
+	v->vm->mem.vmm_end = r->m.vmm_end;
+	v->vm->hide_invariant_tsc = r->m.hide_invariant_tsc;
+	v->image.kind = r->m.image_kind;
+	return 0;
+}
+
+static int vmm_restore_devices_hook(struct vmm *v, const void *ctx)
+{
+	return vmm_restore_devices(v, ((const struct vmm_restore_ctx *)ctx)->f);
+}
+
+static int vmm_restore_vcpus_hook(struct vmm *v, const void *ctx)
+{
+	return vmm_restore_vcpus(v, ((const struct vmm_restore_ctx *)ctx)->f);
+}
+
+static int vmm_restore_registrations(struct vmm *v, const void *ctx)
+{
+	return vmm_restore_kvmclock(v, ((const struct vmm_restore_ctx *)ctx)->f);
+}
+
+static int vmm_restore_time(struct vmm *v, const void *ctx)
+{
+	const struct vmm_restore_ctx *r = ctx;
 	uint64_t guest_ns = 0;
+	int ret = vmm_restart_clock(v, r->f, &guest_ns);
+
+	if (!ret)
+		ret = vmm_restore_wall(v, r->f);
+	if (!ret)
+		pr_info("restored %s: %s machine, %u vCPUs, %llu MiB, policy %s, guest time %.6f s",
+			r->cfg->restore_path, image_kind_name(r->m.image_kind), r->m.nr_vcpus,
+			(unsigned long long)(r->m.mem_size >> 20), r->m.policy, guest_ns / 1e9);
+	return ret;
+}
+
+static const struct vmm_source vmm_restore_source = {
+	.load = vmm_restore_load,
+	.devices = vmm_restore_devices_hook,
+	.vcpus = vmm_restore_vcpus_hook,
+	.registrations = vmm_restore_registrations,
+	.time = vmm_restore_time,
+};
+
+int vmm_restore(struct vmm *v, const struct vmm_config *cfg)
+{
+	struct vmm_restore_ctx r = { .cfg = cfg };
+	struct vmm_machine machine;
+	struct snap_file f;
 	int ret = snap_open(&f, cfg->restore_path);
 
 	if (ret)
 		return ret;
-	ret = snap_get(&f, SNAP_MACHINE, 0, &m, sizeof(m));
+	r.f = &f;
+	ret = snap_get(&f, SNAP_MACHINE, 0, &r.m, sizeof(r.m));
 	if (!ret)
-		ret = vmm_check_machine(&f, &m, &v->policy);
+		ret = vmm_check_machine(&f, &r.m, &machine);
 	if (!ret)
-		ret = vm_alloc(&v->vm, m.mem_size);
-	if (ret)
-		goto out;
-	memcpy(v->vm->mem.host, snap_find(&f, SNAP_RAM, 0)->data, m.mem_size);
-	v->vm->mem.vmm_end = m.vmm_end;
-	v->vm->hide_invariant_tsc = m.hide_invariant_tsc;
-	memcpy(v->cpu_spec, m.cpu, sizeof(v->cpu_spec)); /* the CPU it ran on, not --cpu now */
-	v->image.kind = m.image_kind;
-	v->wall_mode = m.wall_mode;
-	machine_cfg.ignore_unclaimed_ports |= m.ignore_unclaimed_ports;
-	v->vm->pause_clock = v->pause_clock;
-	ret = vmm_add_devices(v, console, m.nr_vcpus);
-	if (!ret)
-		ret = vmm_restore_devices(v, &f);
-	if (!ret)
-		ret = vcpu_install_kick_handler();
-	if (!ret)
-		ret = vm_open_kvm(v->vm);
-	if (!ret)
-		ret = vmm_set_cpu_features(v);
-	if (!ret)
-		ret = vmm_create_vcpus(v, &machine_cfg, m.nr_vcpus);
-	if (!ret)
-		ret = vmm_restore_vcpus(v, &f);
-	if (!ret)
-		ret = vmm_start_clock(v, cfg);
-	if (!ret)
-		ret = vmm_restart_clock(v, &f, &guest_ns);
-	if (!ret)
-		ret = vmm_restore_wall(v, &f);
-	if (!ret)
-		pr_info("restored %s: %s machine, %u vCPUs, %llu MiB, policy %s, guest time %.6f s",
-			cfg->restore_path, image_kind_name(m.image_kind), m.nr_vcpus,
-			(unsigned long long)(m.mem_size >> 20), m.policy, guest_ns / 1e9);
-out:
+		ret = vmm_assemble(v, cfg, &machine, &vmm_restore_source, &r);
 	snap_close(&f);
 	return ret;
 }

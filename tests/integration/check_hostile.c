@@ -30,11 +30,12 @@ START_TEST(test_hostile_case)
 		.argv = argv,
 		.console = out,
 		.nr_vcpus = c->vcpus,
-		.policy = c->policy,
 		.mem_size = 64ull << 20,
 		.timeout_ns = (c->timeout_ms ? c->timeout_ms : 60000) * 1000000ull,
 	};
 
+	if (c->policy)
+		ck_assert_int_eq(clock_policy_parse(c->policy, &cfg.policy), 0);
 	snprintf(path, sizeof(path), "%s/hostile.elf", GUEST_DIR);
 	ck_assert_int_eq(vmm_run(&cfg, &res), 0);
 	fflush(out);

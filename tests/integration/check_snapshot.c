@@ -50,9 +50,10 @@ static void bg_start(struct bg_run *r, const char *guest, const char *a1, const 
 				      .mem_size = 16u << 20,
 				      .timeout_ns = RUN_TIMEOUT_NS,
 				      .console = r->out,
-				      .policy = policy,
-				      .pause_clock = pause_clock,
 				      .control_path = sock };
+	if (policy)
+		ck_assert_int_eq(clock_policy_parse(policy, &r->cfg.policy), 0);
+	ck_assert_int_eq(kvmclock_pause_mode_parse(pause_clock, &r->cfg.pause_clock), 0);
 	if (guest) {
 		snprintf(r->image, sizeof(r->image), "%s/%s.elf", GUEST_DIR, guest);
 		r->argv[0] = r->image;

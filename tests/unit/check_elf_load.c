@@ -3,6 +3,7 @@
 
 #include "boot/elf_load.h"
 #include "boot/guest_file.h"
+#include "boot/image.h"
 #include "mem_fixture.h"
 #include "memmap.h"
 #include "test_util.h"
@@ -21,6 +22,7 @@ struct img {
 
 static struct img img;
 static struct elf_image_info info;
+static struct guest_image image; /* image_load_file: the path production takes */
 
 static Elf64_Phdr *phdr(int i)
 {
@@ -287,22 +289,23 @@ END_TEST
 
 START_TEST(test_bundled_guest_file_loads)
 {
-	ck_assert_int_eq(elf_load_file(&mem, GUEST_DIR "/hello.elf", &info), 0);
-	ck_assert_uint_ge(info.entry, GUEST_IMAGE_MIN);
-	ck_assert_uint_ge(info.low, GUEST_IMAGE_MIN);
+	ck_assert_int_eq(image_load_file(&mem, GUEST_DIR "/hello.elf", &image), 0);
+	ck_assert_int_eq(image.kind, IMAGE_NATIVE);
+	ck_assert_uint_ge(image.info.entry, GUEST_IMAGE_MIN);
+	ck_assert_uint_ge(image.info.low, GUEST_IMAGE_MIN);
 }
 END_TEST
 
 START_TEST(test_missing_file)
 {
-	ck_assert_int_eq(elf_load_file(&mem, "/nonexistent/guest.elf", &info), -ENOENT);
+	ck_assert_int_eq(image_load_file(&mem, "/nonexistent/guest.elf", &image), -ENOENT);
 	ck_assert_logged("cannot open guest image /nonexistent/guest.elf: No such file");
 }
 END_TEST
 
 START_TEST(test_directory_is_not_an_image)
 {
-	ck_assert_int_eq(elf_load_file(&mem, "/", &info), -EINVAL);
+	ck_assert_int_eq(image_load_file(&mem, "/", &image), -EINVAL);
 	ck_assert_logged("guest image / is not a regular file");
 }
 END_TEST
@@ -319,7 +322,7 @@ START_TEST(test_short_file_is_refused_once)
 	ck_assert_ptr_null(data);
 	ck_assert_logged("reading module /sys/kernel/uevent_seqnum: end of file after ");
 	ck_assert_logged(" of its 4096 bytes");
-	ck_assert_int_eq(elf_load_file(&mem, "/sys/kernel/uevent_seqnum", &info), -EIO);
+	ck_assert_int_eq(image_load_file(&mem, "/sys/kernel/uevent_seqnum", &image), -EIO);
 }
 END_TEST
 

@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "boot/guest_file.h"
 #include "memmap.h"
 #include "core/log.h"
 
@@ -260,18 +259,4 @@ int elf_load_physical(struct guest_mem *mem, const void *image, size_t size, con
 		      struct elf_image_info *info)
 {
 	return elf_load_placed(mem, image, size, name, ELF_PHYSICAL, info);
-}
-
-int elf_load_file(struct guest_mem *mem, const char *path, struct elf_image_info *info)
-{
-	void *data = NULL;
-	size_t size = 0;
-	int ret;
-
-	ret = guest_file_read(path, "guest image", GUEST_MEM_MAX, &data, &size);
-	if (ret)
-		return ret;
-	ret = elf_load(mem, data, size, path, info);
-	free(data);
-	return ret;
 }

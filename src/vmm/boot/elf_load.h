@@ -31,7 +31,5 @@ int elf_load(struct guest_mem *mem, const void *image, size_t size, const char *
  */
 int elf_load_physical(struct guest_mem *mem, const void *image, size_t size, const char *name,
 		      struct elf_image_info *info) __must_check;
-int elf_load_file(struct guest_mem *mem, const char *path,
-		  struct elf_image_info *info) __must_check;
 
 #endif

@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "boot/bzimage.h"
+#include "boot/guest_file.h"
 #include "boot/multiboot.h"
 #include "memmap.h"
 #include "core/log.h"
@@ -80,4 +83,16 @@ int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char
 		return -ENOEXEC;
 	}
 	return elf_load(mem, bytes, size, name, &image->info);
+}
+
+int image_load_file(struct guest_mem *mem, const char *path, struct guest_image *image)
+{
+	void *data = NULL;
+	size_t size = 0;
+	int ret = guest_file_read(path, "guest image", GUEST_MEM_MAX, &data, &size);
+
+	if (!ret)
+		ret = image_load(mem, data, size, path, image);
+	free(data);
+	return ret;
 }

@@ -35,6 +35,9 @@ static inline bool image_is_pc(enum image_kind kind)
  */
 int image_load(struct guest_mem *mem, const void *bytes, size_t size, const char *name,
 	       struct guest_image *image) __must_check;
+/* The same for the image file at @path (read whole first: guest_file.h). */
+int image_load_file(struct guest_mem *mem, const char *path,
+		    struct guest_image *image) __must_check;
 const char *image_kind_name(enum image_kind kind);
 
 #endif

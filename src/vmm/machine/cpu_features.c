@@ -59,6 +59,12 @@ int cpu_features_parse(const char *spec, struct cpu_features *out)
 	char names[512];
 
 	memset(out, 0, sizeof(*out));
+	if (!spec)
+		return 0;
+	if (snprintf(out->spec, sizeof(out->spec), "%s", spec) >= (int)sizeof(out->spec)) {
+		pr_err("--cpu '%s' is longer than %zu bytes", spec, sizeof(out->spec) - 1);
+		return -EINVAL;
+	}
 	for (const char *p = spec; *p;) {
 		size_t len = strcspn(p, ",");
 		bool add = *p != '-';

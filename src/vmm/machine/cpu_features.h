@@ -13,8 +13,9 @@
 
 #include "core/compiler.h"
 
-#define CPU_FEATURES_MAX 32
-#define MCE_BANKS_QEMU	 10
+#define CPU_FEATURES_MAX      32
+#define CPU_FEATURES_SPEC_MAX 96 /* bytes of the spec kept, with its end */
+#define MCE_BANKS_QEMU	      10
 
 /* One named CPUID bit. */
 struct cpu_feature {
@@ -32,9 +33,13 @@ struct cpu_feature_edit {
 struct cpu_features {
 	unsigned int nr;
 	struct cpu_feature_edit edits[CPU_FEATURES_MAX];
+	char spec[CPU_FEATURES_SPEC_MAX]; /* as given, for snapshots and messages */
 };
 
-/* "[+|-]name,..." (a bare name adds): 0, or -EINVAL naming the bad item and the known names. */
+/*
+ * "[+|-]name,..." (a bare name adds; "" or NULL: no edits): 0, or -EINVAL naming the bad item
+ * and the known names, or a spec too long to keep.
+ */
 int cpu_features_parse(const char *spec, struct cpu_features *out) __must_check;
 /*
  * Apply @f to @cpuid (the VM's, from KVM_GET_SUPPORTED_CPUID): an addition KVM does not

@@ -21,27 +21,18 @@
 #define PROBE_OFFSET   (1ull << 40)
 #define PROBE_DOORBELL ((uint32_t)(MEMMAP_DOORBELL + DOORBELL_NULL))
 
-/* rdtsc; shl $32, %rdx; or %rdx, %rax; mov $doorbell, %ecx; mov %rax, (%rcx); hlt */
+/* One instruction a line (clang-format would pack the bytes). */
+/* clang-format off */
 static const uint8_t probe_code[] = {
-	0x0f,
-	0x31,
-	0x48,
-	0xc1,
-	0xe2,
-	0x20,
-	0x48,
-	0x09,
-	0xd0,
-	0xb9,
-	PROBE_DOORBELL & 0xff,
-	(PROBE_DOORBELL >> 8) & 0xff,
-	(PROBE_DOORBELL >> 16) & 0xff,
-	PROBE_DOORBELL >> 24,
-	0x48,
-	0x89,
-	0x01,
-	0xf4,
+	0x0f, 0x31,				/* rdtsc */
+	0x48, 0xc1, 0xe2, 0x20,			/* shl $32, %rdx */
+	0x48, 0x09, 0xd0,			/* or %rdx, %rax */
+	0xb9, PROBE_DOORBELL & 0xff, (PROBE_DOORBELL >> 8) & 0xff,
+	(PROBE_DOORBELL >> 16) & 0xff, PROBE_DOORBELL >> 24, /* mov $doorbell, %ecx */
+	0x48, 0x89, 0x01,			/* mov %rax, (%rcx) */
+	0xf4,					/* hlt */
 };
+/* clang-format on */
 
 /* Run the probe: 1 if the guest's TSC carried the offset, 0 if it read the host's TSC. */
 static int probe_run(struct vcpu *vcpu)

@@ -6,7 +6,6 @@
 #include "core/kvm_util.h"
 #include "pvclock_abi.h"
 #include "pvclock_clock.h"
-#include "machine/tsc_probe.h"
 #include "machine/vcpu.h"
 #include "machine/vm.h"
 #include "core/log.h"
@@ -79,22 +78,22 @@ int vcpu_init_tsc(struct vcpu *vcpu)
 }
 
 /*
- * Where KVM ignores TSC offsets (PVM), a guest's TSC write cannot move its TSC: drop it, say so
- * once, and keep kvmclock on the TSC the guest really has. Returns 1 if dropped.
+ * Where KVM ignores TSC offsets (PVM: vm->tsc_offsets_applied, probed at build), a guest's TSC
+ * write cannot move its TSC: drop it, say so once, and keep kvmclock on the TSC the guest
+ * really has. True if dropped.
  */
-static int vcpu_tsc_write_dropped(struct vcpu *vcpu, uint32_t msr)
+static bool vcpu_tsc_write_dropped(struct vcpu *vcpu, uint32_t msr)
 {
 	static int warned;
-	int applied = tsc_probe_offsets_applied();
 
-	if (applied != 0)
-		return applied < 0 ? applied : 0;
+	if (vcpu->vm->tsc_offsets_applied)
+		return false;
 	if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
 		pr_warn("vCPU %u: this KVM ignores TSC offsets (a probe VM given one read the "
 			"host's TSC): the guest's write of MSR 0x%x cannot move its TSC and is "
 			"dropped; kvmclock follows the TSC the guest really has (logged once)",
 			vcpu->id, msr);
-	return 1;
+	return true;
 }
 
 int vcpu_write_tsc_msr(struct vcpu *vcpu, uint32_t msr, uint64_t value, uint64_t *tsc_offset)
@@ -102,10 +101,9 @@ int vcpu_write_tsc_msr(struct vcpu *vcpu, uint32_t msr, uint64_t value, uint64_t
 	uint64_t adjust, delta, offset;
 	int ret;
 
-	ret = vcpu_tsc_write_dropped(vcpu, msr);
-	if (ret) {
+	if (vcpu_tsc_write_dropped(vcpu, msr)) {
 		*tsc_offset = vcpu->tsc_offset;
-		return ret < 0 ? ret : 0;
+		return 0;
 	}
 	ret = vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST, &adjust);
 	if (ret)

@@ -1,20 +1,26 @@
-/* struct vm: the KVM VM, its RAM, devices, vCPUs and the shared stop state. */
+/*
+ * struct vm: the KVM VM, its RAM, devices, vCPUs and the shared stop state.
+ *
+ * The one circle of calls between files in src/ is here, and it is inherent (kvmtool has it
+ * too): a vCPU's run loop (vcpu.c) asks the VM to stop, park or hold it (vm_stop.c,
+ * vm_pause.c), and a stop or a pause kicks the vCPUs out of KVM_RUN (vcpu_kick).
+ */
 #ifndef VMM_VM_H
 #define VMM_VM_H
 
-#include "core/compiler.h"
-#include <pthread.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 
-#include "dev/doorbell.h"
-#include "core/stop.h"
 #include "clock/kvmclock.h"
+#include "core/compiler.h"
 #include "core/guest_mem.h"
 #include "core/io_bus.h"
+#include "core/msr_table.h"
+#include "core/stop.h"
+#include "dev/doorbell.h"
 #include "memmap.h"
 
 #define VM_STOP_REKICK_NS 100000000ull /* a stop re-kicks what has not stopped every 100 ms */
-#include "core/msr_table.h"
 
 struct vcpu;
 
@@ -54,6 +60,11 @@ struct vm {
 	 * it is set, and would not pick the clock this VMM exists to publish.
 	 */
 	bool hide_invariant_tsc;
+	/*
+	 * Does this KVM apply a vCPU's TSC offset to what the guest's RDTSC returns? (PVM
+	 * accepts the offset and ignores it.) Probed while the VM is built (tsc_probe.h).
+	 */
+	bool tsc_offsets_applied;
 };
 
 /* Allocate the VM object and @mem_size bytes of RAM (no KVM yet, so images load first). */
@@ -61,14 +72,14 @@ int vm_alloc(struct vm **out, uint64_t mem_size) __must_check;
 /* Open /dev/kvm, create the KVM VM and hand it the RAM at GPA 0. */
 int vm_open_kvm(struct vm *vm) __must_check;
 void vm_destroy(struct vm *vm);
-/*
- * The PC machine's interrupt controllers in the kernel, before any vCPU exists: then vCPU 0
- * starts at its entry and the others wait for INIT/SIPI from the guest, as on hardware.
- */
 /* Drive ISA interrupt line @irq of the in-kernel PIC and IOAPIC (no-op without them). */
 void vm_set_irq_line(struct vm *vm, unsigned int irq, int level);
 /* How many vCPUs this KVM takes in one VM. */
 unsigned int vm_max_vcpus(const struct vm *vm);
+/*
+ * The PC machine's interrupt controllers in the kernel, before any vCPU exists: then vCPU 0
+ * starts at its entry and the others wait for INIT/SIPI from the guest, as on hardware.
+ */
 int vm_create_irqchip(struct vm *vm) __must_check;
 
 /*
@@ -77,10 +88,10 @@ int vm_create_irqchip(struct vm *vm) __must_check;
  */
 int vm_setup_kvmclock(struct vm *vm, const struct clock_policy *policy) __must_check;
 
-/* End the run (the first reason wins) and kick every vCPU out of KVM_RUN. */
 /* vm_stop.c: the stop state's lock and condition, made with the VM and freed with it. */
 int vm_init_stop_state(struct vm *vm) __must_check;
 void vm_destroy_stop_state(struct vm *vm);
+/* End the run (the first reason wins) and kick every vCPU out of KVM_RUN. */
 void vm_request_stop(struct vm *vm, enum vm_stop reason, unsigned int vcpu_id);
 static inline int vm_stopping(const struct vm *vm)
 {
