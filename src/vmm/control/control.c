@@ -1,11 +1,13 @@
-/* The control socket's protocol: listen, read one request, check it, reply (control.h). */
+/* The control socket's protocol: listen, poll every client, check requests, reply (control.h). */
 #include "control/control.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/mono_time.h"
 
 __attribute__((format(printf, 2, 0))) static void reply_vadd(struct control_reply *r,
 							     const char *fmt, va_list ap)
@@ -110,78 +113,257 @@ int control_parse_request(char *buf, size_t len, bool complete, char **verb, cha
 	return 0;
 }
 
-/* Read one request from @fd: until a newline, EOF, CONTROL_REQUEST_MAX bytes or the timeout. */
-static size_t control_read_request(int fd, char *buf, bool *complete)
+/* One connection: its request as it arrives, then the part of its reply not yet taken. */
+struct control_client {
+	int fd;
+	uint64_t deadline_ns; /* reading: for the whole request; writing: for the whole reply */
+	size_t len;	      /* request bytes received, all printable and none a newline */
+	char *out; /* the reply's rest when the socket did not take it at once, else NULL */
+	size_t out_len, out_done;
+	char buf[CONTROL_REQUEST_MAX + 1];
+};
+
+/* The server thread's state. */
+struct control_clients {
+	struct control_client *slot[CONTROL_CLIENTS_MAX];
+	unsigned int nr;
+	/* [0] the wake pipe, [1] the listener, [2 + i] slot[i], as set before each poll */
+	struct pollfd pfd[CONTROL_CLIENTS_MAX + 2];
+	uint64_t listen_after_ns; /* accept() ran out of fds: leave the listener until then */
+	bool full_logged;	  /* one warning per stretch of refusals, not one per client */
+	struct control_reply reply;
+};
+
+#define NS_PER_MS		1000000u
+#define CONTROL_ACCEPT_PAUSE_MS 100
+
+static void client_close(struct control_clients *cs, unsigned int i)
 {
-	size_t len = 0;
+	struct control_client *cl = cs->slot[i];
 
-	*complete = false;
-	while (len < CONTROL_REQUEST_MAX && !memchr(buf, '\n', len)) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, CONTROL_CLIENT_TIMEOUT_MS) <= 0)
-			return len; /* the timeout: incomplete */
-		n = read(fd, buf + len, CONTROL_REQUEST_MAX - len);
-		if (n <= 0) {
-			*complete = n == 0; /* EOF ends a request without a newline */
-			return len;
-		}
-		len += (size_t)n;
-	}
-	if (len == CONTROL_REQUEST_MAX && !memchr(buf, '\n', len))
-		len++; /* more than the limit was sent (or would be): too long */
-	return len;
+	close(cl->fd);
+	free(cl->out);
+	free(cl);
+	cs->slot[i] = cs->slot[--cs->nr];
+	cs->full_logged = false;
 }
 
-static void control_serve_one(struct control *c, int fd)
+/*
+ * Send @len bytes of @text without waiting; keep what the socket does not take for POLLOUT.
+ * Returns whether the connection stays open: it closes once the reply is out (one request
+ * per connection) or the client has gone.
+ */
+static bool client_queue(struct control_client *cl, const char *text, size_t len)
 {
-	static char buf[CONTROL_REQUEST_MAX + 1];
-	static struct control_reply reply;
+	ssize_t n = send(cl->fd, text, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (n < 0 && errno != EAGAIN && errno != EINTR)
+		return false;
+	n = n < 0 ? 0 : n;
+	if ((size_t)n == len)
+		return false;
+	cl->out = malloc(len - (size_t)n);
+	if (!cl->out)
+		return false;
+	memcpy(cl->out, text + n, len - (size_t)n);
+	cl->out_len = len - (size_t)n;
+	cl->out_done = 0;
+	cl->deadline_ns = mono_now_ns() + CONTROL_REPLY_TIMEOUT_MS * (uint64_t)NS_PER_MS;
+	return true;
+}
+
+/* Check the first @len bytes of @cl's request, run it, and send the reply. */
+static bool client_answer(struct control *c, struct control_client *cl, size_t len, bool complete)
+{
+	struct control_reply *r = &c->clients->reply;
 	char *verb, *arg;
-	bool complete;
-	size_t len = control_read_request(fd, buf, &complete);
-	char *nl = memchr(buf, '\n', len < CONTROL_REQUEST_MAX ? len : CONTROL_REQUEST_MAX);
 
-	if (nl)
-		len = (size_t)(nl - buf) + 1; /* one request per connection: the rest is ignored */
-	reply.len = 0;
-	reply.overflow = false;
-	if (!control_parse_request(buf, len, complete, &verb, &arg, &reply))
-		c->handle(c->opaque, verb, arg, &reply);
-	if (reply.overflow)
-		control_reply_error(&reply, "reply longer than %d bytes", CONTROL_REPLY_MAX);
-	control_reply_add(&reply, "\n");
-	for (size_t done = 0; done < reply.len;) {
-		ssize_t n = send(fd, reply.text + done, reply.len - done, MSG_NOSIGNAL);
-
-		if (n <= 0)
-			break; /* the client left: its loss */
-		done += (size_t)n;
+	r->len = 0;
+	r->overflow = false;
+	if (!control_parse_request(cl->buf, len, complete, &verb, &arg, r))
+		c->handle(c->opaque, verb, arg, r);
+	control_reply_add(r, "\n");
+	if (r->overflow) {
+		control_reply_error(r, "reply longer than %d bytes", CONTROL_REPLY_MAX);
+		control_reply_add(r, "\n");
 	}
+	return client_queue(cl, r->text, r->len);
+}
+
+/*
+ * Take what @cl sent. The request is answered as soon as it is decided: at its newline, at
+ * EOF, at the first byte that is not printable (its error names it; waiting for more would
+ * not change it), or at CONTROL_REQUEST_MAX bytes without a newline. Bytes after the newline
+ * are never read: one request per connection.
+ */
+static bool client_read(struct control *c, struct control_client *cl)
+{
+	size_t old = cl->len;
+	ssize_t n = read(cl->fd, cl->buf + cl->len, CONTROL_REQUEST_MAX - cl->len);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR; /* else the client has gone */
+	if (n == 0)
+		return client_answer(c, cl, cl->len, true); /* EOF ends a request too */
+	cl->len += (size_t)n;
+	for (size_t i = old; i < cl->len; i++) {
+		unsigned char b = (unsigned char)cl->buf[i];
+
+		if (b == '\n' || b < 0x20 || b >= 0x7f)
+			return client_answer(c, cl, i + 1, true);
+	}
+	if (cl->len == CONTROL_REQUEST_MAX)
+		return client_answer(c, cl, cl->len, true); /* too long */
+	return true;
+}
+
+static bool client_write(struct control_client *cl)
+{
+	ssize_t n = send(cl->fd, cl->out + cl->out_done, cl->out_len - cl->out_done,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR;
+	cl->out_done += (size_t)n;
+	return cl->out_done < cl->out_len;
+}
+
+/* A client past its deadline: an unfinished request is answered, an untaken reply dropped. */
+static bool client_expire(struct control *c, struct control_client *cl)
+{
+	if (!cl->out)
+		return client_answer(c, cl, cl->len, false);
+	pr_warn("control socket: a client left %zu bytes of its reply untaken for %d ms; "
+		"closed it",
+		cl->out_len - cl->out_done, CONTROL_REPLY_TIMEOUT_MS);
+	return false;
+}
+
+/* Over the bound: say so in the protocol's own words, and close. */
+static void control_refuse(struct control *c, int fd)
+{
+	struct control_clients *cs = c->clients;
+	struct control_reply *r = &cs->reply;
+
+	control_reply_error(r,
+			    "too many clients: the control socket serves at most %d "
+			    "connections at once; try again when one has closed",
+			    CONTROL_CLIENTS_MAX);
+	control_reply_add(r, "\n");
+	/* A fresh socket's buffer takes one short line; if not, the client loses only that. */
+	if (send(fd, r->text, r->len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		pr_debug("control socket: refusal not sent: %s", strerror(errno));
+	close(fd);
+	if (!cs->full_logged)
+		pr_warn("control socket: %d clients connected; refusing more", CONTROL_CLIENTS_MAX);
+	cs->full_logged = true;
+}
+
+/* Take every pending connection. */
+static void control_accept(struct control *c)
+{
+	struct control_clients *cs = c->clients;
+	struct control_client *cl;
+	int fd;
+
+	for (;;) {
+		fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (fd < 0 && errno != EAGAIN) {
+			/* Out of fds: the listener stays readable, so stop polling it a while. */
+			pr_warn("control socket: accept: %s", strerror(errno));
+			cs->listen_after_ns =
+				mono_now_ns() + CONTROL_ACCEPT_PAUSE_MS * (uint64_t)NS_PER_MS;
+		}
+		if (fd < 0)
+			return;
+		if (cs->nr == CONTROL_CLIENTS_MAX) {
+			control_refuse(c, fd);
+			continue;
+		}
+		cl = malloc(sizeof(*cl));
+		if (!cl) {
+			close(fd);
+			continue;
+		}
+		cl->fd = fd;
+		cl->len = 0;
+		cl->out = NULL;
+		cl->deadline_ns = mono_now_ns() + CONTROL_CLIENT_TIMEOUT_MS * (uint64_t)NS_PER_MS;
+		cs->slot[cs->nr++] = cl;
+	}
+}
+
+/* Fill the poll set; returns poll's timeout: until the nearest deadline. */
+static int control_poll_setup(struct control *c, uint64_t now)
+{
+	struct control_clients *cs = c->clients;
+	uint64_t next = UINT64_MAX;
+
+	cs->pfd[0] = (struct pollfd){ .fd = c->wake[0], .events = POLLIN };
+	cs->pfd[1] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+	if (now < cs->listen_after_ns) {
+		cs->pfd[1].fd = -1; /* poll skips it */
+		next = cs->listen_after_ns;
+	}
+	for (unsigned int i = 0; i < cs->nr; i++) {
+		struct control_client *cl = cs->slot[i];
+
+		cs->pfd[2 + i] =
+			(struct pollfd){ .fd = cl->fd, .events = cl->out ? POLLOUT : POLLIN };
+		if (cl->deadline_ns < next)
+			next = cl->deadline_ns;
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)((next - now + NS_PER_MS - 1) / NS_PER_MS);
+}
+
+/*
+ * Serve the clients poll found ready, then those past their deadline. Walked from the end,
+ * so client_close, which moves the last client into the hole, leaves the rest unvisited in
+ * place.
+ */
+static void control_serve(struct control *c)
+{
+	struct control_clients *cs = c->clients;
+	uint64_t now;
+
+	for (unsigned int i = cs->nr; i-- > 0;) {
+		struct control_client *cl = cs->slot[i];
+
+		if (cs->pfd[2 + i].revents && !(cl->out ? client_write(cl) : client_read(c, cl)))
+			client_close(cs, i);
+	}
+	now = mono_now_ns();
+	for (unsigned int i = cs->nr; i-- > 0;)
+		if (now >= cs->slot[i]->deadline_ns && !client_expire(c, cs->slot[i]))
+			client_close(cs, i);
 }
 
 static void *control_thread(void *arg)
 {
 	struct control *c = arg;
+	struct control_clients *cs = c->clients;
 
 	for (;;) {
-		struct pollfd p[2] = { { .fd = c->listen_fd, .events = POLLIN },
-				       { .fd = c->wake[0], .events = POLLIN } };
-		int fd;
+		int timeout = control_poll_setup(c, mono_now_ns());
 
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		if (poll(cs->pfd, cs->nr + 2, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("control socket: poll: %s", strerror(errno));
 			break;
-		if (p[1].revents)
+		}
+		if (cs->pfd[0].revents)
 			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		control_serve_one(c, fd);
-		close(fd);
+		control_serve(c);
+		if (cs->pfd[1].revents)
+			control_accept(c);
 	}
+	while (cs->nr)
+		client_close(cs, cs->nr - 1);
 	return NULL;
 }
 
@@ -204,14 +386,15 @@ static int control_listen(struct control *c, const char *path)
 		return -ENAMETOOLONG;
 	}
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s" CONTROL_TMP_SUFFIX, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	unlink(addr.sun_path); /* a leftover of a VMM that died before its link */
 	/* Linux gives the socket file the socket inode's mode (less the umask): 0600 from birth. */
 	if (fchmod(fd, 0600) || bind(fd, (struct sockaddr *)&addr, sizeof(addr)))
 		err = errno;
-	else if (listen(fd, 4) || link(addr.sun_path, path))
+	/* A burst of clients waits in the backlog, not refused with EAGAIN before being seen. */
+	else if (listen(fd, SOMAXCONN) || link(addr.sun_path, path))
 		err = errno;
 	unlink(addr.sun_path); /* PATH, if linked, keeps the socket */
 	if (err) {
@@ -233,8 +416,14 @@ int control_start(struct control *c, const char *path, control_handler handle, v
 	c->listen_fd = -1;
 	c->handle = handle;
 	c->opaque = opaque;
-	if (pipe2(c->wake, O_CLOEXEC))
-		return -errno;
+	c->clients = calloc(1, sizeof(*c->clients));
+	if (!c->clients)
+		return -ENOMEM;
+	if (pipe2(c->wake, O_CLOEXEC)) {
+		ret = -errno;
+		free(c->clients);
+		return ret;
+	}
 	ret = control_listen(c, path);
 	if (!ret)
 		ret = -pthread_create(&c->thread, NULL, control_thread, c);
@@ -245,6 +434,7 @@ int control_start(struct control *c, const char *path, control_handler handle, v
 		}
 		close(c->wake[0]);
 		close(c->wake[1]);
+		free(c->clients);
 		return ret;
 	}
 	c->started = true;
@@ -262,6 +452,8 @@ void control_stop(struct control *c)
 	unlink(c->path);
 	close(c->wake[0]);
 	close(c->wake[1]);
+	free(c->clients);
+	c->clients = NULL;
 	c->started = false;
 }
 
@@ -269,7 +461,8 @@ int control_send(const char *path, const char *request, char *reply, size_t len,
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	size_t got = 0, req_len = strlen(request);
-	int fd, ret = 0;
+	int fd, ret = 0, send_err = 0;
+	ssize_t sent;
 
 	if (strlen(path) >= sizeof(addr.sun_path) || !len)
 		return -ENAMETOOLONG;
@@ -277,13 +470,17 @@ int control_send(const char *path, const char *request, char *reply, size_t len,
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    send(fd, request, req_len, MSG_NOSIGNAL) != (ssize_t)req_len) {
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
 		ret = -errno;
 		close(fd);
 		return ret;
 	}
-	shutdown(fd, SHUT_WR);
+	/* A server over its bound may have answered and closed already: read its reason. */
+	sent = send(fd, request, req_len, MSG_NOSIGNAL);
+	if (sent != (ssize_t)req_len)
+		send_err = sent < 0 ? -errno : -EIO;
+	else
+		shutdown(fd, SHUT_WR);
 	while (got < len - 1) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
@@ -299,5 +496,5 @@ int control_send(const char *path, const char *request, char *reply, size_t len,
 	}
 	reply[got] = '\0';
 	close(fd);
-	return ret ? ret : got ? 0 : -ECONNRESET;
+	return ret ? ret : got ? 0 : send_err ? send_err : -ECONNRESET;
 }

@@ -3,8 +3,10 @@
  * a line of text ("pause", "snapshot FILE"), and answers with one line of JSON. What the
  * commands do is the handler's; this file owns the protocol, and treats every byte a client
  * sends as untrusted: a request too long, not one line of printable text, or not finished in
- * time gets an error reply naming the problem. Clients are served one at a time on the
- * server's own thread; no vCPU ever waits on a client.
+ * time gets an error reply naming the problem. One server thread polls every connection
+ * without blocking, so an idle, slow or half-written client delays no other; up to
+ * CONTROL_CLIENTS_MAX are open at once, and one more is refused with a reply saying so.
+ * Commands run one at a time on that thread; no vCPU ever waits on a client.
  */
 #ifndef VMM_CONTROL_H
 #define VMM_CONTROL_H
@@ -17,7 +19,9 @@
 
 #define CONTROL_REQUEST_MAX	  4096 /* bytes, newline included */
 #define CONTROL_REPLY_MAX	  65536
-#define CONTROL_CLIENT_TIMEOUT_MS 2000
+#define CONTROL_CLIENT_TIMEOUT_MS 2000 /* from connect to the request's end */
+#define CONTROL_REPLY_TIMEOUT_MS  2000 /* for a client to take its whole reply */
+#define CONTROL_CLIENTS_MAX	  128  /* connections open at once */
 
 /* A reply being built: one JSON object. */
 struct control_reply {
@@ -41,12 +45,15 @@ void control_reply_error(struct control_reply *r, const char *fmt, ...)
 typedef void (*control_handler)(void *opaque, const char *verb, const char *arg,
 				struct control_reply *reply);
 
+struct control_clients;
+
 struct control {
 	int listen_fd;
 	int wake[2]; /* a pipe: a byte ends the server thread */
 	char path[108];
 	control_handler handle;
 	void *opaque;
+	struct control_clients *clients; /* the server thread's; allocated by control_start */
 	pthread_t thread;
 	bool started;
 };
