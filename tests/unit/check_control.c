@@ -1,13 +1,17 @@
 /*
  * Unit tests for the control socket's protocol (control/control.c): requests checked as
  * untrusted input, replies as JSON, and a real socket served on its thread: mode 0600, one
- * reply per connection, errors for oversized, malformed and unfinished requests.
+ * reply per connection, errors for oversized, malformed and unfinished requests, idle and slow
+ * clients delaying no other, and the bound on open connections.
  */
+#include <poll.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include "control/control.h"
+#include "core/mono_time.h"
 #include "test_util.h"
 
 static struct control_reply r;
@@ -66,11 +70,13 @@ START_TEST(test_json_strings_escaped)
 }
 END_TEST
 
-/* The test's commands: "echo ARG" answers with ARG; anything else is unknown. */
+/* The test's commands: "echo ARG" answers with ARG, "stop" as the VMM does; others unknown. */
 static void echo_handler(void *opaque, const char *verb, const char *arg,
 			 struct control_reply *reply)
 {
 	++*(int *)opaque;
+	if (!strcmp(verb, "stop"))
+		return control_reply_add(reply, "{\"ok\":true,\"state\":\"stopped\"}");
 	if (strcmp(verb, "echo"))
 		return control_reply_error(reply, "unknown command '%s'", verb);
 	control_reply_add(reply, "{\"ok\":true,\"arg\":");
@@ -95,21 +101,44 @@ static void socket_teardown(void)
 	test_log_release();
 }
 
-/* Send raw bytes on a fresh connection (@close_write: end the request with EOF). */
-static void send_raw(const char *data, size_t n, bool close_write, char *reply, size_t len)
+static int client_connect(void)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	ssize_t got, total = 0;
 
+	ck_assert_int_ge(fd, 0);
 	strcpy(addr.sun_path, path);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	return fd;
+}
+
+/* Read @fd to EOF (the server closes after its one reply), waiting at most 3 s. */
+static void read_all(int fd, char *reply, size_t len)
+{
+	size_t total = 0;
+	ssize_t got;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		ck_assert_int_eq(poll(&p, 1, 3000), 1);
+		got = read(fd, reply + total, len - 1 - total);
+		if (got <= 0)
+			break;
+		total += (size_t)got;
+	}
+	reply[total] = '\0';
+}
+
+/* Send raw bytes on a fresh connection (@close_write: end the request with EOF). */
+static void send_raw(const char *data, size_t n, bool close_write, char *reply, size_t len)
+{
+	int fd = client_connect();
+
 	ck_assert_int_eq(send(fd, data, n, MSG_NOSIGNAL), (ssize_t)n);
 	if (close_write)
 		shutdown(fd, SHUT_WR);
-	while ((got = read(fd, reply + total, len - 1 - (size_t)total)) > 0)
-		total += got;
-	reply[total] = '\0';
+	read_all(fd, reply, len);
 	close(fd);
 }
 
@@ -154,6 +183,153 @@ START_TEST(test_socket_refuses_bad_clients)
 }
 END_TEST
 
+#define NR_IDLE	   20 /* connect and send nothing */
+#define NR_DRIBBLE 20 /* send a byte a second */
+#define NR_ECHO	   60 /* send a whole request at once */
+#define NR_CLIENTS (NR_IDLE + NR_DRIBBLE + NR_ECHO)
+#define NR_STOPS   5 /* from new clients, while all the others are connected */
+
+static double ms_since(uint64_t t)
+{
+	return (double)(mono_now_ns() - t) / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Print the max and median of @n latencies; returns the max. */
+static double latency_report(const char *what, double *ms, int n)
+{
+	qsort(ms, (size_t)n, sizeof(*ms), cmp_double);
+	printf("control: %d %s answered: max %.2f ms, median %.2f ms\n", n, what, ms[n - 1],
+	       ms[n / 2]);
+	return ms[n - 1];
+}
+
+/* Send every echo client's request at once; each answer's latency in @ms. */
+static void echo_all(const int *fd, double *ms)
+{
+	static char reply[256], want[64];
+	uint64_t sent[NR_ECHO];
+	int left = NR_ECHO;
+
+	for (int i = 0; i < NR_ECHO; i++) {
+		int n = snprintf(want, sizeof(want), "echo %d\n", i);
+
+		sent[i] = mono_now_ns();
+		ck_assert_int_eq(send(fd[i], want, (size_t)n, MSG_NOSIGNAL), n);
+	}
+	while (left) {
+		struct pollfd p[NR_ECHO];
+
+		for (int i = 0; i < NR_ECHO; i++)
+			p[i] = (struct pollfd){ .fd = ms[i] < 0 ? fd[i] : -1, .events = POLLIN };
+		ck_assert_int_gt(poll(p, NR_ECHO, 1000), 0);
+		for (int i = 0; i < NR_ECHO; i++) {
+			if (!p[i].revents)
+				continue;
+			ms[i] = ms_since(sent[i]);
+			read_all(fd[i], reply, sizeof(reply));
+			snprintf(want, sizeof(want), "{\"ok\":true,\"arg\":\"%d\"}\n", i);
+			ck_assert_str_eq(reply, want);
+			left--;
+		}
+	}
+}
+
+/* Stops from new clients spread over 1.4 s; the dribblers' second byte sent at 1 s. */
+static void stop_spread(uint64_t t0, const int *dribbler, double *ms)
+{
+	static char reply[256];
+	bool dribbled = false;
+
+	for (int k = 0; k < NR_STOPS; k++) {
+		uint64_t at = t0 + (150 + 300 * (uint64_t)k) * 1000000u, t;
+
+		while (mono_now_ns() < at)
+			usleep(1000);
+		for (int i = 0; i < NR_DRIBBLE && !dribbled && k >= 3; i++)
+			ck_assert_int_eq(send(dribbler[i], "c", 1, MSG_NOSIGNAL), 1);
+		dribbled = dribbled || k >= 3;
+		t = mono_now_ns();
+		ck_assert_int_eq(control_send(path, "stop\n", reply, sizeof(reply), 1000), 0);
+		ms[k] = ms_since(t);
+		ck_assert_str_eq(reply, "{\"ok\":true,\"state\":\"stopped\"}\n");
+	}
+}
+
+/*
+ * 100 clients at once: 20 idle, 20 dribbling, 60 asking. The 60 are answered and stops from
+ * new clients answered within 100 ms while the 40 stay connected; those 40 get their
+ * "incomplete" error at the 2 s limit (counted from connect, however slowly bytes come).
+ */
+START_TEST(test_socket_clients_independent)
+{
+	static char reply[256];
+	double echo_ms[NR_ECHO], stop_ms[NR_STOPS];
+	int fd[NR_CLIENTS], *dribbler = fd + NR_IDLE;
+	struct pollfd p[NR_IDLE + NR_DRIBBLE];
+	uint64_t t0;
+
+	for (int i = 0; i < NR_CLIENTS; i++)
+		fd[i] = client_connect();
+	t0 = mono_now_ns();
+	for (int i = 0; i < NR_DRIBBLE; i++)
+		ck_assert_int_eq(send(dribbler[i], "e", 1, MSG_NOSIGNAL), 1);
+	for (int i = 0; i < NR_ECHO; i++)
+		echo_ms[i] = -1;
+	echo_all(fd + NR_IDLE + NR_DRIBBLE, echo_ms);
+	stop_spread(t0, dribbler, stop_ms);
+	/* Not one idle or dribbling client has been answered (or dropped) yet. */
+	for (int i = 0; i < NR_IDLE + NR_DRIBBLE; i++)
+		p[i] = (struct pollfd){ .fd = fd[i], .events = POLLIN };
+	ck_assert_int_eq(poll(p, NR_IDLE + NR_DRIBBLE, 0), 0);
+	ck_assert_double_lt(latency_report("requests", echo_ms, NR_ECHO), 250);
+	ck_assert_double_lt(latency_report("stops", stop_ms, NR_STOPS), 100);
+	for (int i = 0; i < NR_IDLE + NR_DRIBBLE; i++) {
+		read_all(fd[i], reply, sizeof(reply));
+		ck_assert_ptr_nonnull(strstr(reply, i < NR_IDLE ? "incomplete request: 0 bytes"
+								: "incomplete request: 2 bytes"));
+	}
+	ck_assert_double_ge(ms_since(t0), CONTROL_CLIENT_TIMEOUT_MS - 100);
+	for (int i = 0; i < NR_CLIENTS; i++)
+		close(fd[i]);
+	ck_assert_int_eq(calls, NR_ECHO + NR_STOPS);
+}
+END_TEST
+
+/* One connection over the bound is answered with the bound and closed; a free slot is reused. */
+START_TEST(test_socket_refuses_over_bound)
+{
+	static char reply[512], want[256];
+	int fd[CONTROL_CLIENTS_MAX];
+
+	for (int i = 0; i < CONTROL_CLIENTS_MAX; i++)
+		fd[i] = client_connect();
+	/* Accepted in order: the connection after the bound is the one refused. */
+	ck_assert_int_eq(control_send(path, "echo late\n", reply, sizeof(reply), 1000), 0);
+	snprintf(want, sizeof(want),
+		 "{\"ok\":false,\"error\":\"too many clients: the control socket serves at most "
+		 "%d connections at once; try again when one has closed\"}\n",
+		 CONTROL_CLIENTS_MAX);
+	ck_assert_str_eq(reply, want);
+	ck_assert_logged("128 clients connected; refusing more");
+	/* One ends its (empty) request and is answered: its slot is free again. */
+	shutdown(fd[0], SHUT_WR);
+	read_all(fd[0], reply, sizeof(reply));
+	ck_assert_ptr_nonnull(strstr(reply, "empty request"));
+	ck_assert_int_eq(control_send(path, "echo in\n", reply, sizeof(reply), 1000), 0);
+	ck_assert_str_eq(reply, "{\"ok\":true,\"arg\":\"in\"}\n");
+	for (int i = 0; i < CONTROL_CLIENTS_MAX; i++)
+		close(fd[i]);
+	ck_assert_int_eq(calls, 1);
+}
+END_TEST
+
 START_TEST(test_start_refuses_long_path)
 {
 	static char long_path[200];
@@ -174,4 +350,5 @@ TEST_SUITE("control",
 	     .setup = socket_setup,
 	     .teardown = socket_teardown,
 	     .timeout = 30,
-	     .tests = TESTS(test_socket_serves_commands, test_socket_refuses_bad_clients) })
+	     .tests = TESTS(test_socket_serves_commands, test_socket_refuses_bad_clients,
+			    test_socket_clients_independent, test_socket_refuses_over_bound) })
