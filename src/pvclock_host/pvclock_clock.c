@@ -18,10 +18,7 @@ static uint64_t system_read_tsc(void *ctx)
  */
 static uint64_t system_read_tsc_fast(void *ctx)
 {
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
+	return pvclock_rdtsc();
 }
 
 static uint64_t read_clock(clockid_t id)

@@ -6,7 +6,6 @@
 #include <stdint.h>
 
 #include "pvclock_abi.h"
-#include "pvclock_rate.h"
 #include "pvclock_sample.h"
 #include "pvclock_scale.h"
 
@@ -28,6 +27,8 @@ struct pvclock_reanchor {
 /* Converge a clamped line back to MONOTONIC over this long, slewing at most this much. */
 #define PVCLOCK_CONVERGE_NS  100000000ull /* 100 ms */
 #define PVCLOCK_MAX_SLEW_PPM 500
+/* Largest lead corrected at full speed: beyond it the slew is capped. */
+#define PVCLOCK_MAX_LEAD_NS (PVCLOCK_CONVERGE_NS * PVCLOCK_MAX_SLEW_PPM / 1000000)
 
 static inline uint64_t pvclock_line_at(const struct pvclock_line *l, uint64_t tsc)
 {
@@ -40,10 +41,41 @@ static inline uint64_t pvclock_line_at(const struct pvclock_line *l, uint64_t ts
  * Move the anchor to the sample's TSC, with @rate (MONOTONIC's measured ns per tick) as the
  * slope. The new line starts at MONOTONIC, unless that is behind the old line at the same TSC:
  * then it starts on the old line (never backwards) and runs slower than @rate until MONOTONIC
- * catches up (in PVCLOCK_CONVERGE_NS, slewing at most PVCLOCK_MAX_SLEW_PPM). Integer-only:
- * this runs before every KVM_RUN.
+ * catches up (in PVCLOCK_CONVERGE_NS, slewing at most PVCLOCK_MAX_SLEW_PPM). Integer-only
+ * and inline: this runs before every KVM_RUN, where a call into a cold page costs more.
  */
-void pvclock_line_reanchor(struct pvclock_line *line, const struct pvclock_sample *s,
-			   const struct pvclock_scale *rate, struct pvclock_reanchor *out);
+static inline void pvclock_line_reanchor(struct pvclock_line *line, const struct pvclock_sample *s,
+					 const struct pvclock_scale *rate,
+					 struct pvclock_reanchor *out)
+{
+	struct pvclock_line next = {
+		.tsc = s->tsc, .ns = s->mono_ns, .scale = *rate, .valid = true
+	};
+
+	*out = (struct pvclock_reanchor){ 0 };
+	if (line->valid && s->tsc >= line->tsc) {
+		uint64_t old = pvclock_line_at(line, s->tsc);
+
+		out->lead_ns = (int64_t)(old - s->mono_ns);
+		if (old > s->mono_ns) {
+			uint64_t lead = old - s->mono_ns;
+
+			if (lead > PVCLOCK_MAX_LEAD_NS)
+				lead = PVCLOCK_MAX_LEAD_NS;
+			/* Hold at the old line; run slower so MONOTONIC catches up. */
+			next.ns = old;
+			next.scale.mul -=
+				(uint32_t)((uint64_t)rate->mul * lead / PVCLOCK_CONVERGE_NS);
+			out->slew_ns = lead;
+			out->clamped = true;
+		}
+	} else if (line->valid) {
+		/* The TSC went backwards relative to the anchor (it cannot on a sane host): keep
+		 * the old anchor's time so the guest still never steps back. */
+		next.ns = line->ns;
+		out->clamped = true;
+	}
+	*line = next;
+}
 
 #endif

@@ -2,7 +2,9 @@
 #ifndef PVCLOCK_PUBLISH_H
 #define PVCLOCK_PUBLISH_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "pvclock_abi.h"
 #include "pvclock_line.h"
@@ -13,12 +15,45 @@ struct pvclock_writer {
 };
 
 /*
+ * One seqlock write into guest RAM: version made odd, the body (the struct after its version
+ * word), version made even. The guest reads concurrently on another CPU: the fences order the
+ * version stores against the body's (on x86 they only stop the compiler, stores are not
+ * reordered). memcpy, not field stores: the guest chooses the address and need not align it.
+ */
+static inline void pvclock_seqlock_write(struct pvclock_writer *w, void *dst, const void *src,
+					 size_t body, size_t size)
+{
+	uint32_t odd = w->version | 1, even = odd + 1;
+
+	memcpy(dst, &odd, sizeof(odd));
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy((char *)dst + body, (const char *)src + body, size - body);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	w->version = even;
+	memcpy(dst, &even, sizeof(even));
+}
+
+/*
  * Publish @line into @dst (32 bytes of guest RAM, any alignment): version made odd, release
  * fence, fields (tsc_timestamp = line TSC + @tsc_offset, the guest's TSC), release fence,
- * version made even.
+ * version made even. Inline: it runs before every KVM_RUN, where a call into a cold page
+ * costs more than the stores.
  */
-void pvclock_publish(struct pvclock_writer *w, void *dst, const struct pvclock_line *line,
-		     uint64_t tsc_offset, uint8_t flags);
+static inline void pvclock_publish(struct pvclock_writer *w, void *dst,
+				   const struct pvclock_line *line, uint64_t tsc_offset,
+				   uint8_t flags)
+{
+	struct pvclock_vcpu_time_info t = {
+		.tsc_timestamp = line->tsc + tsc_offset,
+		.system_time = line->ns,
+		.tsc_to_system_mul = line->scale.mul,
+		.tsc_shift = line->scale.shift,
+		.flags = flags,
+	};
+
+	pvclock_seqlock_write(w, dst, &t, offsetof(struct pvclock_vcpu_time_info, tsc_timestamp),
+			      sizeof(t));
+}
 
 /* Write struct pvclock_wall_clock = @boot_real_ns (UTC when guest time was 0) into @dst. */
 void pvclock_publish_wall_clock(struct pvclock_writer *w, void *dst, uint64_t boot_real_ns);

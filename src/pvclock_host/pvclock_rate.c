@@ -6,6 +6,7 @@
  */
 #include "pvclock_rate.h"
 
+#include <errno.h>
 #include <math.h>
 
 #define RATE_RECENTER_TICKS (1ull << 34)
@@ -78,6 +79,6 @@ int pvclock_rate_scale(const struct pvclock_rate *r, struct pvclock_scale *out)
 	long double ns = ldexpl(pvclock_rate_ns_per_tick(r), RATE_FRAC_BITS);
 
 	if (!(ns >= 1.0L) || ns > 1.8e19L)
-		return -1;
+		return -EINVAL;
 	return pvclock_scale_from_ratio((uint64_t)llroundl(ns), 1ull << RATE_FRAC_BITS, out);
 }

@@ -25,7 +25,7 @@ void pvclock_rate_add(struct pvclock_rate *r, const struct pvclock_sample *s);
 bool pvclock_rate_settled(const struct pvclock_rate *r);
 /* Nanoseconds per TSC tick: the fit once settled, else 1e9 / nominal_hz. */
 long double pvclock_rate_ns_per_tick(const struct pvclock_rate *r);
-/* pvclock_rate_ns_per_tick() as a scale. */
+/* pvclock_rate_ns_per_tick() as a scale: 0, or -EINVAL when no scale can hold it. */
 int pvclock_rate_scale(const struct pvclock_rate *r, struct pvclock_scale *out);
 
 #endif

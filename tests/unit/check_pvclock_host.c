@@ -1,4 +1,5 @@
 /* Unit tests for the pvclock host library, driven by a fake clock (no KVM, no real time). */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 
@@ -176,6 +177,21 @@ START_TEST(test_rate_estimate_converges)
 	err_ppm = (double)((pvclock_rate_ns_per_tick(&r) / truth - 1) * 1e6L);
 	printf("rate: 10 s of 1 kHz samples with 20-100 tick jitter: error %.5f ppm\n", err_ppm);
 	ck_assert_msg(fabs(err_ppm) < 0.005, "rate error %.5f ppm", err_ppm);
+}
+END_TEST
+
+/* A fit no scale can hold (MONOTONIC running backwards) is -EINVAL, the library's convention. */
+START_TEST(test_rate_scale_refuses_nonsense)
+{
+	struct pvclock_rate r;
+	struct pvclock_scale sc;
+
+	pvclock_rate_init(&r, 1000000000, 0, 60);
+	for (uint64_t i = 1; i <= 3; i++)
+		pvclock_rate_add(&r, &(struct pvclock_sample){ .tsc = i * 1000000,
+							       .mono_ns = 10000000 - i * 1000000 });
+	ck_assert(pvclock_rate_settled(&r));
+	ck_assert_int_eq(pvclock_rate_scale(&r, &sc), -EINVAL);
 }
 END_TEST
 
@@ -384,7 +400,7 @@ TEST_SUITE("pvclock_host",
 	     .timeout = 60,
 	     .tests = TESTS(test_scale_against_exact_arithmetic, test_scale_from_ratio_limits,
 			    test_sample_keeps_narrowest, test_rate_estimate_converges,
-			    test_rate_survives_recentering, test_reanchor_tracks_monotonic,
-			    test_reanchor_clamps_and_converges, test_reanchor_slew_is_bounded,
-			    test_publish_fields_and_version,
+			    test_rate_scale_refuses_nonsense, test_rate_survives_recentering,
+			    test_reanchor_tracks_monotonic, test_reanchor_clamps_and_converges,
+			    test_reanchor_slew_is_bounded, test_publish_fields_and_version,
 			    test_publish_is_a_seqlock_under_concurrency, test_wall_clock_struct) })
