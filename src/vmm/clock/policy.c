@@ -37,10 +37,22 @@ static int parse_duration_ns(const char *text, uint64_t *ns)
 	return -EINVAL;
 }
 
+/* "every-entry, periodic:<interval>, ...": every policy's usage, from the table. */
+static void clock_policy_names(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < nr_clock_policies && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+					 clock_policies[i]->usage);
+}
+
 int clock_policy_parse(const char *spec, struct clock_policy *out)
 {
 	const char *colon = strchr(spec, ':');
 	size_t name_len = colon ? (size_t)(colon - spec) : strlen(spec);
+	char names[256];
 
 	memset(out, 0, sizeof(*out));
 	for (unsigned int i = 0; i < nr_clock_policies; i++) {
@@ -57,9 +69,8 @@ int clock_policy_parse(const char *spec, struct clock_policy *out)
 		snprintf(out->spec, sizeof(out->spec), "%s", spec);
 		return 0;
 	}
-	pr_err("unknown policy '%s' (one of: every-entry, periodic:<interval>, once, "
-	       "threshold:<ns>, live:<interval>, kernel)",
-	       spec);
+	clock_policy_names(names, sizeof(names));
+	pr_err("unknown policy '%s' (one of: %s)", spec, names);
 	return -EINVAL;
 }
 

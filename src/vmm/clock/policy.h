@@ -25,11 +25,12 @@ struct clock_policy_view {
 struct clock_policy_ops {
 	const char *name;    /* as given to --policy, before any ':' */
 	const char *usage;   /* e.g. "periodic:<interval>" */
-	const char *summary; /* one line for --help and the demo */
+	const char *summary; /* one line for --help and the demo: with one vCPU; SMP: ... */
 	bool has_param;	     /* takes ":<value>" */
 	bool in_kernel;	     /* no trap: KVM's own kvmclock serves the guest */
 	bool live;	     /* a host thread publishes while the vCPUs run */
 	bool bounds_error;   /* due only past its own error bound (SMP syncs keep it) */
+	bool always_due;     /* reanchor_due is always true: one vCPU's entry skips the call */
 	/* Before KVM_RUN: should the host take a new anchor now? (the host's lock rules apply) */
 	bool (*reanchor_due)(const struct clock_policy *p, const struct clock_policy_view *v);
 };

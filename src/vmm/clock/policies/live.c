@@ -1,7 +1,8 @@
 /*
  * live:<interval>: a host thread re-anchors and republishes every <interval> while the vCPUs
  * run, so guests meet odd versions and must retry: the seqlock under real concurrency. The
- * vCPU threads never write the struct themselves (kvmclock.c runs the thread).
+ * vCPU threads never write the struct themselves (kvmclock_sampler.c runs the thread). With
+ * several vCPUs the structs lack PVCLOCK_TSC_STABLE_BIT: they change while others run.
  */
 #include "clock/policy.h"
 
@@ -13,7 +14,7 @@ static bool live_due(const struct clock_policy *p, const struct clock_policy_vie
 const struct clock_policy_ops policy_live = {
 	.name = "live",
 	.usage = "live:<interval>",
-	.summary = "a host thread republishes every <interval> while the guest runs",
+	.summary = "a thread republishes every <interval> as the guest runs; SMP: no STABLE bit",
 	.has_param = true,
 	.live = true,
 	.reanchor_due = live_due,

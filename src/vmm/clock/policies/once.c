@@ -10,6 +10,6 @@ static bool once_due(const struct clock_policy *p, const struct clock_policy_vie
 const struct clock_policy_ops policy_once = {
 	.name = "once",
 	.usage = "once",
-	.summary = "anchor once when the guest enables the clock, never again (drift)",
+	.summary = "anchor once when the guest enables the clock, never again (drift); SMP too",
 	.reanchor_due = once_due,
 };

@@ -1,4 +1,7 @@
-/* periodic:<interval>: a new anchor on entry only once the interval has passed. */
+/*
+ * periodic:<interval>: a new anchor on entry only once the interval has passed. With several
+ * vCPUs, in a sync, and only if the line has also drifted past what the host can measure.
+ */
 #include "clock/policy.h"
 #include "pvclock_line.h"
 
@@ -12,7 +15,7 @@ static bool periodic_due(const struct clock_policy *p, const struct clock_policy
 const struct clock_policy_ops policy_periodic = {
 	.name = "periodic",
 	.usage = "periodic:<interval>",
-	.summary = "re-anchor on entry only when <interval> has passed (e.g. periodic:10ms)",
+	.summary = "re-anchor on entry once <interval> passed; SMP: a sync on measurable drift",
 	.has_param = true,
 	.reanchor_due = periodic_due,
 };

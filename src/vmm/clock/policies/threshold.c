@@ -2,6 +2,7 @@
  * threshold:<ns>: a new anchor on entry only when the guest's predicted error exceeds the
  * bound. The prediction compares the published line with the host's current model of
  * MONOTONIC (the last sampler sample extended at the measured rate), both at the TSC now.
+ * With several vCPUs, in a sync, at most every 100 ms.
  */
 #include <math.h>
 
@@ -25,7 +26,7 @@ static bool threshold_due(const struct clock_policy *p, const struct clock_polic
 const struct clock_policy_ops policy_threshold = {
 	.name = "threshold",
 	.usage = "threshold:<ns>",
-	.summary = "re-anchor on entry only when the predicted guest error exceeds <ns>",
+	.summary = "re-anchor on entry when predicted error > <ns>; SMP: a sync, at most 10/s",
 	.has_param = true,
 	.bounds_error = true,
 	.reanchor_due = threshold_due,
