@@ -22,9 +22,10 @@ START_TEST(test_summary_figures)
 			x.guest_ns = 1;
 		clock_measure_add(&m, &x);
 	}
-	clock_measure_add_publish(&m, 90);
-	clock_measure_add_publish(&m, 110);
-	clock_measure_add_publish(&m, 100);
+	clock_measure_add_publish(&m, 120, 30); /* 30 of the 120 were the timing's own */
+	clock_measure_add_publish(&m, 140, 30);
+	clock_measure_add_publish(&m, 130, 30);
+	clock_measure_add_publish(&m, 20, 30); /* faster than its bracket: counts as 0 */
 	clock_measure_add_reads(&m, 16000, 1000);
 	clock_measure_summarize(&m, false, &s);
 	ck_assert_uint_eq(s.samples, 101);
@@ -34,7 +35,8 @@ START_TEST(test_summary_figures)
 	ck_assert(fabs(s.drift_ppm - 1) < 1e-9);
 	ck_assert_uint_eq(s.backward, 1);
 	ck_assert_uint_eq(s.retries, 1);
-	ck_assert(fabs(s.publish_ns_median - 100) < 1e-9);
+	ck_assert(fabs(s.publish_ns_median - 90) < 1e-9);
+	ck_assert(fabs(s.bracket_ns_median - 30) < 1e-9);
 	ck_assert(fabs(s.exit_rt_ns_median - 2000) < 1e-9);
 	ck_assert(fabs(s.read_ns - 16) < 1e-9);
 	clock_measure_summarize(&m, true, &s);

@@ -16,11 +16,13 @@ int clock_measure_init(struct clock_measure *m, size_t cap, uint64_t tsc_hz)
 	m->cap_sync = cap;
 	m->samples = calloc(m->cap, sizeof(*m->samples));
 	m->publish_cycles = calloc(m->cap_publish, sizeof(*m->publish_cycles));
+	m->bracket_cycles = calloc(m->cap_publish, sizeof(*m->bracket_cycles));
 	m->sync_ns = calloc(m->cap_sync, sizeof(*m->sync_ns));
-	if (!m->samples || !m->publish_cycles || !m->sync_ns ||
+	if (!m->samples || !m->publish_cycles || !m->bracket_cycles || !m->sync_ns ||
 	    pthread_mutex_init(&m->lock, NULL)) {
 		free(m->samples);
 		free(m->publish_cycles);
+		free(m->bracket_cycles);
 		free(m->sync_ns);
 		pr_err("cannot allocate room for %zu clock samples", cap);
 		return -ENOMEM;
@@ -32,6 +34,7 @@ void clock_measure_destroy(struct clock_measure *m)
 {
 	free(m->samples);
 	free(m->publish_cycles);
+	free(m->bracket_cycles);
 	free(m->sync_ns);
 	pthread_mutex_destroy(&m->lock);
 }
@@ -45,12 +48,19 @@ void clock_measure_add(struct clock_measure *m, const struct clock_sample *s)
 }
 
 /* On every entry of every vCPU while measuring: a slot claimed with one atomic add, no lock. */
-void clock_measure_add_publish(struct clock_measure *m, uint64_t cycles)
+static uint32_t clamp32(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+void clock_measure_add_publish(struct clock_measure *m, uint64_t cycles, uint64_t bracket)
 {
 	size_t i = __atomic_fetch_add(&m->nr_publish, 1, __ATOMIC_RELAXED);
 
-	if (i < m->cap_publish)
-		m->publish_cycles[i] = cycles > UINT32_MAX ? UINT32_MAX : (uint32_t)cycles;
+	if (i < m->cap_publish) {
+		m->publish_cycles[i] = clamp32(cycles > bracket ? cycles - bracket : 0);
+		m->bracket_cycles[i] = clamp32(bracket);
+	}
 }
 
 void clock_measure_add_sync(struct clock_measure *m, uint64_t ns)
@@ -111,6 +121,9 @@ static void summarize_host_costs(const struct clock_measure *m, struct clock_sum
 		v[i] = (double)m->publish_cycles[i] * 1e9 / (double)m->tsc_hz;
 	out->publish_ns_median = quantile(v, nr_publish, 0.5);
 	out->publish_ns_p99 = quantile(v, nr_publish, 0.99);
+	for (size_t i = 0; i < nr_publish; i++)
+		v[i] = (double)m->bracket_cycles[i] * 1e9 / (double)m->tsc_hz;
+	out->bracket_ns_median = quantile(v, nr_publish, 0.5);
 	out->syncs = m->nr_sync;
 	for (size_t i = 0; i < m->nr_sync; i++)
 		v[i] = (double)m->sync_ns[i];

@@ -28,6 +28,7 @@ struct clock_measure {
 	struct clock_sample *samples;
 	size_t nr, cap;
 	uint32_t *publish_cycles; /* host cost of each entry's publish (appended lock-free) */
+	uint32_t *bracket_cycles; /* the cost of the TSC reads that timed it, taken off it */
 	size_t nr_publish, cap_publish;
 	uint32_t *sync_ns; /* SMP: each sync's wait from the kick to every vCPU out */
 	size_t nr_sync, cap_sync;
@@ -45,7 +46,8 @@ struct clock_summary {
 	double read_cycles, read_ns; /* per guest clock read */
 	double publish_ns_median;    /* host publish before KVM_RUN; 0 if none */
 	double publish_ns_p99;
-	unsigned long syncs;		    /* SMP stop-the-world syncs */
+	double bracket_ns_median; /* the timing's own cost, already taken off the publish figures */
+	unsigned long syncs;	  /* SMP stop-the-world syncs */
 	double sync_ns_median, sync_ns_max; /* their waits */
 	double exit_rt_ns_median;	    /* guest-measured exit round trip */
 };
@@ -53,7 +55,12 @@ struct clock_summary {
 int clock_measure_init(struct clock_measure *m, size_t cap, uint64_t tsc_hz) __must_check;
 void clock_measure_destroy(struct clock_measure *m);
 void clock_measure_add(struct clock_measure *m, const struct clock_sample *s);
-void clock_measure_add_publish(struct clock_measure *m, uint64_t cycles);
+/*
+ * One entry's publish took @cycles between two fenced TSC reads, whose own cost, timed right
+ * after by two more, was @bracket: the publish is counted as the difference (the hot loop of
+ * the benchmark has no such cost to take off), the bracket is kept apart.
+ */
+void clock_measure_add_publish(struct clock_measure *m, uint64_t cycles, uint64_t bracket);
 void clock_measure_add_sync(struct clock_measure *m, uint64_t ns);
 void clock_measure_add_reads(struct clock_measure *m, uint64_t cycles, uint64_t reads);
 /* Summarise; with @remove_offset the median error is subtracted first (kernel policy). */

@@ -1,29 +1,28 @@
 /*
- * kvmclock host glue. Every vCPU publishes the same anchor (the shared timeline in kc->line),
- * so readings agree across vCPUs and PVCLOCK_TSC_STABLE_BIT is honest. The anchor only moves
- * while no vCPU is inside KVM_RUN: with one vCPU that is every entry, for free; with several,
- * in a sync (kvmclock_sync.c), as KVM's "master clock" update does. A vCPU still running on an
- * old anchor could otherwise read a later time than another vCPU that already has the new,
- * slower line.
+ * kvmclock host glue, the top of its files: set-up and teardown, its threads' start and stop,
+ * the MSRs' registration, and the entry before and the exit after KVM_RUN.
+ *
+ * Every vCPU publishes the same anchor (the shared timeline in kc->line), so readings agree
+ * across vCPUs and PVCLOCK_TSC_STABLE_BIT is honest. The anchor only moves while no vCPU is
+ * inside KVM_RUN: with one vCPU that is every entry, for free; with several, in a sync
+ * (kvmclock_sync.c), as KVM's "master clock" update does. A vCPU still running on an old
+ * anchor could otherwise read a later time than another vCPU that already has the new, slower
+ * line.
  *
  * When a new anchor is taken is the policy's choice (policy.h). A sampler thread measures
  * MONOTONIC's rate against the TSC once per millisecond; anchors take their slope from it.
+ *
+ * Calls run one way: this file calls kvmclock_sync.c, _sampler.c, _msr.c, _wall.c and
+ * clock_probe.c, which call the base, kvmclock_anchor.c (see kvmclock_internal.h).
  */
 #include "clock/kvmclock_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/log.h"
 #include "core/mono_time.h"
-#include "pvclock_sample.h"
-
-uint64_t kvmclock_ticks_to_ns(const struct kvmclock *kc, uint64_t ticks)
-{
-	return (uint64_t)((unsigned __int128)ticks * 1000000000u / kc->tsc_hz);
-}
 
 static const struct kvmclock *view_host(const struct clock_policy_view *v)
 {
@@ -63,6 +62,10 @@ int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem, const struct
 	kc->clk = clk;
 	kc->ops = *ops;
 	kc->policy = *policy;
+	kc->always_due = policy->ops->always_due;
+	kc->entry = policy->ops->live ? KVMCLOCK_ENTRY_LIVE
+		    : nr_vcpus > 1    ? KVMCLOCK_ENTRY_SMP
+				      : KVMCLOCK_ENTRY_UP;
 	kc->policy_view = (struct clock_policy_view){
 		.line = &kc->line,
 		.tsc_now = view_tsc_now,
@@ -85,8 +88,11 @@ int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem, const struct
 	kc->rate_scale = pack_scale(nominal);
 	kc->start_ns = clk->read_mono_ns(clk->ctx);
 	ret = pthread_mutex_init(&kc->lock, NULL);
-	if (!ret)
-		ret = mono_cond_init(&kc->cond); /* timed waits in kvmclock_wait */
+	if (ret)
+		return -ret;
+	ret = mono_cond_init(&kc->cond); /* timed waits in kvmclock_wait */
+	if (ret)
+		pthread_mutex_destroy(&kc->lock);
 	return -ret;
 }
 
@@ -97,109 +103,90 @@ void kvmclock_destroy(struct kvmclock *kc)
 	pthread_mutex_destroy(&kc->lock);
 }
 
-/* Take a sample for a new anchor; -EAGAIN if too wide (the first anchor takes it anyway). */
-static int kvmclock_sample(struct kvmclock *kc, struct kvmclock_vcpu *v, struct pvclock_sample *s)
+int kvmclock_start(struct kvmclock *kc)
 {
-	int ret = pvclock_sample_take(kc->clk, KVMCLOCK_SAMPLE_TRIES, kvmclock_sample_bound(kc), s);
-	uint64_t width_ns = kvmclock_ticks_to_ns(kc, s->width);
+	int ret = pthread_create(&kc->sampler, NULL, kvmclock_sampler_thread, kc);
 
-	if (!v->stats.best_sample_ns || width_ns < v->stats.best_sample_ns)
-		v->stats.best_sample_ns = width_ns;
-	if (ret && kc->line.valid) {
-		v->stats.wide_samples++;
-		return ret;
+	if (ret) {
+		pr_err("kvmclock: cannot start the sampler thread: %s", strerror(ret));
+		return -ret;
 	}
+	kc->sampler_started = true;
+	ret = kvmclock_wall_start(kc);
+	if (ret || !kc->policy.ops->live)
+		return ret;
+	ret = pthread_create(&kc->live, NULL, kvmclock_live_thread, kc);
+	if (ret) {
+		pr_err("kvmclock: cannot start the live publisher thread: %s", strerror(ret));
+		return -ret;
+	}
+	kc->live_started = true;
 	return 0;
 }
 
-void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v)
+void kvmclock_stop(struct kvmclock *kc)
 {
-	struct pvclock_reanchor res;
-	struct pvclock_sample s;
-	struct pvclock_line model;
-	struct pvclock_scale rate;
-
-	if (kvmclock_get_model(kc, &model, NULL)) {
-		s.tsc = kc->clk->read_tsc_fast(kc->clk->ctx);
-		s.mono_ns = pvclock_line_at(&model, s.tsc);
-		rate = model.scale;
-	} else if (kvmclock_sample(kc, v, &s)) {
-		return; /* keep the current anchor: it is still a valid line */
-	} else {
-		rate = unpack_scale(__atomic_load_n(&kc->rate_scale, __ATOMIC_RELAXED));
-	}
-	s.mono_ns += (uint64_t)kvmclock_guest_offset(kc); /* the guest's time, not the host's */
-	pvclock_line_reanchor(&kc->line, &s, &rate, &res);
-	kc->gen++;
-	v->stats.anchors++;
-	v->stats.clamps += res.clamped;
+	__atomic_store_n(&kc->stop_threads, 1, __ATOMIC_RELEASE);
+	kvmclock_wall_stop(kc);
+	if (kc->sampler_started)
+		pthread_join(kc->sampler, NULL);
+	if (kc->live_started)
+		pthread_join(kc->live, NULL);
+	kc->sampler_started = kc->live_started = false;
 }
 
-void kvmclock_publish_current(struct kvmclock *kc, struct kvmclock_vcpu *v)
+int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct doorbell *db)
 {
-	if (v->time_info && kc->line.valid && v->published_gen != kc->gen) {
-		uint8_t flags = kc->flags;
+	int ret = 0;
 
-		if (unlikely(v->stopped))
-			flags |= kvmclock_stopped_flag(v);
-		pvclock_publish(&v->writer, v->time_info, &kc->line, v->tsc_offset, flags);
-		v->published_gen = kc->gen;
-		v->stats.publishes++;
-	}
+	/* The kernel policy traps nothing: KVM's own kvmclock answers the guest. */
+	if (!kc->policy.ops->in_kernel)
+		ret = kvmclock_msr_add(kc, msrs);
+	if (!ret && !kc->policy.ops->in_kernel)
+		ret = kvmclock_wall_add(kc, msrs);
+	if (!ret)
+		ret = doorbell_connect(db, DOORBELL_PROBE, "clock-probe", kvmclock_probe_ring, kc);
+	return ret;
 }
 
-bool kvmclock_reanchor_due(const struct kvmclock *kc)
-{
-	return !kc->line.valid || kc->policy.ops->reanchor_due(&kc->policy, &kc->policy_view);
-}
-
-/* One vCPU: nothing else moves the anchor (the live policy's thread aside), so no lock. */
-static void kvmclock_before_run_up(struct kvmclock *kc, struct kvmclock_vcpu *v)
-{
-	if (kvmclock_reanchor_due(kc))
-		kvmclock_reanchor(kc, v);
-	kvmclock_publish_current(kc, v);
-}
-
-void kvmclock_before_run(struct kvmclock *kc, unsigned int id)
+KVMCLOCK_HOT void kvmclock_before_run(struct kvmclock *kc, unsigned int id)
 {
 	struct kvmclock_vcpu *v = &kc->vcpu[id];
 	uint64_t t0 = 0;
 
-	if (kc->measure && v->time_info)
+	if (unlikely(kc->measure) && v->time_info)
 		t0 = kc->clk->read_tsc(kc->clk->ctx);
-	if (kc->policy.ops->live)
-		; /* the live policy's thread publishes, while the vCPUs run */
-	else if (kc->nr_vcpus > 1)
+	if (kc->entry == KVMCLOCK_ENTRY_UP)
+		kvmclock_enter_up(kc, v);
+	else if (kc->entry == KVMCLOCK_ENTRY_SMP)
 		kvmclock_before_run_smp(kc, v, id);
-	else if (v->time_info)
-		kvmclock_before_run_up(kc, v);
-	if (t0)
-		clock_measure_add_publish(kc->measure, kc->clk->read_tsc(kc->clk->ctx) - t0);
-	if (__atomic_load_n(&kc->probing, __ATOMIC_RELAXED))
+	/* else the live policy's thread publishes, while the vCPUs run */
+	if (unlikely(t0)) {
+		uint64_t t1 = kc->clk->read_tsc(kc->clk->ctx), t2 = kc->clk->read_tsc(kc->clk->ctx);
+
+		clock_measure_add_publish(kc->measure, t1 - t0, t2 - t1);
+	}
+	if (unlikely(__atomic_load_n(&kc->probing, __ATOMIC_RELAXED)))
 		v->entry_ns = kc->clk->read_mono_ns(kc->clk->ctx);
 }
 
-void kvmclock_after_run(struct kvmclock *kc, unsigned int id)
+KVMCLOCK_HOT void kvmclock_after_run(struct kvmclock *kc, unsigned int id)
 {
-	if (kc->nr_vcpus > 1 && !kc->policy.ops->live)
-		kvmclock_leave(kc, &kc->vcpu[id]);
-}
+	struct kvmclock_vcpu *v = &kc->vcpu[id];
+	const char *t = v->time_info;
 
-/* The live policy's thread: a new anchor, written into every struct while the vCPUs run. */
-void kvmclock_live_publish(struct kvmclock *kc)
-{
-	bool any_on = false;
-
-	pthread_mutex_lock(&kc->lock);
-	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
-		any_on |= kc->vcpu[i].time_info != NULL;
-	if (any_on) {
-		kvmclock_reanchor(kc, &kc->vcpu[0]);
-		for (unsigned int i = 0; i < kc->nr_vcpus; i++)
-			kvmclock_publish_current(kc, &kc->vcpu[i]);
+	/*
+	 * The next entry writes the guest's struct, and after an exit its TLB entry and cache
+	 * line are gone: ~80 ns of a publish on PVM, spent waiting. Prefetched now, for writing,
+	 * the walk overlaps the handling of this exit. (It cannot fault; the struct is on one
+	 * page, maybe on two lines.)
+	 */
+	if (t) {
+		__builtin_prefetch(t, 1, 3);
+		__builtin_prefetch(t + sizeof(struct pvclock_vcpu_time_info) - 1, 1, 3);
 	}
-	pthread_mutex_unlock(&kc->lock);
+	if (kc->entry == KVMCLOCK_ENTRY_SMP)
+		kvmclock_leave(kc, v);
 }
 
 void kvmclock_total_stats(const struct kvmclock *kc, struct kvmclock_stats *t)

@@ -60,62 +60,80 @@ struct kvmclock_ops {
 
 /*
  * Per vCPU, written by its own thread only (but for the live policy's publisher, under
- * kc->lock), and a cache line of its own, so entries of different vCPUs share nothing.
+ * kc->lock), and a cache line of its own, so entries of different vCPUs share nothing. What an
+ * entry reads comes first (one line, with the counters it bumps in the next).
  */
 struct kvmclock_vcpu {
 	int inside __attribute__((aligned(64))); /* SMP: in KVM_RUN, or about to be (atomic) */
-	uint64_t system_msr; /* last value written to a system-time MSR (RDMSR) */
-	uint64_t gpa;
-	void *time_info; /* host pointer to the guest's struct; NULL: clock off */
 	struct pvclock_writer writer;
-	uint64_t tsc_offset;	 /* guest TSC - host TSC */
-	uint64_t entry_ns;	 /* MONOTONIC before the last KVM_RUN (while probing) */
+	void *time_info;	 /* host pointer to the guest's struct; NULL: clock off */
 	uint64_t published_gen;	 /* anchor generation last written here */
-	void *wall_info;	 /* the wall-clock struct this vCPU registered last; NULL: none */
+	uint64_t tsc_offset;	 /* guest TSC - host TSC */
 	uint64_t last_check_tsc; /* SMP: when this vCPU last asked whether a sync is due */
+	uint64_t entry_ns;	 /* MONOTONIC before the last KVM_RUN (while probing) */
 	uint8_t stopped;	 /* enum kvmclock_stopped: PVCLOCK_GUEST_STOPPED after a pause */
 	bool warned_bad_address;
+	uint64_t system_msr; /* last value written to a system-time MSR (RDMSR) */
+	uint64_t gpa;
+	void *wall_info; /* the wall-clock struct this vCPU registered last; NULL: none */
 	struct kvmclock_stats stats;
 };
 
 /*
  * The host's model of MONOTONIC: the sampler's latest tight sample as a line with the fitted
- * rate as its slope. vCPUs read it lock-free (a seqlock; the sampler is the only writer).
+ * rate as its slope. vCPUs read it lock-free (a seqlock; the sampler is the only writer), on a
+ * cache line of its own: the sampler's writes take nothing else from the vCPUs' caches.
  */
 struct kvmclock_model {
-	uint32_t seq;
+	uint32_t seq __attribute__((aligned(64)));
 	struct pvclock_line line;
 	long double ns_per_tick;
 };
 
-struct kvmclock {
-	const struct guest_mem *mem;
-	const struct pvclock_clock *clk;
-	struct kvmclock_ops ops;
-	struct clock_policy policy;
-	struct clock_policy_view policy_view; /* what the policy sees of this host */
-	unsigned int nr_vcpus;
-	uint64_t tsc_hz;	   /* KVM_GET_TSC_KHZ * 1000 */
-	uint64_t min_bound_ticks;  /* KVMCLOCK_SAMPLE_MAX_NS in ticks */
-	uint64_t max_sample_ticks; /* samples wider than this are refused (atomic) */
-	uint64_t typical_width;	   /* sampler: running mean of sample widths, ticks */
-	uint64_t resync_ticks;	   /* SMP: anchors move at most this often */
-	uint64_t check_ticks;	   /* SMP: a vCPU asks if one is due at most this often */
+/* How an entry goes (set at init): one vCPU, several, or a live policy's thread publishing. */
+enum kvmclock_entry {
+	KVMCLOCK_ENTRY_UP,
+	KVMCLOCK_ENTRY_SMP,
+	KVMCLOCK_ENTRY_LIVE,
+};
 
+struct kvmclock {
 	/*
-	 * The shared anchor every vCPU publishes. With several vCPUs it changes only in a sync,
-	 * while every vCPU is out of KVM_RUN (kvmclock_sync.c), so entries read it lock-free.
+	 * What entries read, on the first two cache lines, written only where the anchor moves
+	 * (with several vCPUs: in a sync) or at set-up. The shared anchor every vCPU publishes:
+	 * with several vCPUs it changes only while every vCPU is out of KVM_RUN
+	 * (kvmclock_sync.c), so entries read it lock-free.
 	 */
 	struct pvclock_line line;
-	uint64_t gen;	     /* bumped with every new anchor or flags */
-	uint64_t rate_scale; /* the rate as a scale, mul | shift << 32 (atomic) */
-	uint8_t flags;	     /* PVCLOCK_TSC_STABLE_BIT while it is honest */
+	uint64_t gen; /* bumped with every new anchor or flags */
+	const struct pvclock_clock *clk;
+	struct clock_measure *measure; /* demo/bench: where samples go, NULL otherwise */
 	/*
 	 * Guest time = host MONOTONIC + this (atomic): 0 from boot; a resume under freeze or a
 	 * restore moves it, while every vCPU is held out of KVM_RUN (kvmclock_pause.c).
 	 */
 	int64_t guest_offset_ns;
-	bool probing;
+	uint8_t flags;	 /* PVCLOCK_TSC_STABLE_BIT while it is honest */
+	uint8_t entry;	 /* enum kvmclock_entry */
+	bool always_due; /* the policy wants an anchor before every entry */
+	bool probing;	 /* a clock probe wants each entry's MONOTONIC (atomic) */
+	unsigned int nr_vcpus;
+	int updating;	       /* SMP: a sync is moving the anchor (atomic) */
+	uint64_t check_ticks;  /* SMP: a vCPU asks if one is due at most this often */
+	uint64_t resync_ticks; /* SMP: anchors move at most this often */
+
+	/* The sampler's, on a line of its own (and the vCPUs' after it, a line each). */
+	struct kvmclock_model model;
+	struct kvmclock_vcpu vcpu[MEMMAP_MAX_VCPUS];
+
+	const struct guest_mem *mem;
+	struct kvmclock_ops ops;
+	struct clock_policy policy;
+	struct clock_policy_view policy_view; /* what the policy sees of this host */
+	uint64_t tsc_hz;		      /* KVM_GET_TSC_KHZ * 1000 */
+	uint64_t min_bound_ticks;	      /* KVMCLOCK_SAMPLE_MAX_NS in ticks */
+	uint64_t max_sample_ticks;	      /* samples wider than this are refused (atomic) */
+	uint64_t rate_scale;		      /* the rate as a scale, mul | shift << 32 (atomic) */
 
 	uint64_t wall_msr;		   /* the wall-clock MSR's value (per VM, as in KVM) */
 	enum kvmclock_wall_mode wall_mode; /* set before kvmclock_start */
@@ -126,19 +144,14 @@ struct kvmclock {
 
 	/* The sampler thread owns the rate estimate; the model is what it shares. */
 	struct pvclock_rate rate;
-	struct kvmclock_model model;
+	uint64_t typical_width;	       /* sampler: running mean of sample widths, ticks */
 	uint64_t start_ns, settled_ns; /* MONOTONIC at start, and when the rate settled */
 	pthread_t sampler, live;
 	bool sampler_started, live_started;
 	int stop_threads;
 
-	struct clock_measure *measure; /* demo/bench: where samples go, NULL otherwise */
-
 	pthread_mutex_t lock; /* syncs, the live publisher, MSR writes that change the anchor */
 	pthread_cond_t cond;  /* a sync ended; a vCPU left KVM_RUN during one */
-	int updating __attribute__((aligned(64))); /* SMP: a sync is moving the anchor (atomic) */
-
-	struct kvmclock_vcpu vcpu[MEMMAP_MAX_VCPUS];
 };
 
 int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem, const struct pvclock_clock *clk,

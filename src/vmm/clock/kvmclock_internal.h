@@ -18,6 +18,12 @@
 #define KVMCLOCK_PROBE_LOG_MAX	   5
 #define KVMCLOCK_REKICK_NS	   100000000 /* SMP sync: re-kick vCPUs still inside after 100 ms */
 
+/*
+ * The entry's functions, in .text.hot: the linker puts them side by side, so an entry after an
+ * exit (cold TLB) walks to one page of code, not one per file.
+ */
+#define KVMCLOCK_HOT __attribute__((hot))
+
 static inline uint64_t ns_to_ticks(const struct kvmclock *kc, uint64_t ns)
 {
 	return (uint64_t)((unsigned __int128)ns * kc->tsc_hz / 1000000000u);
@@ -46,26 +52,35 @@ static inline int64_t kvmclock_guest_offset(const struct kvmclock *kc)
 	return __atomic_load_n(&kc->guest_offset_ns, __ATOMIC_RELAXED);
 }
 
-/* kvmclock_msr.c: a write of a system-time MSR (the guest's, or a restore's). */
-void kvmclock_set_system_msr(struct kvmclock *kc, unsigned int id, uint32_t msr, uint64_t value);
-/* kvmclock_pause.c: the flags for @v's next struct (GUEST_STOPPED while it is due). */
-uint8_t kvmclock_stopped_flag(struct kvmclock_vcpu *v);
-
-/* kvmclock_sampler.c: the widest (TSC, MONOTONIC) sample still taken, in ticks. */
-uint64_t kvmclock_sample_bound(const struct kvmclock *kc);
-/* kvmclock.c: the live policy's thread: a new anchor, written while the vCPUs run. */
-void kvmclock_live_publish(struct kvmclock *kc);
 /*
- * kvmclock.c: a new anchor at the TSC now. Its MONOTONIC comes from the sampler's model (a
- * tight sample at most ~1 ms old, extended at the fitted rate), not from a clock_gettime right
- * after KVM_RUN returned, which is slow and biased on some hosts; before the model exists,
- * from a direct sample. Only where nothing else reads or moves the anchor.
+ * The files of the kvmclock host call one way: kvmclock.c (set-up, threads, the entry) calls
+ * the concerns below it, and they call the base, kvmclock_anchor.c; kvmclock_msr.c also calls
+ * kvmclock_sync.c, for the flag change that must stop the world. Nothing calls up.
+ */
+
+/* kvmclock_anchor.c: the widest (TSC, MONOTONIC) sample still taken, in ticks. */
+uint64_t kvmclock_sample_bound(const struct kvmclock *kc);
+/*
+ * kvmclock_anchor.c: a new anchor at the TSC now. Its MONOTONIC comes from the sampler's model
+ * (a tight sample at most ~1 ms old, extended at the fitted rate), not from a clock_gettime
+ * right after KVM_RUN returned, which is slow and biased on some hosts; before the model
+ * exists, from a direct sample. Only where nothing else reads or moves the anchor.
  */
 void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v);
-/* kvmclock.c: write @v's struct if it does not hold the current anchor and flags yet. */
+/* kvmclock_anchor.c: write @v's struct if it does not hold the current anchor and flags yet. */
 void kvmclock_publish_current(struct kvmclock *kc, struct kvmclock_vcpu *v);
-/* kvmclock.c: does the policy want a new anchor now (always, before the first)? */
-bool kvmclock_reanchor_due(const struct kvmclock *kc);
+/*
+ * kvmclock_anchor.c: the entry of the only vCPU: a new anchor if the policy wants one (nothing
+ * else moves it, the live policy's thread aside), then the publish. The hot path: one call.
+ */
+void kvmclock_enter_up(struct kvmclock *kc, struct kvmclock_vcpu *v);
+/*
+ * kvmclock_anchor.c: a guest-chosen struct address (@value written to @msr by vCPU @vcpu),
+ * in RAM, within one page, clear of the VMM's structures; NULL (logged once per vCPU) if not.
+ */
+void *kvmclock_translate(struct kvmclock *kc, unsigned int vcpu, uint32_t msr, uint64_t value,
+			 uint64_t gpa, uint64_t len);
+
 /* kvmclock_sync.c: the entry and exit of a vCPU of several (the handshake with a sync). */
 void kvmclock_before_run_smp(struct kvmclock *kc, struct kvmclock_vcpu *v, unsigned int id);
 void kvmclock_leave(struct kvmclock *kc, struct kvmclock_vcpu *v);
@@ -76,11 +91,14 @@ void kvmclock_leave(struct kvmclock *kc, struct kvmclock_vcpu *v);
  */
 void kvmclock_stop_world(struct kvmclock *kc, unsigned int id);
 void kvmclock_start_world(struct kvmclock *kc);
-/*
- * kvmclock_wall.c: vCPU @id wrote the wall-clock MSR: its struct (NULL: refused) is written at
- * once, and again on CLOCK_REALTIME steps under FOLLOW; the step watcher's start and stop.
- */
-void kvmclock_wall_register(struct kvmclock *kc, unsigned int id, void *wall_info);
+
+/* kvmclock_sampler.c: the sampler thread, and the live policy's publisher (@arg: the host). */
+void *kvmclock_sampler_thread(void *arg);
+void *kvmclock_live_thread(void *arg);
+/* kvmclock_msr.c: register the system-time and TSC MSR handlers. */
+int kvmclock_msr_add(struct kvmclock *kc, struct msr_table *msrs) __must_check;
+/* kvmclock_wall.c: register the wall-clock MSR handlers; the step watcher's start and stop. */
+int kvmclock_wall_add(struct kvmclock *kc, struct msr_table *msrs) __must_check;
 int kvmclock_wall_start(struct kvmclock *kc) __must_check;
 void kvmclock_wall_stop(struct kvmclock *kc);
 /* clock_probe.c: the DOORBELL_PROBE service. */

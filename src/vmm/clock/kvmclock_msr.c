@@ -1,6 +1,6 @@
 /*
- * The kvmclock MSRs as KVM defines them: system time (enable bit, struct GPA), wall clock
- * (written at once), the guest's TSC writes, the STABLE flag, and the handlers' registration.
+ * The system-time MSRs as KVM defines them (enable bit, struct GPA), kept in snapshots; the
+ * guest's TSC writes and the STABLE flag. The wall-clock MSRs are kvmclock_wall.c's.
  */
 #include "clock/kvmclock_internal.h"
 
@@ -9,32 +9,9 @@
 
 #include "core/log.h"
 
-/* A guest-chosen struct address: in RAM, within one page, clear of the VMM's structures. */
-static void *kvmclock_translate(struct kvmclock *kc, unsigned int vcpu, uint32_t msr,
-				uint64_t value, uint64_t gpa, uint64_t len)
-{
-	struct kvmclock_vcpu *v = &kc->vcpu[vcpu];
-	void *ptr = guest_mem_ptr(kc->mem, gpa, len);
-	const char *why = NULL;
-
-	if (!ptr)
-		why = "lies outside guest RAM";
-	else if ((gpa & (GUEST_PAGE_SIZE - 1)) + len > GUEST_PAGE_SIZE)
-		why = "crosses a page boundary";
-	else if (guest_mem_overlaps_vmm(kc->mem, gpa, len))
-		why = "overlaps the VMM's page tables and boot data";
-	if (!why)
-		return ptr;
-	v->stats.bad_addresses++;
-	if (!v->warned_bad_address)
-		pr_warn("vCPU %u: WRMSR 0x%x value 0x%" PRIx64 ": struct at GPA 0x%" PRIx64
-			" (+%" PRIu64 ") %s; clock left off (logged once per vCPU)",
-			vcpu, msr, value, gpa, len, why);
-	v->warned_bad_address = true;
-	return NULL;
-}
-
-void kvmclock_set_system_msr(struct kvmclock *kc, unsigned int id, uint32_t msr, uint64_t value)
+/* A write of a system-time MSR: the guest's, or a restore's. */
+static void kvmclock_set_system_msr(struct kvmclock *kc, unsigned int id, uint32_t msr,
+				    uint64_t value)
 {
 	struct kvmclock_vcpu *v = &kc->vcpu[id];
 	uint64_t gpa = value & ~KVM_SYSTEM_TIME_ENABLE;
@@ -61,32 +38,13 @@ static enum msr_result kvmclock_write_system_time(void *opaque, unsigned int id,
 	return MSR_OK;
 }
 
-static enum msr_result kvmclock_write_wall_clock(void *opaque, unsigned int id, uint32_t msr,
-						 uint64_t value)
+/* RDMSR of a system-time MSR: the value this vCPU last wrote, as KVM does. */
+static enum msr_result kvmclock_read_system_time(void *opaque, unsigned int id, uint32_t msr,
+						 uint64_t *value)
 {
 	struct kvmclock *kc = opaque;
 
-	__atomic_store_n(&kc->wall_msr, value, __ATOMIC_RELAXED);
-	kvmclock_wall_register(
-		kc, id,
-		kvmclock_translate(kc, id, msr, value, value, sizeof(struct pvclock_wall_clock)));
-	return MSR_OK;
-}
-
-void kvmclock_restore_wall(struct kvmclock *kc, unsigned int id, uint64_t wall_msr)
-{
-	if (wall_msr) /* 0: the guest never wrote it */
-		kvmclock_write_wall_clock(kc, id, MSR_KVM_WALL_CLOCK_NEW, wall_msr);
-}
-
-/* RDMSR of a kvmclock MSR: the value last written (per vCPU for system time), as KVM does. */
-static enum msr_result kvmclock_read_msr(void *opaque, unsigned int id, uint32_t msr,
-					 uint64_t *value)
-{
-	struct kvmclock *kc = opaque;
-	bool wall = msr == MSR_KVM_WALL_CLOCK || msr == MSR_KVM_WALL_CLOCK_NEW;
-
-	*value = wall ? __atomic_load_n(&kc->wall_msr, __ATOMIC_RELAXED) : kc->vcpu[id].system_msr;
+	*value = kc->vcpu[id].system_msr;
 	return MSR_OK;
 }
 
@@ -127,26 +85,42 @@ static enum msr_result kvmclock_write_tsc(void *opaque, unsigned int id, uint32_
 	return MSR_OK;
 }
 
-int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct doorbell *db)
+void kvmclock_save_vcpu(const struct kvmclock *kc, unsigned int id, struct kvmclock_saved_vcpu *out)
+{
+	const struct kvmclock_vcpu *v = &kc->vcpu[id];
+
+	*out = (struct kvmclock_saved_vcpu){
+		.system_msr = v->system_msr,
+		.version = v->writer.version,
+		.stopped = v->stopped,
+	};
+}
+
+void kvmclock_restore_vcpu(struct kvmclock *kc, unsigned int id,
+			   const struct kvmclock_saved_vcpu *saved)
+{
+	struct kvmclock_vcpu *v = &kc->vcpu[id];
+
+	kvmclock_set_system_msr(kc, id, MSR_KVM_SYSTEM_TIME_NEW, saved->system_msr);
+	/* Versions go on from the saved one, so a reader caught mid-read retries. */
+	v->writer.version = saved->version + 2;
+	v->stopped = saved->stopped == KVMCLOCK_STOPPED_SHOWN ? KVMCLOCK_STOPPED_SHOWN
+							      : KVMCLOCK_STOPPED_NONE;
+}
+
+int kvmclock_msr_add(struct kvmclock *kc, struct msr_table *msrs)
 {
 	const struct msr_handler handlers[] = {
-		{ MSR_KVM_SYSTEM_TIME, "kvm-system-time", kvmclock_read_msr,
+		{ MSR_KVM_SYSTEM_TIME, "kvm-system-time", kvmclock_read_system_time,
 		  kvmclock_write_system_time, kc },
-		{ MSR_KVM_SYSTEM_TIME_NEW, "kvm-system-time-new", kvmclock_read_msr,
+		{ MSR_KVM_SYSTEM_TIME_NEW, "kvm-system-time-new", kvmclock_read_system_time,
 		  kvmclock_write_system_time, kc },
-		{ MSR_KVM_WALL_CLOCK, "kvm-wall-clock", kvmclock_read_msr,
-		  kvmclock_write_wall_clock, kc },
-		{ MSR_KVM_WALL_CLOCK_NEW, "kvm-wall-clock-new", kvmclock_read_msr,
-		  kvmclock_write_wall_clock, kc },
 		{ MSR_IA32_TSC, "ia32-tsc", NULL, kvmclock_write_tsc, kc },
 		{ MSR_IA32_TSC_ADJUST, "ia32-tsc-adjust", NULL, kvmclock_write_tsc, kc },
 	};
 	int ret = 0;
 
-	/* The kernel policy traps nothing: KVM's own kvmclock answers the guest. */
-	for (size_t i = 0; !kc->policy.ops->in_kernel && !ret && i < ARRAY_SIZE(handlers); i++)
+	for (size_t i = 0; !ret && i < ARRAY_SIZE(handlers); i++)
 		ret = msr_table_register(msrs, &handlers[i]);
-	if (!ret)
-		ret = doorbell_connect(db, DOORBELL_PROBE, "clock-probe", kvmclock_probe_ring, kc);
 	return ret;
 }

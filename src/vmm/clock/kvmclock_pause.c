@@ -49,22 +49,6 @@ uint64_t kvmclock_held_guest_ns(struct kvmclock *kc)
 		       : kc->clk->read_mono_ns(kc->clk->ctx) + (uint64_t)kvmclock_guest_offset(kc);
 }
 
-uint64_t kvmclock_guest_ns(const struct kvmclock *kc)
-{
-	long double model = kvmclock_model_ns(kc, kc->clk->read_tsc(kc->clk->ctx));
-
-	return model >= 0
-		       ? (uint64_t)model
-		       : kc->clk->read_mono_ns(kc->clk->ctx) + (uint64_t)kvmclock_guest_offset(kc);
-}
-
-void kvmclock_set_guest_ns(struct kvmclock *kc, uint64_t guest_ns)
-{
-	uint64_t mono = kc->clk->read_mono_ns(kc->clk->ctx);
-
-	__atomic_store_n(&kc->guest_offset_ns, (int64_t)(guest_ns - mono), __ATOMIC_RELAXED);
-}
-
 void kvmclock_resume_at(struct kvmclock *kc, uint64_t guest_ns)
 {
 	uint64_t mono = kc->clk->read_mono_ns(kc->clk->ctx);
@@ -79,41 +63,4 @@ void kvmclock_resume_at(struct kvmclock *kc, uint64_t guest_ns)
 			kc->vcpu[i].stopped = KVMCLOCK_STOPPED_PENDING;
 	kc->gen++; /* every struct is written again, with the flag */
 	pthread_mutex_unlock(&kc->lock);
-}
-
-uint8_t kvmclock_stopped_flag(struct kvmclock_vcpu *v)
-{
-	const volatile struct pvclock_vcpu_time_info *t = v->time_info;
-
-	if (v->stopped == KVMCLOCK_STOPPED_PENDING) {
-		v->stopped = KVMCLOCK_STOPPED_SHOWN;
-		return PVCLOCK_GUEST_STOPPED;
-	}
-	if (t->flags & PVCLOCK_GUEST_STOPPED)
-		return PVCLOCK_GUEST_STOPPED; /* not acknowledged yet: keep it */
-	v->stopped = KVMCLOCK_STOPPED_NONE;
-	return 0;
-}
-
-void kvmclock_save_vcpu(const struct kvmclock *kc, unsigned int id, struct kvmclock_saved_vcpu *out)
-{
-	const struct kvmclock_vcpu *v = &kc->vcpu[id];
-
-	*out = (struct kvmclock_saved_vcpu){
-		.system_msr = v->system_msr,
-		.version = v->writer.version,
-		.stopped = v->stopped,
-	};
-}
-
-void kvmclock_restore_vcpu(struct kvmclock *kc, unsigned int id,
-			   const struct kvmclock_saved_vcpu *saved)
-{
-	struct kvmclock_vcpu *v = &kc->vcpu[id];
-
-	kvmclock_set_system_msr(kc, id, MSR_KVM_SYSTEM_TIME_NEW, saved->system_msr);
-	/* Versions go on from the saved one, so a reader caught mid-read retries. */
-	v->writer.version = saved->version + 2;
-	v->stopped = saved->stopped == KVMCLOCK_STOPPED_SHOWN ? KVMCLOCK_STOPPED_SHOWN
-							      : KVMCLOCK_STOPPED_NONE;
 }

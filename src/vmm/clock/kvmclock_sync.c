@@ -49,7 +49,7 @@ static void kvmclock_enter(struct kvmclock *kc, struct kvmclock_vcpu *v)
 	}
 }
 
-void kvmclock_leave(struct kvmclock *kc, struct kvmclock_vcpu *v)
+KVMCLOCK_HOT void kvmclock_leave(struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
 	__atomic_store_n(&v->inside, 0, __ATOMIC_SEQ_CST);	/* X1 */
 	if (__atomic_load_n(&kc->updating, __ATOMIC_SEQ_CST)) { /* X2 */
@@ -125,7 +125,7 @@ static bool kvmclock_sync_due(const struct kvmclock *kc)
 
 	if (!kc->line.valid)
 		return true;
-	tsc = kc->clk->read_tsc_fast(kc->clk->ctx);
+	tsc = pvclock_clock_tsc_fast(kc->clk);
 	if (tsc - kc->line.tsc < kc->resync_ticks ||
 	    !kc->policy.ops->reanchor_due(&kc->policy, &kc->policy_view))
 		return false;
@@ -161,14 +161,15 @@ static bool kvmclock_check_due(const struct kvmclock *kc, struct kvmclock_vcpu *
 
 	if (!kc->line.valid)
 		return true;
-	tsc = kc->clk->read_tsc_fast(kc->clk->ctx);
+	tsc = pvclock_clock_tsc_fast(kc->clk);
 	if (tsc - v->last_check_tsc < kc->check_ticks)
 		return false;
 	v->last_check_tsc = tsc;
 	return kvmclock_sync_due(kc);
 }
 
-void kvmclock_before_run_smp(struct kvmclock *kc, struct kvmclock_vcpu *v, unsigned int id)
+KVMCLOCK_HOT void kvmclock_before_run_smp(struct kvmclock *kc, struct kvmclock_vcpu *v,
+					  unsigned int id)
 {
 	kvmclock_enter(kc, v);
 	if (!v->time_info)

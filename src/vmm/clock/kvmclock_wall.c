@@ -2,6 +2,7 @@
  * The wall clock: struct pvclock_wall_clock = CLOCK_REALTIME at the instant kvmclock read 0,
  * written when the guest writes the wall-clock MSR (KVM's behaviour) and, with
  * --wall-clock follow, again whenever CLOCK_REALTIME steps (wall_watch.c notices the step).
+ * The wall-clock MSRs' handlers, and their value's restore.
  */
 #include "clock/kvmclock_internal.h"
 
@@ -33,7 +34,8 @@ static void kvmclock_wall_write(struct kvmclock *kc, struct kvmclock_vcpu *v, ui
 	v->stats.wall_writes++;
 }
 
-void kvmclock_wall_register(struct kvmclock *kc, unsigned int id, void *wall_info)
+/* vCPU @id wrote the wall-clock MSR: its struct (NULL: refused) is written at once. */
+static void kvmclock_wall_set(struct kvmclock *kc, unsigned int id, void *wall_info)
 {
 	struct kvmclock_vcpu *v = &kc->vcpu[id];
 	uint64_t tsc, guest_now;
@@ -49,6 +51,49 @@ void kvmclock_wall_register(struct kvmclock *kc, unsigned int id, void *wall_inf
 		kvmclock_wall_write(kc, v, guest_now);
 	}
 	pthread_mutex_unlock(&kc->lock);
+}
+
+static enum msr_result kvmclock_write_wall_clock(void *opaque, unsigned int id, uint32_t msr,
+						 uint64_t value)
+{
+	struct kvmclock *kc = opaque;
+
+	__atomic_store_n(&kc->wall_msr, value, __ATOMIC_RELAXED);
+	kvmclock_wall_set(
+		kc, id,
+		kvmclock_translate(kc, id, msr, value, value, sizeof(struct pvclock_wall_clock)));
+	return MSR_OK;
+}
+
+/* RDMSR: the value last written, per VM as in KVM. */
+static enum msr_result kvmclock_read_wall_clock(void *opaque, unsigned int id, uint32_t msr,
+						uint64_t *value)
+{
+	struct kvmclock *kc = opaque;
+
+	*value = __atomic_load_n(&kc->wall_msr, __ATOMIC_RELAXED);
+	return MSR_OK;
+}
+
+void kvmclock_restore_wall(struct kvmclock *kc, unsigned int id, uint64_t wall_msr)
+{
+	if (wall_msr) /* 0: the guest never wrote it */
+		kvmclock_write_wall_clock(kc, id, MSR_KVM_WALL_CLOCK_NEW, wall_msr);
+}
+
+int kvmclock_wall_add(struct kvmclock *kc, struct msr_table *msrs)
+{
+	const struct msr_handler handlers[] = {
+		{ MSR_KVM_WALL_CLOCK, "kvm-wall-clock", kvmclock_read_wall_clock,
+		  kvmclock_write_wall_clock, kc },
+		{ MSR_KVM_WALL_CLOCK_NEW, "kvm-wall-clock-new", kvmclock_read_wall_clock,
+		  kvmclock_write_wall_clock, kc },
+	};
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < ARRAY_SIZE(handlers); i++)
+		ret = msr_table_register(msrs, &handlers[i]);
+	return ret;
 }
 
 void kvmclock_wall_step(struct kvmclock *kc)
