@@ -14,6 +14,17 @@ static int port_rw(io_handler_fn fn, void *dev, uint64_t offset, bool write, uin
 	return fn(dev, &a);
 }
 
+/* A THR write from vCPU @vcpu. */
+static int thr_put(struct uart *u, unsigned int vcpu, char c)
+{
+	uint8_t v = (uint8_t)c;
+	struct io_access a = {
+		.addr = 0x3f8, .size = 1, .write = true, .data = &v, .vcpu_id = vcpu
+	};
+
+	return uart_io(u, &a);
+}
+
 START_TEST(test_uart_polled_output)
 {
 	struct console con;
@@ -124,6 +135,61 @@ START_TEST(test_uart_panic_watch)
 }
 END_TEST
 
+/*
+ * One device: a line whose bytes come from two vCPUs in turn (Linux moves its console output
+ * between CPUs mid-line) leaves whole and in the order written, and the last, unfinished line
+ * leaves when the UART goes away. Per-vCPU line buffers printed "ac\nbd\n" and held "e".
+ */
+START_TEST(test_uart_one_stream_for_all_vcpus)
+{
+	const char *text = "abcd\ne";
+	struct console con;
+	struct uart u;
+	char *out_text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&out_text, &len);
+
+	ck_assert_int_eq(console_init(&con, out), 0);
+	ck_assert_int_eq(uart_init(&u, &con), 0);
+	for (unsigned int i = 0; text[i]; i++)
+		ck_assert_int_eq(thr_put(&u, i % 2, text[i]), VM_RUNNING);
+	fflush(out);
+	ck_assert_str_eq(out_text, "abcd\n");
+	uart_destroy(&u);
+	fflush(out);
+	ck_assert_str_eq(out_text, "abcd\ne");
+	console_destroy(&con);
+	fclose(out);
+	free(out_text);
+}
+END_TEST
+
+/* Any vCPU number and any byte (NUL, 0xff, no newline for pages) come out unchanged. */
+START_TEST(test_uart_any_bytes)
+{
+	struct console con;
+	struct uart u;
+	char *out_text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&out_text, &len);
+	unsigned int n = 3 * CONSOLE_LINE_MAX;
+
+	ck_assert_int_eq(console_init(&con, out), 0);
+	ck_assert_int_eq(uart_init(&u, &con), 0);
+	u.watch_panic = true;
+	for (unsigned int i = 0; i < n; i++)
+		ck_assert_int_eq(thr_put(&u, i * 7919u, (char)(i * 31)), VM_RUNNING);
+	uart_destroy(&u);
+	fflush(out);
+	ck_assert_uint_eq(len, n);
+	for (unsigned int i = 0; i < n; i++)
+		ck_assert_int_eq((uint8_t)out_text[i], (uint8_t)(i * 31));
+	console_destroy(&con);
+	fclose(out);
+	free(out_text);
+}
+END_TEST
+
 START_TEST(test_debug_exit_status)
 {
 	struct debug_exit d = { 0 };
@@ -142,4 +208,4 @@ START_TEST(test_debug_exit_status)
 END_TEST
 
 TEST_MAIN("uart", test_uart_polled_output, test_uart_interrupts_and_probe, test_uart_panic_watch,
-	  test_debug_exit_status)
+	  test_uart_one_stream_for_all_vcpus, test_uart_any_bytes, test_debug_exit_status)

@@ -1,4 +1,4 @@
-/* Debug console: collects guest bytes per vCPU and writes whole lines. */
+/* Guest text output: collects bytes into line buffers and writes whole lines (console.h). */
 #include "dev/console.h"
 
 #include <errno.h>
@@ -21,20 +21,39 @@ int console_init(struct console *con, FILE *out)
 	return 0;
 }
 
+/* With con->lock held. */
 static void console_emit(struct console *con, struct console_line *line)
 {
-	pthread_mutex_lock(&con->lock);
+	if (!line->len)
+		return;
 	fwrite(line->buf, 1, line->len, con->out);
 	fflush(con->out);
-	pthread_mutex_unlock(&con->lock);
 	line->len = 0;
 }
 
+void console_put(struct console *con, struct console_line *line, char c)
+{
+	pthread_mutex_lock(&con->lock);
+	line->buf[line->len++] = c;
+	if (c == '\n' || line->len == sizeof(line->buf))
+		console_emit(con, line);
+	pthread_mutex_unlock(&con->lock);
+}
+
+void console_flush_line(struct console *con, struct console_line *line)
+{
+	pthread_mutex_lock(&con->lock);
+	console_emit(con, line);
+	pthread_mutex_unlock(&con->lock);
+}
+
+/* Other vCPUs may still be writing (a panic flushes from one of them): under the lock. */
 void console_flush(struct console *con)
 {
+	pthread_mutex_lock(&con->lock);
 	for (unsigned int i = 0; i < MEMMAP_MAX_VCPUS; i++)
-		if (con->lines[i].len)
-			console_emit(con, &con->lines[i]);
+		console_emit(con, &con->lines[i]);
+	pthread_mutex_unlock(&con->lock);
 }
 
 void console_destroy(struct console *con)
@@ -45,7 +64,6 @@ void console_destroy(struct console *con)
 int console_io(void *opaque, struct io_access *access)
 {
 	struct console *con = opaque;
-	struct console_line *line;
 
 	if (!access->write || access->size != 1) {
 		pr_err("vCPU %u: debug console takes byte OUTs, got a %u-byte %s", access->vcpu_id,
@@ -54,9 +72,6 @@ int console_io(void *opaque, struct io_access *access)
 	}
 	if (access->vcpu_id >= MEMMAP_MAX_VCPUS)
 		return VM_STOP_VMM_ERROR;
-	line = &con->lines[access->vcpu_id];
-	line->buf[line->len++] = (char)access->data[0];
-	if (access->data[0] == '\n' || line->len == sizeof(line->buf))
-		console_emit(con, line);
+	console_put(con, &con->lines[access->vcpu_id], (char)access->data[0]);
 	return VM_RUNNING;
 }

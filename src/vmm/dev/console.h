@@ -1,4 +1,4 @@
-/* Debug console: the byte-wide text port PORT_DEBUG_CONSOLE, line-buffered per vCPU. */
+/* Guest text output: line buffers (one per vCPU for the debug port, one per UART) to one FILE. */
 #ifndef VMM_CONSOLE_H
 #define VMM_CONSOLE_H
 
@@ -18,14 +18,24 @@ struct console_line {
 
 struct console {
 	FILE *out;
-	pthread_mutex_t lock; /* whole lines from different vCPUs never interleave */
+	/* Held over every line buffer's change and every write: whole lines never interleave. */
+	pthread_mutex_t lock;
+	/* The debug port's: each vCPU writes its own lines there. */
 	struct console_line lines[MEMMAP_MAX_VCPUS];
 };
 
 int console_init(struct console *con, FILE *out) __must_check;
-/* Write out what is still buffered (a last line without a newline). */
+/*
+ * Append @c to @line, a stream's own buffer (the debug port's per vCPU, a UART's for the
+ * device), and write the line out at a newline or when it is full.
+ */
+void console_put(struct console *con, struct console_line *line, char c);
+/* Write out what @line still holds (a last line without a newline). */
+void console_flush_line(struct console *con, struct console_line *line);
+/* Write out what the debug port's lines still hold. */
 void console_flush(struct console *con);
 void console_destroy(struct console *con);
+/* The debug port, PORT_DEBUG_CONSOLE: byte OUTs, line-buffered per vCPU. */
 int console_io(void *opaque, struct io_access *access);
 
 #endif

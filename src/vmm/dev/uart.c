@@ -1,7 +1,8 @@
 /*
- * The 16550A as guests use it (uart.h): THR writes are printed at once, so LSR always says the
- * transmitter is empty, and the THRE interrupt is pending whenever it is enabled and not yet
- * acknowledged (by an IIR read or the next THR write), as QEMU's serial device has it.
+ * The 16550A as guests use it (uart.h): THR writes are printed at once, in the order they
+ * happened whichever vCPU made them, so LSR always says the transmitter is empty, and the THRE
+ * interrupt is pending whenever it is enabled and not yet acknowledged (by an IIR read or the
+ * next THR write), as QEMU's serial device has it.
  */
 #include "dev/uart.h"
 
@@ -26,6 +27,7 @@ int uart_init(struct uart *u, struct console *console)
 
 void uart_destroy(struct uart *u)
 {
+	console_flush_line(u->console, &u->line);
 	pthread_mutex_destroy(&u->lock);
 }
 
@@ -61,25 +63,30 @@ static uint8_t uart_msr(const struct uart *u)
 	return (uint8_t)((u->mcr & 0x01) << 5 | (u->mcr & 0x02) << 3 | (u->mcr & 0x0c) << 4);
 }
 
-/* A byte out: to the console (not in loopback), and watched for a kernel panic. */
-static int uart_transmit(struct uart *u, struct io_access *a)
+/* Keep the last bytes sent (a NUL empties them); true once they spell the panic line. */
+static bool uart_panic_seen(struct uart *u, char c)
 {
 	size_t n = strlen(u->tail);
 
+	if (n + 1 >= sizeof(u->tail))
+		memmove(u->tail, u->tail + 1, n--);
+	u->tail[n] = c;
+	u->tail[n + 1] = '\0';
+	return !strcmp(u->tail, UART_PANIC_TEXT);
+}
+
+/* A byte out, with u->lock held: to the console (not in loopback), watched for a panic. */
+static int uart_transmit(struct uart *u, char c)
+{
 	if (u->mcr & UART_MCR_LOOP)
 		return VM_RUNNING;
-	if (u->watch_panic) {
-		if (n + 1 >= sizeof(u->tail))
-			memmove(u->tail, u->tail + 1, n--);
-		u->tail[n] = (char)a->data[0];
-		u->tail[n + 1] = '\0';
-		if (!strcmp(u->tail, UART_PANIC_TEXT)) {
-			console_io(u->console, a);
-			console_flush(u->console);
-			return VM_STOP_PANIC;
-		}
+	console_put(u->console, &u->line, c);
+	if (u->watch_panic && uart_panic_seen(u, c)) {
+		console_flush_line(u->console, &u->line);
+		console_flush(u->console);
+		return VM_STOP_PANIC;
 	}
-	return console_io(u->console, a);
+	return VM_RUNNING;
 }
 
 static int uart_write(struct uart *u, struct io_access *a)
@@ -88,7 +95,7 @@ static int uart_write(struct uart *u, struct io_access *a)
 	int stop = VM_RUNNING;
 
 	if (a->offset == UART_REG_THR_RBR && !(u->lcr & UART_LCR_DLAB)) {
-		stop = uart_transmit(u, a);
+		stop = uart_transmit(u, (char)a->data[0]);
 		u->thre_pending = true; /* sent at once: empty again */
 	} else if (a->offset == UART_REG_IIR_FCR) {
 		u->fcr = a->data[0];

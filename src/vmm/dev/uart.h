@@ -1,8 +1,8 @@
 /*
  * A 16550A-compatible UART at 0x3f8 and isa-debug-exit at 0xf4. The UART transmits at once (to
- * the console), has a FIFO flag, loopback for a driver's probe, and the transmitter-empty
- * interrupt on a line (COM1's IRQ 4 on the PC machine) for drivers that wait for it, as Linux's
- * tty does. No receive.
+ * the console, as one stream whichever vCPU writes), has a FIFO flag, loopback for a driver's
+ * probe, and the transmitter-empty interrupt on a line (COM1's IRQ 4 on the PC machine) for
+ * drivers that wait for it, as Linux's tty does. No receive.
  */
 #ifndef VMM_UART_H
 #define VMM_UART_H
@@ -20,6 +20,11 @@
 struct uart {
 	struct console *console;
 	pthread_mutex_t lock; /* vCPUs of an SMP guest write it side by side */
+	/*
+	 * The line being sent: one for the device, not one per vCPU, since an SMP guest's line
+	 * can leave through several CPUs (Linux's tty drains on whichever CPU takes the IRQ).
+	 */
+	struct console_line line;
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	bool thre_pending; /* the transmitter-empty interrupt, until IIR is read or THR written */
 	bool irq_level;
@@ -32,6 +37,7 @@ struct uart {
 };
 
 int uart_init(struct uart *u, struct console *console) __must_check;
+/* Writes out an unfinished last line, so call it before console_destroy(). */
 void uart_destroy(struct uart *u);
 int uart_io(void *opaque, struct io_access *access);
 
