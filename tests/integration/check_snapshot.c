@@ -102,6 +102,27 @@ static const char *ctl(const char *request)
 	return reply;
 }
 
+/*
+ * Wait until pause_watch watches: its print and one more exit (a WRMSR of ours, or its first
+ * periodic exit under the kernel policy) have reached the host. Then @ns more of watching. A
+ * fixed sleep instead would race with the VM's start-up, which an emulated host makes slow.
+ */
+static void wait_watching(uint64_t ns)
+{
+	unsigned long exits = 0;
+
+	for (int i = 0; i < 60000 && exits < 2; i++) {
+		const char *total = strstr(ctl("stats\n"), "],\"exits\":");
+
+		ck_assert_ptr_nonnull(total);
+		exits = strtoul(total + strlen("],\"exits\":"), NULL, 10);
+		if (exits < 2)
+			sleep_ns(1000000);
+	}
+	ck_assert_uint_ge(exits, 2);
+	sleep_ns(ns);
+}
+
 /* "snapshot FILE" to the test's snapshot file. */
 static const char *snapshot_cmd(void)
 {
@@ -142,7 +163,7 @@ static void pause_resume(const char *policy, const char *mode)
 	unsigned long largest_us, stopped;
 
 	bg_start(&r, "pause_watch", "1500", NULL, 1, policy, mode);
-	sleep_ns(200000000);
+	wait_watching(100000000);
 	ck_assert_ptr_nonnull(strstr(ctl("pause\n"), "\"state\":\"paused\""));
 	sleep_ns(PAUSE_NS);
 	ctl("resume\n");
@@ -182,7 +203,7 @@ static void snapshot_restore(const char *policy)
 	unsigned long largest_us, stopped;
 
 	bg_start(&r, "pause_watch", "1500", NULL, 1, policy, "freeze");
-	sleep_ns(300000000);
+	wait_watching(100000000);
 	ck_assert_ptr_nonnull(strstr(snapshot_cmd(), "\"state\":\"running\""));
 	ctl("stats\n");
 	ctl("stop\n");
@@ -290,7 +311,7 @@ START_TEST(test_restore_refuses_corrupt_snapshot)
 	FILE *f;
 
 	bg_start(&r, "pause_watch", "60000", NULL, 1, NULL, NULL);
-	sleep_ns(200000000);
+	wait_watching(0);
 	ctl("pause\n");
 	ck_assert_ptr_nonnull(strstr(snapshot_cmd(), "\"state\":\"paused\""));
 	ctl("stop\n");

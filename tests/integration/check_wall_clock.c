@@ -20,8 +20,9 @@ static struct wallclock_row run(const char *mode)
 				       .period_ms = 100,
 				       .allow_step = true };
 	struct wallclock_row row;
+	int ret = wallclock_run(&o, mode, &row);
 
-	ck_assert_int_eq(wallclock_run(&o, mode, &row), 0);
+	ck_assert_msg(ret == 0, "%s: wallclock_run gave %d; log:\n%s", mode, ret, test_logged());
 	wallclock_print_table(stdout, &row, 1, STEP_S);
 	ck_assert_uint_gt(row.samples, 20);
 	/* A wall-clock step is not a step of kvmclock: its difference to MONOTONIC holds. */
