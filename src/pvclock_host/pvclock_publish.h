@@ -37,22 +37,33 @@ static inline void pvclock_seqlock_write(struct pvclock_writer *w, void *dst, co
  * Publish @line into @dst (32 bytes of guest RAM, any alignment): version made odd, release
  * fence, fields (tsc_timestamp = line TSC + @tsc_offset, the guest's TSC), release fence,
  * version made even. Inline: it runs before every KVM_RUN, where a call into a cold page
- * costs more than the stores.
+ * costs more than the stores. The body goes as three 8-byte stores straight from registers:
+ * a struct built on the stack and copied would be read back in wider loads than it was
+ * written with, which stalls (no store forwarding).
  */
 static inline void pvclock_publish(struct pvclock_writer *w, void *dst,
 				   const struct pvclock_line *line, uint64_t tsc_offset,
 				   uint8_t flags)
 {
-	struct pvclock_vcpu_time_info t = {
-		.tsc_timestamp = line->tsc + tsc_offset,
-		.system_time = line->ns,
-		.tsc_to_system_mul = line->scale.mul,
-		.tsc_shift = line->scale.shift,
-		.flags = flags,
-	};
+	/* tsc_to_system_mul, tsc_shift, flags, pad: one little-endian word at offset 24 */
+	uint64_t scale = line->scale.mul | (uint64_t)(uint8_t)line->scale.shift << 32 |
+			 (uint64_t)flags << 40;
+	uint64_t tsc = line->tsc + tsc_offset, ns = line->ns;
+	uint32_t odd = w->version | 1, even = odd + 1;
+	char *d = dst;
 
-	pvclock_seqlock_write(w, dst, &t, offsetof(struct pvclock_vcpu_time_info, tsc_timestamp),
-			      sizeof(t));
+	_Static_assert(offsetof(struct pvclock_vcpu_time_info, tsc_shift) == 28 &&
+			       offsetof(struct pvclock_vcpu_time_info, flags) == 29,
+		       "the scale word's layout");
+	memcpy(d, &odd, sizeof(odd));
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(d + offsetof(struct pvclock_vcpu_time_info, tsc_timestamp), &tsc, sizeof(tsc));
+	memcpy(d + offsetof(struct pvclock_vcpu_time_info, system_time), &ns, sizeof(ns));
+	memcpy(d + offsetof(struct pvclock_vcpu_time_info, tsc_to_system_mul), &scale,
+	       sizeof(scale));
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	w->version = even;
+	memcpy(d, &even, sizeof(even));
 }
 
 /* Write struct pvclock_wall_clock = @boot_real_ns (UTC when guest time was 0) into @dst. */
