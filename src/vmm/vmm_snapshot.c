@@ -54,10 +54,29 @@ static void vmm_save_devices(struct vmm *v, struct snap_writer *w)
 	snap_write(w, SNAP_DEVICES, 0, &d, sizeof(d));
 	if (v->image.kind == IMAGE_MULTIBOOT)
 		snap_write(w, SNAP_TESTDEV_MEM, 0, v->testdev.iomem, sizeof(v->testdev.iomem));
+	if (v->uart.line.len)
+		snap_write(w, SNAP_UART_LINE, 0, v->uart.line.buf, v->uart.line.len);
 	for (unsigned int i = 0; i < v->vm->nr_vcpus; i++)
 		if (v->console.lines[i].len)
 			snap_write(w, SNAP_CONSOLE, i, v->console.lines[i].buf,
 				   v->console.lines[i].len);
+}
+
+/* An unfinished console line (section @type, @index), if the snapshot has one. */
+static int vmm_restore_line(const struct snap_file *f, enum snap_type type, unsigned int index,
+			    struct console_line *line)
+{
+	const struct snap_section *s = snap_find(f, type, index);
+
+	if (s && s->size > sizeof(line->buf)) {
+		pr_err("%s: an unfinished console line (section %u, %u) of %llu bytes, at most %zu",
+		       f->name, type, index, (unsigned long long)s->size, sizeof(line->buf));
+		return -EINVAL;
+	}
+	line->len = s ? s->size : 0;
+	if (s)
+		memcpy(line->buf, s->data, s->size);
+	return 0;
 }
 
 static int vmm_restore_devices(struct vmm *v, const struct snap_file *f)
@@ -89,20 +108,10 @@ static int vmm_restore_devices(struct vmm *v, const struct snap_file *f)
 	if (v->image.kind == IMAGE_MULTIBOOT &&
 	    snap_get(f, SNAP_TESTDEV_MEM, 0, v->testdev.iomem, sizeof(v->testdev.iomem)))
 		return -EINVAL;
-	for (unsigned int i = 0; i < v->vm->nr_vcpus; i++) {
-		const struct snap_section *s = snap_find(f, SNAP_CONSOLE, i);
-		struct console_line *line = &v->console.lines[i];
-
-		if (s && s->size > sizeof(line->buf)) {
-			pr_err("%s: vCPU %u's console line has %llu bytes, at most %zu", f->name, i,
-			       (unsigned long long)s->size, sizeof(line->buf));
+	for (unsigned int i = 0; i < v->vm->nr_vcpus; i++)
+		if (vmm_restore_line(f, SNAP_CONSOLE, i, &v->console.lines[i]))
 			return -EINVAL;
-		}
-		line->len = s ? s->size : 0;
-		if (s)
-			memcpy(line->buf, s->data, s->size);
-	}
-	return 0;
+	return vmm_restore_line(f, SNAP_UART_LINE, 0, &v->uart.line);
 }
 
 static void vmm_save_machine(struct vmm *v, struct snap_writer *w)

@@ -35,6 +35,7 @@ const char *snap_type_name(uint32_t type)
 		[SNAP_VCPU_DEBUGREGS] = "vCPU debug registers",
 		[SNAP_VCPU_KVMCLOCK] = "vCPU kvmclock",
 		[SNAP_TESTDEV_MEM] = "pc-testdev memory",
+		[SNAP_UART_LINE] = "UART line",
 	};
 
 	return type < SNAP_NR_TYPES && names[type] ? names[type] : NULL;

@@ -43,6 +43,7 @@ enum snap_type {
 	SNAP_VCPU_DEBUGREGS,
 	SNAP_VCPU_KVMCLOCK, /* struct kvmclock_saved_vcpu */
 	SNAP_TESTDEV_MEM,   /* pc-testdev's read-back window */
+	SNAP_UART_LINE,	    /* the 16550's unfinished output line (any vCPU's bytes) */
 	SNAP_NR_TYPES
 };
 
