@@ -90,23 +90,50 @@ void kvmclock_probe(uint32_t kind, uint64_t first, uint64_t last)
 	kvmclock_probe_full(&p);
 }
 
+/* With @w's lock held: pair reading @t (at TSC @tsc, from @ti) with the one before it. */
+static void kvmclock_warp_pair(struct kvmclock_warp *w, const volatile void *ti, uint64_t t,
+			       uint64_t tsc)
+{
+	int64_t gap = (int64_t)(t - w->last), tsc_gap = (int64_t)(tsc - w->last_tsc);
+
+	w->warps += gap < 0;
+	w->stalls += gap == 0;
+	if (w->last_ti == ti) {
+		w->self_warps += gap < 0;
+		w->self_stalls += gap == 0;
+	} else if (w->last_ti) {
+		w->cross_warps += gap < 0;
+		w->cross_stalls += gap == 0;
+		w->tsc_warps += tsc_gap < 0;
+		w->tsc_stalls += tsc_gap == 0;
+		if (!w->cross++ || gap < w->min_cross_ns)
+			w->min_cross_ns = gap;
+		if (w->cross == 1 || tsc_gap < w->min_cross_tsc)
+			w->min_cross_tsc = tsc_gap;
+	}
+	w->last = t;
+	w->last_tsc = tsc;
+	w->last_ti = ti;
+}
+
 void kvmclock_warp_run(struct kvmclock_warp *w, const volatile struct pvclock_vcpu_time_info *ti,
 		       unsigned long n, unsigned long exit_every)
 {
 	unsigned long retries = 0;
 
 	for (unsigned long i = 0; i < n; i++) {
-		uint64_t t;
+		uint64_t t, tsc;
 
 		while (__atomic_exchange_n(&w->lock, 1, __ATOMIC_ACQUIRE))
 			cpu_relax();
-		t = kvmclock_read(ti, &retries);
-		w->warps += t < w->last;
-		w->stalls += t == w->last;
-		w->last = t;
+		t = kvmclock_read_at(ti, &tsc, &retries);
+		kvmclock_warp_pair(w, ti, t, tsc);
 		w->reads++;
 		w->unstable += !(ti->flags & PVCLOCK_TSC_STABLE_BIT);
 		__atomic_store_n(&w->lock, 0, __ATOMIC_RELEASE);
+		for (unsigned int k = 0;
+		     k < w->handoff && !__atomic_load_n(&w->lock, __ATOMIC_RELAXED); k++)
+			cpu_relax();
 		if (exit_every && i % exit_every == exit_every - 1)
 			guest_vmexit();
 	}

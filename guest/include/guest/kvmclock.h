@@ -29,17 +29,34 @@ uint64_t kvmclock_wall_clock_base(uint32_t msr, volatile struct pvclock_wall_clo
 /* Re-read @wc as the host last wrote it (no MSR write): what a guest that polls it sees. */
 uint64_t kvmclock_wall_clock_read(const volatile struct pvclock_wall_clock *wc);
 
-/* The cross-vCPU warp test: every vCPU reads into one shared last value under one lock. */
+/*
+ * The cross-vCPU warp test: every vCPU reads into one shared last value under one lock. Each
+ * reading is paired with the one before it (from any vCPU): a warp if it is below, a stall if
+ * equal. The pairs are also split by whose reading came before: another vCPU's (cross, what
+ * PVCLOCK_TSC_STABLE_BIT promises about) or its own (self, what every kvmclock promises), and
+ * the raw RDTSC values of cross pairs are compared too, so a TSC that differs between host
+ * CPUs (or a vCPU thread that migrates between them) shows apart from the host's publishes.
+ */
 struct kvmclock_warp {
 	int lock;
-	uint64_t last;
+	uint64_t last, last_tsc;
+	const volatile void *last_ti; /* whose struct gave @last (NULL before the first) */
 	unsigned long reads, warps, stalls, unstable, retries;
+	unsigned long cross, cross_warps, cross_stalls, self_warps, self_stalls;
+	unsigned long tsc_warps, tsc_stalls; /* cross pairs whose RDTSC went back, stood still */
+	int64_t min_cross_ns, min_cross_tsc; /* the closest cross pair (< 0: backward) */
+	/*
+	 * PAUSEs to wait after unlocking for another vCPU to take the lock (0: none). At native
+	 * speed the vCPU that just unlocked takes it again first nearly every time, and there
+	 * would be few cross pairs to check.
+	 */
+	unsigned int handoff;
 	unsigned int finished; /* vCPUs done with kvmclock_warp_run */
 };
 
 /*
- * Read @ti @n times, each under @w's lock, against the last reading from any vCPU: a reading
- * below it is a warp, an equal one a stall; count readings without the STABLE bit. Every
+ * Read @ti @n times, each under @w's lock, against the last reading from any vCPU (@ti tells
+ * the vCPUs apart: one struct each); count readings without the STABLE bit. Every
  * @exit_every reads (0: never), guest_vmexit(): an exit after which the host republishes.
  */
 void kvmclock_warp_run(struct kvmclock_warp *w, const volatile struct pvclock_vcpu_time_info *ti,
