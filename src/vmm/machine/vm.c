@@ -137,9 +137,12 @@ int vm_alloc(struct vm **out, uint64_t mem_size)
 	int ret;
 
 	*out = NULL;
-	vm = calloc(1, sizeof(*vm));
+	/* At its own alignment: struct kvmclock lays out the entry's fields by cache line. */
+	vm = aligned_alloc(_Alignof(struct vm),
+			   (sizeof(*vm) + _Alignof(struct vm) - 1) & ~(_Alignof(struct vm) - 1));
 	if (!vm)
 		return -ENOMEM;
+	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = -1;
 	vm->vm_fd = -1;
 	vm->stop_rekick_ns = VM_STOP_REKICK_NS;
