@@ -6,6 +6,10 @@
  * monotonicity check (two threads, one per CPU, reading CLOCK_MONOTONIC into one shared last
  * value under a lock), and CLOCK_REALTIME (for the host to set against the moment the line
  * reaches it).
+ *
+ * `clock_report soak SECONDS PERIOD` instead runs the cross-CPU check for SECONDS of
+ * CLOCK_MONOTONIC and prints its running totals every PERIOD seconds ("soak: t 60 s: ..."),
+ * for the host's soak (tools/soak).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -20,8 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MEASURE_NS 300000000ull /* each measurement runs this long: hosts differ 1000-fold */
-#define KLOG_BYTES (1 << 20)
+#define MEASURE_NS    300000000ull /* each measurement runs this long: hosts differ 1000-fold */
+#define KLOG_BYTES    (1 << 20)
+#define SOAK_CYCLE_NS 1000000000ull /* the soak checks the clock for its duty every second */
+#define SOAK_DUTY_NS  200000000ull
 
 static uint64_t now_ns(clockid_t id)
 {
@@ -88,20 +94,21 @@ static void print_read_cost(void)
 	printf("read-cost-syscall-ns: %.1f\n", read_cost(0));
 }
 
+/*
+ * The cross-CPU check: run_ns in all; with a cycle, only the first duty_ns of each cycle_ns
+ * (the soak: a guest that mostly idles, as a long-running one does, checked every second).
+ */
 static struct {
 	pthread_mutex_t lock;
-	uint64_t last;
+	uint64_t last, run_ns, cycle_ns, duty_ns;
 	unsigned long warps, reads;
-} shared = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
+} shared = { PTHREAD_MUTEX_INITIALIZER, 0, MEASURE_NS, 0, 0, 0, 0 };
 
-static void *warp_thread(void *arg)
+/* Read into the shared last value until @until (CLOCK_MONOTONIC); returns the last reading. */
+static uint64_t warp_reads(uint64_t until)
 {
-	uint64_t start = now_ns(CLOCK_MONOTONIC), t;
-	cpu_set_t set;
+	uint64_t t;
 
-	CPU_ZERO(&set);
-	CPU_SET((int)(intptr_t)arg, &set);
-	sched_setaffinity(0, sizeof(set), &set);
 	do {
 		pthread_mutex_lock(&shared.lock);
 		t = now_ns(CLOCK_MONOTONIC);
@@ -109,18 +116,50 @@ static void *warp_thread(void *arg)
 		shared.last = t;
 		shared.reads++;
 		pthread_mutex_unlock(&shared.lock);
-	} while (t - start < MEASURE_NS);
+	} while (t < until);
+	return t;
+}
+
+static void *warp_thread(void *arg)
+{
+	uint64_t start = now_ns(CLOCK_MONOTONIC), end = start + shared.run_ns, t = start;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET((int)(intptr_t)arg, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	if (!shared.cycle_ns) {
+		warp_reads(end);
+		return NULL;
+	}
+	for (uint64_t cycle = start; t < end; cycle += shared.cycle_ns) {
+		struct timespec next = { .tv_sec =
+						 (time_t)((cycle + shared.cycle_ns) / 1000000000u),
+					 .tv_nsec =
+						 (long)((cycle + shared.cycle_ns) % 1000000000u) };
+
+		t = warp_reads(cycle + shared.duty_ns < end ? cycle + shared.duty_ns : end);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
 	return NULL;
+}
+
+/* One warp thread per CPU (at most 2), started; returns how many. */
+static int start_warp_threads(pthread_t *t)
+{
+	int n = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+
+	for (int i = 0; i < n; i++)
+		pthread_create(&t[i], NULL, warp_thread, (void *)(intptr_t)i);
+	return n;
 }
 
 static void print_warps(void)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	pthread_t t[2];
-	int n = cpus > 1 ? 2 : 1;
+	int n = start_warp_threads(t);
 
-	for (int i = 0; i < n; i++)
-		pthread_create(&t[i], NULL, warp_thread, (void *)(intptr_t)i);
 	for (int i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	printf("cpus: %ld\n", cpus);
@@ -146,9 +185,50 @@ static void print_realtime(void)
 	printf("guest-realtime-drain-ns: %llu\n", (unsigned long long)(after - before));
 }
 
-int main(void)
+/* The soak: the cross-CPU check for @seconds, its totals every @period seconds. */
+static void soak(unsigned long seconds, unsigned long period)
+{
+	uint64_t start = now_ns(CLOCK_MONOTONIC), elapsed = 0;
+	unsigned long reads, warps;
+	pthread_t t[2];
+	int n;
+
+	shared.run_ns = seconds * 1000000000ull;
+	shared.cycle_ns = SOAK_CYCLE_NS;
+	shared.duty_ns = SOAK_DUTY_NS;
+	n = start_warp_threads(t);
+	printf("soak: %lu s on %d CPUs (checked %llu ms of each second), totals every %lu s\n",
+	       seconds, n, SOAK_DUTY_NS / 1000000, period);
+	while (elapsed < shared.run_ns) {
+		struct timespec nap = { .tv_sec = (time_t)period };
+
+		nanosleep(&nap, NULL);
+		elapsed = now_ns(CLOCK_MONOTONIC) - start;
+		pthread_mutex_lock(&shared.lock);
+		reads = shared.reads, warps = shared.warps;
+		pthread_mutex_unlock(&shared.lock);
+		printf("soak: t %llu s: %lu reads, %lu warps\n",
+		       (unsigned long long)(elapsed / 1000000000ull), reads, warps);
+	}
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	printf("soak: end: %lu reads, %lu warps\n", shared.reads, shared.warps);
+}
+
+int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 4 && !strcmp(argv[1], "soak")) {
+		unsigned long seconds = strtoul(argv[2], NULL, 10),
+			      period = strtoul(argv[3], NULL, 10);
+
+		if (!seconds || !period) {
+			fprintf(stderr, "clock_report: soak SECONDS PERIOD, both > 0\n");
+			return 2;
+		}
+		soak(seconds, period);
+		return 0;
+	}
 	print_file("clocksource",
 		   "/sys/devices/system/clocksource/clocksource0/current_clocksource");
 	print_file("available",

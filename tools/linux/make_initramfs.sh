@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make_initramfs.sh OUT.cpio.gz CLOCK_REPORT: a small initramfs for the Linux demo and tests:
-# busybox-static, /init (mount /proc and /sys, run clock_report, then act on the command line's
+# busybox-static, /init (mount /proc and /sys, run clock_report, or with pvclock.soak=SECONDS
+# its soak, totals every pvclock.period=SECONDS (default 60); then act on the command line's
 # pvclock.end=reboot|panic|poweroff), and the clock_report program (a static binary).
 set -euo pipefail
 out=$1 report=$2
@@ -22,7 +23,18 @@ cat >"$root/init" <<'INIT'
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 echo "init: pid $$, $(cat /proc/uptime | cut -d' ' -f1) s after boot"
-/bin/clock_report
+soak= period=60
+for word in $(cat /proc/cmdline); do
+	case $word in
+	pvclock.soak=*) soak=${word#pvclock.soak=} ;;
+	pvclock.period=*) period=${word#pvclock.period=} ;;
+	esac
+done
+if [ -n "$soak" ]; then
+	/bin/clock_report soak "$soak" "$period"
+else
+	/bin/clock_report
+fi
 case " $(cat /proc/cmdline) " in
 *" pvclock.end=panic "*) echo "init: exiting, so the kernel panics"; exit 1 ;;
 *" pvclock.end=poweroff "*) poweroff -f ;;
