@@ -66,6 +66,23 @@ static inline void pvclock_publish(struct pvclock_writer *w, void *dst,
 	memcpy(d, &even, sizeof(even));
 }
 
+/*
+ * Hold @dst odd before deciding what to publish in it (a later pvclock_publish releases it):
+ * readers retry from now on. The full fence and LFENCE order a TSC read after this later than
+ * every reading a reader completed on the old contents, so a line that is clamped at that TSC
+ * is at or above all of them. For a writer that moves the line while guests read (the live
+ * policy); the others move it with every reader out of the guest.
+ */
+static inline void pvclock_publish_hold(struct pvclock_writer *w, void *dst)
+{
+	uint32_t odd = w->version | 1;
+
+	w->version = odd;
+	memcpy(dst, &odd, sizeof(odd));
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__builtin_ia32_lfence();
+}
+
 /* Write struct pvclock_wall_clock = @boot_real_ns (UTC when guest time was 0) into @dst. */
 void pvclock_publish_wall_clock(struct pvclock_writer *w, void *dst, uint64_t boot_real_ns);
 

@@ -174,6 +174,12 @@ void kvmclock_publish_current(struct kvmclock *kc, struct kvmclock_vcpu *v)
 	publish_current(kc, v);
 }
 
+void kvmclock_publish_held(struct kvmclock *kc, struct kvmclock_vcpu *v)
+{
+	v->published_gen = kc->gen - 1; /* released even where the anchor did not move */
+	publish_current(kc, v);
+}
+
 /* Every policy wants a first anchor; every-entry wants one each time, with no call to ask. */
 static bool kvmclock_reanchor_due(const struct kvmclock *kc)
 {

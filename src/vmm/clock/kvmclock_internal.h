@@ -69,6 +69,8 @@ uint64_t kvmclock_sample_bound(const struct kvmclock *kc);
 void kvmclock_reanchor(struct kvmclock *kc, struct kvmclock_vcpu *v);
 /* kvmclock_anchor.c: write @v's struct if it does not hold the current anchor and flags yet. */
 void kvmclock_publish_current(struct kvmclock *kc, struct kvmclock_vcpu *v);
+/* Publish the current line into @v's struct even if it did not move (one held odd). */
+void kvmclock_publish_held(struct kvmclock *kc, struct kvmclock_vcpu *v);
 /*
  * kvmclock_anchor.c: the entry of the only vCPU: a new anchor if the policy wants one (nothing
  * else moves it, the live policy's thread aside), then the publish. The hot path: one call.

@@ -69,7 +69,12 @@ void *kvmclock_sampler_thread(void *arg)
 	return NULL;
 }
 
-/* A new anchor, written into every struct while the vCPUs run. */
+/*
+ * A new anchor, written into every struct while the vCPUs run. Every struct is held odd before
+ * the anchor is taken: its clamp (never below the old line) is then evaluated at a TSC later
+ * than any reading a vCPU made on the old line, so no vCPU's clock goes back or stands still
+ * across the write, however long this thread was preempted in between.
+ */
 static void kvmclock_live_publish(struct kvmclock *kc)
 {
 	bool any_on = false;
@@ -78,9 +83,12 @@ static void kvmclock_live_publish(struct kvmclock *kc)
 	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
 		any_on |= kc->vcpu[i].time_info != NULL;
 	if (any_on) {
+		for (unsigned int i = 0; kc->line.valid && i < kc->nr_vcpus; i++)
+			if (kc->vcpu[i].time_info)
+				pvclock_publish_hold(&kc->vcpu[i].writer, kc->vcpu[i].time_info);
 		kvmclock_reanchor(kc, &kc->vcpu[0]);
 		for (unsigned int i = 0; i < kc->nr_vcpus; i++)
-			kvmclock_publish_current(kc, &kc->vcpu[i]);
+			kvmclock_publish_held(kc, &kc->vcpu[i]);
 	}
 	pthread_mutex_unlock(&kc->lock);
 }
