@@ -28,6 +28,16 @@ static void kvmclock_set_system_msr(struct kvmclock *kc, unsigned int id, uint32
 	v->time_info = ptr;
 	v->gpa = ptr ? gpa : 0;
 	v->published_gen = UINT64_MAX; /* a new struct gets the current anchor at once */
+	/*
+	 * Under live no entry publishes (the thread does, each interval), but the guest reads its
+	 * struct as soon as this WRMSR returns: publish now, as KVM does before the next entry.
+	 * A first anchor moves no line anyone has read.
+	 */
+	if (ptr && kc->entry == KVMCLOCK_ENTRY_LIVE) {
+		if (!kc->line.valid)
+			kvmclock_reanchor(kc, v);
+		kvmclock_publish_current(kc, v);
+	}
 	pthread_mutex_unlock(&kc->lock);
 }
 
