@@ -104,8 +104,14 @@ soak_judge() {
 		bad=1
 	fi
 	if grep -qE 'soak: (t [0-9]+ s|end):.* [1-9][0-9]* warps' "$log"; then
-		echo "$what: FAIL: warps: $(grep -m1 -E 'soak: .* [1-9][0-9]* warps' "$log")"
-		bad=1
+		if [ "${SOAK_WARPS:-fail}" = report ]; then
+			# The short run's Linux part: an open finding (docs/soak.md), reported only.
+			echo "$what: FINDING (reported, not judged here): warps:" \
+				"$(grep -m1 -E 'soak: .* [1-9][0-9]* warps' "$log")"
+		else
+			echo "$what: FAIL: warps: $(grep -m1 -E 'soak: .* [1-9][0-9]* warps' "$log")"
+			bad=1
+		fi
 	fi
 	if ! grep -q 'soak: end:' "$log"; then echo "$what: FAIL: the guest never ended"; bad=1; fi
 	if [ "$(soak_kernel_warnings "$log" boot)" -ne 0 ]; then
@@ -208,7 +214,9 @@ soak_linux() {
 	[ -n "$KERNEL" ] || { echo "soak: no /boot/vmlinuz-*: install linux-image-amd64" >&2; return 1; }
 	if [ "$(linux_where)" = kvmlab ] && [ "${PVCLOCK_KVMLAB:-}" != 1 ]; then
 		echo "soak: this host runs guest ring 0 by emulation (or has no /dev/kvm): in kvmlab"
-		KVMLAB_SMP=2 KVMLAB_TIMEOUT=$((seconds * 4 + 1800)) exec \
+		# One kvmlab CPU (the guest's vCPU threads are pinned to one anyway): in a 2-CPU
+		# kvmlab the emulator lost the busy guest's state in 5 of 6 runs (2026-12-03).
+		KVMLAB_SMP=${SOAK_KVMLAB_SMP:-1} KVMLAB_TIMEOUT=$((seconds * 4 + 1800)) exec \
 			"$REPO/tools/kvmlab/run-in-vm.sh" "$REPO" "$REPO/tools/soak/soak.sh" linux \
 			"$BUILD" "$seconds" "$SOAK_PERIOD" "$out"
 	fi
