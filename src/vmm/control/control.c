@@ -250,13 +250,14 @@ static void control_refuse(struct control *c, int fd)
 			    "connections at once; try again when one has closed",
 			    CONTROL_CLIENTS_MAX);
 	control_reply_add(r, "\n");
+	/* Logged before the client can see its reply (a test reads the log when it has it). */
+	if (!cs->full_logged)
+		pr_warn("control socket: %d clients connected; refusing more", CONTROL_CLIENTS_MAX);
+	cs->full_logged = true;
 	/* A fresh socket's buffer takes one short line; if not, the client loses only that. */
 	if (send(fd, r->text, r->len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		pr_debug("control socket: refusal not sent: %s", strerror(errno));
 	close(fd);
-	if (!cs->full_logged)
-		pr_warn("control socket: %d clients connected; refusing more", CONTROL_CLIENTS_MAX);
-	cs->full_logged = true;
 }
 
 /* Take every pending connection. */
