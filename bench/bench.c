@@ -17,27 +17,13 @@
 
 #include "bench_publish.h"
 #include "bench_vcpus.h"
+#include "bench_util.h"
 
 #define EXIT_LOOPS     20000
 #define PROCESS_RUNS   15
 #define SMP_WARP_READS 20000
 
 extern char **environ;
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* Wall time of one exit_loop run with @loops exits from ring @ring, through the library. */
 static int time_exit_loop(const char *guest, unsigned long loops, int ring, double *seconds)

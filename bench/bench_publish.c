@@ -6,6 +6,7 @@
  * exit, lines another thread wrote).
  */
 #include "bench_publish.h"
+#include "bench_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,21 +24,6 @@
 #define INSITU_PERIOD  "1000" /* us between the guest's exits, as in the demo */
 #define INSITU_CAL_MS  1000
 #define INSITU_SAMPLES 100000
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static void noop_kick(void *opaque, unsigned int vcpu)
 {

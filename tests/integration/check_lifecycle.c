@@ -5,7 +5,6 @@
  * and given up on after a bound; a failure injected at every checked ioctl of the set-up
  * unwinds cleanly (the sanitizer build checks for leaks).
  */
-#include <dirent.h>
 
 #include <time.h>
 
@@ -24,17 +23,6 @@ const char *__asan_default_options(void)
 #else
 #define RSS_GROWTH_LIMIT_KIB 4096
 #endif
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 static long resident_kib(void)
 {
@@ -236,7 +224,7 @@ START_TEST(test_thousand_vms)
 	spin.stop_rekick_ns = halt.stop_rekick_ns = LOST_KICK_WAIT_NS;
 	for (int i = 0; i < 1010; i++) {
 		if (i == 10) { /* after warm-up: libc, libelf and thread caches are in place */
-			fds_before = count_fds();
+			fds_before = test_count_fds();
 			rss_before = resident_kib();
 		}
 		/* vCPU 1 spins in the guest (must be kicked) or halts (parked) in turn. */
@@ -245,8 +233,8 @@ START_TEST(test_thousand_vms)
 		ck_assert_uint_eq(res.stop_rekicks, 0);
 	}
 	printf("1000 VMs with 2 vCPUs and 16 MiB each: fds %d -> %d, resident %ld -> %ld KiB\n",
-	       fds_before, count_fds(), rss_before, resident_kib());
-	ck_assert_int_eq(count_fds(), fds_before);
+	       fds_before, test_count_fds(), rss_before, resident_kib());
+	ck_assert_int_eq(test_count_fds(), fds_before);
 	ck_assert_int_le(resident_kib() - rss_before, RSS_GROWTH_LIMIT_KIB);
 }
 END_TEST
@@ -254,7 +242,7 @@ END_TEST
 /* Fail the 1st, 2nd, ... checked ioctl until a run of @cfg gets through all of its set-up. */
 static int inject_every_setup_failure(const struct vmm_config *cfg)
 {
-	int fds = count_fds(), failures = 0;
+	int fds = test_count_fds(), failures = 0;
 
 	for (unsigned int n = 1; n < 200; n++) {
 		int ret;
@@ -262,7 +250,7 @@ static int inject_every_setup_failure(const struct vmm_config *cfg)
 		kvm_inject_ioctl_failure(n, EIO);
 		ret = vmm_run(cfg, &res);
 		kvm_inject_ioctl_failure(0, 0);
-		ck_assert_int_eq(count_fds(), fds);
+		ck_assert_int_eq(test_count_fds(), fds);
 		if (!ret)
 			break;
 		ck_assert_int_eq(ret, -EIO);

@@ -1,6 +1,8 @@
 /* Test helpers every suite uses (test_util.h). */
 #include "test_util.h"
 
+#include <dirent.h>
+
 static char test_log[16384];
 
 static void test_log_sink(enum log_level level, const char *msg)
@@ -25,6 +27,18 @@ void test_log_release(void)
 const char *test_logged(void)
 {
 	return test_log;
+}
+
+int test_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
 }
 
 void test_require_kvm(const char *suite)

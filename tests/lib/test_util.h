@@ -25,6 +25,9 @@ const char *test_logged(void);
 	ck_assert_msg(strstr(test_logged(), (text)) != NULL,                                       \
 		      "expected log to contain '%s', got:\n%s", (text), test_logged())
 
+/* This process's open file descriptors now (leak checks). */
+int test_count_fds(void);
+
 /* Without /dev/kvm, exit 77 (CTest's skip) saying so and naming @suite. */
 void test_require_kvm(const char *suite);
 

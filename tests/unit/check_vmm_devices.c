@@ -3,7 +3,6 @@
  * every machine kind in turn, and each time teardown walks back exactly the rows set up, in
  * reverse, leaking no fd. No guest runs: KVM's first ioctl is failed after the devices.
  */
-#include <dirent.h>
 
 #include "bzimage_fixture.h"
 #include "core/kvm_util.h"
@@ -14,17 +13,6 @@
 
 static uint8_t bzimage[BZIMAGE_FIXTURE_SETUP + KERNEL_SIZE];
 static FILE *devnull;
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 /* The row names in @log after @what ("set up", "torn down"), in order, into @names. */
 static unsigned int logged_rows(const char *log, const char *what, const char **names,
@@ -56,7 +44,7 @@ static const char *run_failing_row(const struct vmm_config *cfg, unsigned int nt
 	const char *up[32], *down[32], *failed = NULL;
 	unsigned int nr_up, nr_down;
 	struct vmm_result res;
-	int fds = count_fds();
+	int fds = test_count_fds();
 
 	test_log_capture();
 	vmm_inject_device_failure(nth, EIO);
@@ -64,7 +52,7 @@ static const char *run_failing_row(const struct vmm_config *cfg, unsigned int nt
 	ck_assert_int_lt(vmm_run(cfg, &res), 0);
 	vmm_inject_device_failure(0, 0);
 	kvm_inject_ioctl_failure(0, 0);
-	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(test_count_fds(), fds);
 	nr_up = logged_rows(test_logged(), "set up", up, 32);
 	nr_down = logged_rows(test_logged(), "torn down", down, 32);
 	ck_assert_msg(nr_up == nr_down, "%u rows set up, %u torn down:\n%s", nr_up, nr_down,
