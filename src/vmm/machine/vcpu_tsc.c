@@ -79,32 +79,30 @@ int vcpu_init_tsc(struct vcpu *vcpu)
 
 /*
  * Where KVM ignores TSC offsets (PVM: vm->tsc_offsets_applied, probed at build), a guest's TSC
- * write cannot move its TSC: drop it, say so once, and keep kvmclock on the TSC the guest
- * really has. True if dropped.
+ * write cannot move the TSC it reads: the write is still carried out as KVM does it (TSC_ADJUST
+ * moves by the write's delta and reads back), but the offset stays, so kvmclock keeps following
+ * the TSC the guest really has. Said once.
  */
-static bool vcpu_tsc_write_dropped(struct vcpu *vcpu, uint32_t msr)
+static bool vcpu_tsc_offset_ignored(struct vcpu *vcpu, uint32_t msr)
 {
 	static int warned;
 
 	if (vcpu->vm->tsc_offsets_applied)
 		return false;
 	if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
-		pr_warn("vCPU %u: this KVM ignores TSC offsets (a probe VM given one read the "
-			"host's TSC): the guest's write of MSR 0x%x cannot move its TSC and is "
-			"dropped; kvmclock follows the TSC the guest really has (logged once)",
+		pr_info("vCPU %u: this KVM ignores TSC offsets (a probe VM given one read the "
+			"host's TSC): the guest's write of MSR 0x%x moves IA32_TSC_ADJUST, as KVM "
+			"does, but not the TSC the guest reads; kvmclock follows that TSC (logged "
+			"once)",
 			vcpu->id, msr);
 	return true;
 }
 
 int vcpu_write_tsc_msr(struct vcpu *vcpu, uint32_t msr, uint64_t value, uint64_t *tsc_offset)
 {
-	uint64_t adjust, delta, offset;
+	uint64_t adjust, delta, offset = vcpu->tsc_offset;
 	int ret;
 
-	if (vcpu_tsc_write_dropped(vcpu, msr)) {
-		*tsc_offset = vcpu->tsc_offset;
-		return 0;
-	}
 	ret = vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST, &adjust);
 	if (ret)
 		return ret;
@@ -113,10 +111,12 @@ int vcpu_write_tsc_msr(struct vcpu *vcpu, uint32_t msr, uint64_t value, uint64_t
 		delta = value - (pvclock_clock_system.read_tsc(NULL) + vcpu->tsc_offset);
 	else
 		delta = value - adjust;
-	offset = vcpu->tsc_offset + delta;
-	ret = vcpu_set_tsc_offset(vcpu, offset);
-	if (ret)
-		return ret;
+	if (!vcpu_tsc_offset_ignored(vcpu, msr)) {
+		offset += delta;
+		ret = vcpu_set_tsc_offset(vcpu, offset);
+		if (ret)
+			return ret;
+	}
 	ret = vcpu_set_msr(vcpu, MSR_IA32_TSC_ADJUST, adjust + delta);
 	if (ret)
 		return ret;
