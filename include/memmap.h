@@ -60,6 +60,7 @@
 #define GUEST_MEM_MIN	       MEMMAP_C(0x800000, u)	 /* smallest RAM size accepted (8 MiB) */
 #define PC_HIGH_MEM	       MEMMAP_C(0x100000, u)	 /* PC machine: RAM above the BIOS area */
 #define PC_BIOS_AREA	       MEMMAP_C(0xf0000, u)	 /* PC machine: ACPI and MP tables */
+#define PC_BIOS_STUBS	       MEMMAP_C(0xf7f00, u)	 /* PC, bios_state: the IVT's handlers */
 #define GUEST_MEM_DEFAULT      MEMMAP_C(0x4000000, u)	 /* 64 MiB */
 #define GUEST_MEM_MAX	       MEMMAP_C(0xc0000000, ull) /* RAM ends below the MMIO window */
 #define GUEST_MMIO_BASE	       MEMMAP_C(0xc0000000, ull)

@@ -58,6 +58,14 @@ struct vmm_config {
 	const char *control_path; /* --control: a socket for pause/resume/snapshot/stats/stop */
 	const char *restore_path; /* restore this snapshot instead of loading an image */
 	/*
+	 * A multiboot image starts on the PC state SeaBIOS leaves under QEMU's -kernel: the
+	 * 8259s at vectors 0x08/0x70 with the timer unmasked, the PIT ticking at 18.2 Hz, a
+	 * real-mode IVT whose entries return (vmm_bios.c). pvclock-vmm-qemu sets it.
+	 */
+	bool bios_state;
+	bool bios_pit_idle; /* bios_state without the PIT's tick (QEMU's pit=off, approximated) */
+	bool pit_discard;   /* the in-kernel PIT drops lost ticks (kvm-pit.lost_tick_policy) */
+	/*
 	 * How long a stop waits for the vCPUs to leave before it kicks again (0: 100 ms). Tests
 	 * that prove no kick is ever lost make it long, so a slow host cannot pass for a lost kick.
 	 */

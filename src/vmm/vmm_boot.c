@@ -113,7 +113,7 @@ static int vmm_boot_load(struct vmm *v, const void *ctx)
 	return ret ? ret : vmm_write_boot_data(v, cfg);
 }
 
-static const struct vmm_source vmm_boot_source = { .load = vmm_boot_load };
+static const struct vmm_source vmm_boot_source = { .load = vmm_boot_load, .vcpus = vmm_bios_setup };
 
 /* The machine cfg asks for, its defaults filled in and its combinations checked. */
 static int vmm_boot_machine(const struct vmm_config *cfg, struct vmm_machine *m)

@@ -74,6 +74,9 @@ struct vmm_source {
 	int (*time)(struct vmm *v, const void *ctx);
 };
 
+/* vmm_bios.c, the boot source's vcpus hook: the PC state a BIOS leaves (cfg->bios_state). */
+int vmm_bios_setup(struct vmm *v, const void *cfg) __must_check;
+
 /* vmm_assemble.c: build @v as machine @m from @src; 0 or -errno (undone by vmm_disassemble). */
 int vmm_assemble(struct vmm *v, const struct vmm_config *cfg, const struct vmm_machine *m,
 		 const struct vmm_source *src, const void *ctx) __must_check;

@@ -24,6 +24,7 @@ static const struct cpu_feature features[] = {
 	{ "rdrand", 1, 0, ECX, 30 },
 	{ "hypervisor", 1, 0, ECX, 31 },
 	{ "smep", 7, 0, EBX, 7 },
+	{ "invpcid", 7, 0, EBX, 10 },
 	{ "avx2", 7, 0, EBX, 5 },
 	{ "smap", 7, 0, EBX, 20 },
 	{ "umip", 7, 0, ECX, 2 },
@@ -31,9 +32,11 @@ static const struct cpu_feature features[] = {
 	{ "la57", 7, 0, ECX, 16 },
 	{ "lam", 7, 1, EAX, 26 },
 	{ "svm", 0x80000001, 0, ECX, 2 },
+	{ "skinit", 0x80000001, 0, ECX, 12 },
 	{ "pdpe1gb", 0x80000001, 0, EDX, 26 },
 	{ "rdtscp", 0x80000001, 0, EDX, 27 },
 	{ "invtsc", 0x80000007, 0, EDX, 8 },
+	{ "npt", 0x8000000a, 0, EDX, 0 },
 };
 
 static const struct cpu_feature *cpu_feature_find(const char *name, size_t len)
