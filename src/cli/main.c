@@ -128,6 +128,9 @@ static const struct cli_option run_options[] = {
 	CLI_CUSTOM("pause-clock", 0, "MODE", take_pause_clock,
 		   "guest time across a pause or a restore: freeze (goes on\n"
 		   "where it stopped, default) or continue (keeps host time)"),
+	CLI_FLAG("test-no-guest-stopped", 0, RUN, cfg.no_guest_stopped,
+		 "tests only: a resume or restore does not raise\n"
+		 "PVCLOCK_GUEST_STOPPED (a guest's watchdogs then see the pause)"),
 	CLI_CUSTOM("verbose", 'v', NULL, take_verbose, "more messages (repeat for debug)"),
 	CLI_CUSTOM("quiet", 'q', NULL, take_quiet, "errors only"),
 	CLI_HELP_OPTION,
@@ -143,6 +146,9 @@ static const struct cli_option restore_options[] = {
 	CLI_CUSTOM("pause-clock", 0, "MODE", take_pause_clock,
 		   "freeze: guest time goes on from the snapshot (default);\n"
 		   "continue: plus the CLOCK_REALTIME time since it was taken"),
+	CLI_FLAG("test-no-guest-stopped", 0, RUN, cfg.no_guest_stopped,
+		 "tests only: a resume or restore does not raise\n"
+		 "PVCLOCK_GUEST_STOPPED (a guest's watchdogs then see the pause)"),
 	CLI_CUSTOM("verbose", 'v', NULL, take_verbose, "more messages (repeat for debug)"),
 	CLI_CUSTOM("quiet", 'q', NULL, take_quiet, "errors only"),
 	CLI_HELP_OPTION,

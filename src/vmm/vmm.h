@@ -47,6 +47,8 @@ struct vmm_config {
 	struct clock_policy policy;	      /* --policy; ops NULL: every-entry */
 	enum kvmclock_wall_mode wall_clock;   /* --wall-clock; default boot */
 	enum kvmclock_pause_mode pause_clock; /* --pause-clock; default freeze */
+	/* --test-no-guest-stopped: a resume does not raise PVCLOCK_GUEST_STOPPED (tests only) */
+	bool no_guest_stopped;
 	struct cpu_features cpu;	      /* --cpu; none: KVM's CPUID as the machine has it */
 	uint64_t calibrate_ns;		      /* wait up to this for the rate estimate first */
 	struct clock_measure *measure;	      /* where clock samples go (demo), or NULL */

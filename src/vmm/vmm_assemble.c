@@ -89,6 +89,7 @@ static int vmm_alloc(struct vmm *v, const struct vmm_config *cfg)
 	if (ret)
 		return ret;
 	v->vm->pause_clock = cfg->pause_clock;
+	v->vm->guest_stopped_flag = !cfg->no_guest_stopped;
 	if (cfg->stop_rekick_ns)
 		v->vm->stop_rekick_ns = cfg->stop_rekick_ns;
 	return 0;

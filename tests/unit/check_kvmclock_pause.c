@@ -37,7 +37,7 @@ START_TEST(test_freeze_resumes_where_it_stopped)
 	paused_at = kvmclock_held_guest_ns(&kc);
 	ck_assert_uint_ge(paused_at, before); /* at or past every reading */
 	fake_tsc_now += 3000000000ull;	      /* a 3 s pause */
-	kvmclock_resume_at(&kc, paused_at);
+	kvmclock_resume_at(&kc, paused_at, true);
 	kvmclock_before_run(&kc, 0);
 	after = guest_read(fake_tsc_now);
 	ck_assert_uint_ge(after, paused_at);
@@ -54,7 +54,7 @@ START_TEST(test_continue_jumps_by_the_pause)
 	enable_and_run();
 	paused_at = kvmclock_held_guest_ns(&kc);
 	fake_tsc_now += 3000000000ull;
-	kvmclock_resume_at(&kc, paused_at + 3000000000ull); /* what vm_resume asks under continue */
+	kvmclock_resume_at(&kc, paused_at + 3000000000ull, true); /* what vm_resume asks under continue */
 	kvmclock_before_run(&kc, 0);
 	after = guest_read(fake_tsc_now);
 	ck_assert_uint_ge(after - paused_at, 3000000000ull);
@@ -66,7 +66,7 @@ START_TEST(test_guest_stopped_once_per_pause)
 {
 	enable_and_run();
 	ck_assert_uint_eq(at(GPA).flags & PVCLOCK_GUEST_STOPPED, 0);
-	kvmclock_resume_at(&kc, kvmclock_held_guest_ns(&kc));
+	kvmclock_resume_at(&kc, kvmclock_held_guest_ns(&kc), true);
 	kvmclock_before_run(&kc, 0);
 	ck_assert_uint_eq(at(GPA).flags, PVCLOCK_TSC_STABLE_BIT | PVCLOCK_GUEST_STOPPED);
 	/* Not acknowledged: every rewrite keeps it (KVM's rule). */
@@ -79,16 +79,30 @@ START_TEST(test_guest_stopped_once_per_pause)
 	kvmclock_before_run(&kc, 0);
 	ck_assert_uint_eq(at(GPA).flags, PVCLOCK_TSC_STABLE_BIT);
 	/* The next pause sets it again, once. */
-	kvmclock_resume_at(&kc, kvmclock_held_guest_ns(&kc));
+	kvmclock_resume_at(&kc, kvmclock_held_guest_ns(&kc), true);
 	kvmclock_before_run(&kc, 0);
 	ck_assert_uint_eq(at(GPA).flags & PVCLOCK_GUEST_STOPPED, PVCLOCK_GUEST_STOPPED);
+}
+END_TEST
+
+/* --test-no-guest-stopped: the resume moves the anchor as ever, but the flag stays down. */
+START_TEST(test_guest_stopped_withheld)
+{
+	uint32_t version;
+
+	enable_and_run();
+	version = at(GPA).version;
+	kvmclock_resume_at(&kc, kvmclock_held_guest_ns(&kc), false);
+	kvmclock_before_run(&kc, 0);
+	ck_assert_uint_gt(at(GPA).version, version);
+	ck_assert_uint_eq(at(GPA).flags, PVCLOCK_TSC_STABLE_BIT);
 }
 END_TEST
 
 /* A vCPU whose clock is off is not told; one that enables it later is not either. */
 START_TEST(test_guest_stopped_only_for_enabled_vcpus)
 {
-	kvmclock_resume_at(&kc, kvmclock_held_guest_ns(&kc));
+	kvmclock_resume_at(&kc, kvmclock_held_guest_ns(&kc), true);
 	enable_and_run();
 	ck_assert_uint_eq(at(GPA).flags & PVCLOCK_GUEST_STOPPED, 0);
 }
@@ -118,7 +132,7 @@ START_TEST(test_restore_hides_a_tsc_jump)
 	setup_n(1); /* the new VMM: a fresh host, the same RAM */
 	memcpy(guest_mem_ptr(&mem, GPA, sizeof(ram)), &ram, sizeof(ram));
 	kvmclock_restore_vcpu(&kc, 0, &saved);
-	kvmclock_resume_at(&kc, snap_ns);
+	kvmclock_resume_at(&kc, snap_ns, true);
 	kvmclock_before_run(&kc, 0);
 	after = guest_read(fake_tsc_now);
 	ck_assert_uint_ge(after, snap_ns);
@@ -148,6 +162,6 @@ TEST_SUITE("kvmclock_pause",
 	     .setup = setup,
 	     .teardown = teardown,
 	     .tests = TESTS(test_freeze_resumes_where_it_stopped, test_continue_jumps_by_the_pause,
-			    test_guest_stopped_once_per_pause,
+			    test_guest_stopped_once_per_pause, test_guest_stopped_withheld,
 			    test_guest_stopped_only_for_enabled_vcpus,
 			    test_restore_hides_a_tsc_jump, test_pause_mode_parse) })

@@ -189,8 +189,9 @@ void kvmclock_total_stats(const struct kvmclock *kc, struct kvmclock_stats *out)
 /*
  * kvmclock_pause.c, with every vCPU held out of KVM_RUN (a pause, a snapshot, a restore):
  * the guest time now, at or past anything a vCPU can have read; and "go on from @guest_ns":
- * a new anchor there, and PVCLOCK_GUEST_STOPPED in each enabled vCPU's next struct, kept
- * there until the guest clears it (KVM's rule: the guest's watchdog code acknowledges it).
+ * a new anchor there, and (with @stopped_flag) PVCLOCK_GUEST_STOPPED in each enabled vCPU's
+ * next struct, kept there until the guest clears it (KVM's rule: the guest's watchdog code
+ * acknowledges it). Without the flag a guest's watchdogs see the pause as a stall.
  */
 uint64_t kvmclock_held_guest_ns(struct kvmclock *kc);
 /*
@@ -200,7 +201,7 @@ uint64_t kvmclock_held_guest_ns(struct kvmclock *kc);
  */
 uint64_t kvmclock_guest_ns(const struct kvmclock *kc);
 void kvmclock_set_guest_ns(struct kvmclock *kc, uint64_t guest_ns);
-void kvmclock_resume_at(struct kvmclock *kc, uint64_t guest_ns);
+void kvmclock_resume_at(struct kvmclock *kc, uint64_t guest_ns, bool stopped_flag);
 /* A vCPU's struct registration as a snapshot keeps it: the MSR value and the writer's version. */
 struct kvmclock_saved_vcpu {
 	uint64_t system_msr;

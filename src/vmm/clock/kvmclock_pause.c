@@ -49,7 +49,7 @@ uint64_t kvmclock_held_guest_ns(struct kvmclock *kc)
 		       : kc->clk->read_mono_ns(kc->clk->ctx) + (uint64_t)kvmclock_guest_offset(kc);
 }
 
-void kvmclock_resume_at(struct kvmclock *kc, uint64_t guest_ns)
+void kvmclock_resume_at(struct kvmclock *kc, uint64_t guest_ns, bool stopped_flag)
 {
 	uint64_t mono = kc->clk->read_mono_ns(kc->clk->ctx);
 
@@ -58,7 +58,7 @@ void kvmclock_resume_at(struct kvmclock *kc, uint64_t guest_ns)
 	/* A fresh line, not a clamped one: under freeze the old line runs ahead of the new. */
 	kc->line.valid = false;
 	kvmclock_reanchor(kc, &kc->vcpu[0]);
-	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
+	for (unsigned int i = 0; i < kc->nr_vcpus && stopped_flag; i++)
 		if (kc->vcpu[i].time_info)
 			kc->vcpu[i].stopped = KVMCLOCK_STOPPED_PENDING;
 	kc->gen++; /* every struct is written again, with the flag */

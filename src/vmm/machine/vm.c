@@ -146,6 +146,7 @@ int vm_alloc(struct vm **out, uint64_t mem_size)
 	vm->kvm_fd = -1;
 	vm->vm_fd = -1;
 	vm->stop_rekick_ns = VM_STOP_REKICK_NS;
+	vm->guest_stopped_flag = true;
 	io_bus_init(&vm->pio, "port", 0x10000);
 	io_bus_init(&vm->mmio, "MMIO", UINT64_MAX);
 	doorbell_init(&vm->doorbell);

@@ -119,7 +119,7 @@ static int vm_start_kvm_clock_at(struct vm *vm, uint64_t guest_ns, bool set)
 
 	if (set && kvm_ioctl(vm->vm_fd, KVM_SET_CLOCK, &data) < 0)
 		return -EIO;
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+	for (unsigned int i = 0; i < vm->nr_vcpus && vm->guest_stopped_flag; i++)
 		/* EINVAL: this vCPU's guest never enabled the clock; nothing to tell it. */
 		if (ioctl(vm->vcpus[i]->fd, KVM_KVMCLOCK_CTRL, 0) && errno != EINVAL)
 			pr_warn("vCPU %u: KVM_KVMCLOCK_CTRL: %s", i, strerror(errno));
@@ -129,7 +129,7 @@ static int vm_start_kvm_clock_at(struct vm *vm, uint64_t guest_ns, bool set)
 int vm_start_clock_at(struct vm *vm, uint64_t guest_ns, uint64_t timeline_ns)
 {
 	if (!vm->clock.policy.ops->in_kernel) {
-		kvmclock_resume_at(&vm->clock, guest_ns);
+		kvmclock_resume_at(&vm->clock, guest_ns, vm->guest_stopped_flag);
 		return 0;
 	}
 	kvmclock_set_guest_ns(&vm->clock, timeline_ns);
@@ -148,7 +148,7 @@ int vm_resume(struct vm *vm)
 		kvmclock_set_guest_ns(&vm->clock, vm->paused_timeline_ns + paused);
 		ret = vm_start_kvm_clock_at(vm, vm->paused_guest_ns, freeze && vm->kvm_clock.clock);
 	} else {
-		kvmclock_resume_at(&vm->clock, vm->paused_guest_ns + paused);
+		kvmclock_resume_at(&vm->clock, vm->paused_guest_ns + paused, vm->guest_stopped_flag);
 	}
 	vm->paused = false;
 	pthread_mutex_lock(&vm->stop_lock);
