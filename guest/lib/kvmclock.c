@@ -29,11 +29,13 @@ void kvmclock_disable(uint32_t msr)
 	wrmsr(msr, 0);
 }
 
-uint64_t kvmclock_read_at(const volatile struct pvclock_vcpu_time_info *ti, uint64_t *tsc,
-			  unsigned long *retries)
+/* One consistent reading: time, the TSC it came from, the flags it was published with. */
+static uint64_t kvmclock_read_flags(const volatile struct pvclock_vcpu_time_info *ti, uint64_t *tsc,
+				    uint8_t *flags, unsigned long *retries)
 {
 	uint32_t version;
 	uint64_t ns, now;
+	uint8_t f;
 
 	for (;;) {
 		version = ti->version;
@@ -42,6 +44,7 @@ uint64_t kvmclock_read_at(const volatile struct pvclock_vcpu_time_info *ti, uint
 		now = rdtsc_ordered();
 		ns = ti->system_time + pvclock_scale_delta(now - ti->tsc_timestamp,
 							   ti->tsc_to_system_mul, ti->tsc_shift);
+		f = ti->flags;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (!(version & 1) && version == ti->version)
 			break;
@@ -50,6 +53,31 @@ uint64_t kvmclock_read_at(const volatile struct pvclock_vcpu_time_info *ti, uint
 	}
 	if (tsc)
 		*tsc = now;
+	if (flags)
+		*flags = f;
+	return ns;
+}
+
+uint64_t kvmclock_read_at(const volatile struct pvclock_vcpu_time_info *ti, uint64_t *tsc,
+			  unsigned long *retries)
+{
+	return kvmclock_read_flags(ti, tsc, NULL, retries);
+}
+
+uint64_t kvmclock_read_guarded(const volatile struct pvclock_vcpu_time_info *ti, uint64_t *last,
+			       uint64_t *tsc, unsigned long *retries)
+{
+	uint8_t flags;
+	uint64_t ns = kvmclock_read_flags(ti, tsc, &flags, retries);
+	uint64_t old = __atomic_load_n(last, __ATOMIC_RELAXED);
+
+	if (flags & PVCLOCK_TSC_STABLE_BIT)
+		return ns;
+	do {
+		if (ns <= old)
+			return old;
+	} while (!__atomic_compare_exchange_n(last, &old, ns, false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
 	return ns;
 }
 
@@ -126,7 +154,7 @@ void kvmclock_warp_run(struct kvmclock_warp *w, const volatile struct pvclock_vc
 
 		while (__atomic_exchange_n(&w->lock, 1, __ATOMIC_ACQUIRE))
 			cpu_relax();
-		t = kvmclock_read_at(ti, &tsc, &retries);
+		t = kvmclock_read_guarded(ti, &w->guard, &tsc, &retries);
 		kvmclock_warp_pair(w, ti, t, tsc);
 		w->reads++;
 		w->unstable += !(ti->flags & PVCLOCK_TSC_STABLE_BIT);

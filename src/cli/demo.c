@@ -58,7 +58,7 @@ static void demo_usage(FILE *out)
 {
 	char list[1024];
 
-	clock_policy_list(list, sizeof(list));
+	clock_policy_list(list, sizeof(list), false);
 	fprintf(out,
 		"usage: pvclock-vmm demo [options]\n"
 		"\n"

@@ -157,9 +157,10 @@ static const struct cli_option restore_options[] = {
 
 static void usage(FILE *out)
 {
-	char policies[1024];
+	char policies[1024], modes[1536];
 
-	clock_policy_list(policies, sizeof(policies));
+	clock_policy_list(policies, sizeof(policies), false);
+	clock_policy_list(modes, sizeof(modes), true);
 	fprintf(out,
 		"usage: pvclock-vmm run [options] IMAGE [--] [GUEST-ARGS...]\n"
 		"       pvclock-vmm run [options] [--initrd FILE] BZIMAGE [--] [CMDLINE...]\n"
@@ -186,6 +187,9 @@ static void usage(FILE *out)
 		"\n"
 		"policies:\n%s"
 		"\n"
+		"adversarial policies, to test a guest's clock reader (see conform --help;\n"
+		"  legal: a correct reader stays monotonic, within the bound given):\n%s"
+		"\n"
 		"devices: 16550 UART at 0x3f8, isa-debug-exit at 0xf4, fw_cfg at 0x510/0x511,\n"
 		"  port 0x80 (no-op), debug console 0xe9; the SDK's doorbell page at 0x%x\n"
 		"  (report, clock probe, null exit). PC machines (multiboot, Linux) also: PCI\n"
@@ -198,7 +202,7 @@ static void usage(FILE *out)
 		"  67 guest crash (triple fault), 68 timeout, 69 Linux guest panic,\n"
 		"  70 VMM or setup error (a snapshot refused too); a Linux guest that\n"
 		"  reboots, and a run ended by `ctl SOCKET stop`, end with 0.\n",
-		(unsigned int)MEMMAP_MAX_VCPUS, policies, (unsigned int)MEMMAP_DOORBELL);
+		(unsigned int)MEMMAP_MAX_VCPUS, policies, modes, (unsigned int)MEMMAP_DOORBELL);
 }
 
 /* Parse "run [options] IMAGE [--] ARGS"; returns 0, or the exit status to leave with. */

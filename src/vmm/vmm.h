@@ -49,11 +49,11 @@ struct vmm_config {
 	enum kvmclock_pause_mode pause_clock; /* --pause-clock; default freeze */
 	/* --test-no-guest-stopped: a resume does not raise PVCLOCK_GUEST_STOPPED (tests only) */
 	bool no_guest_stopped;
-	struct cpu_features cpu;	      /* --cpu; none: KVM's CPUID as the machine has it */
-	uint64_t calibrate_ns;		      /* wait up to this for the rate estimate first */
-	struct clock_measure *measure;	      /* where clock samples go (demo), or NULL */
-	bool ignore_unclaimed_ports;	      /* --ignore-unclaimed-ports */
-	const char *const *modules; /* --module "PATH [ARGS]": multiboot modules, in order */
+	struct cpu_features cpu;       /* --cpu; none: KVM's CPUID as the machine has it */
+	uint64_t calibrate_ns;	       /* wait up to this for the rate estimate first */
+	struct clock_measure *measure; /* where clock samples go (demo), or NULL */
+	bool ignore_unclaimed_ports;   /* --ignore-unclaimed-ports */
+	const char *const *modules;    /* --module "PATH [ARGS]": multiboot modules, in order */
 	unsigned int nr_modules;
 	const char *initrd;	  /* --initrd: a Linux guest's initial RAM disk */
 	bool invariant_tsc;	  /* --invariant-tsc: let a Linux guest see the invariant-TSC bit */

@@ -54,7 +54,8 @@ START_TEST(test_continue_jumps_by_the_pause)
 	enable_and_run();
 	paused_at = kvmclock_held_guest_ns(&kc);
 	fake_tsc_now += 3000000000ull;
-	kvmclock_resume_at(&kc, paused_at + 3000000000ull, true); /* what vm_resume asks under continue */
+	kvmclock_resume_at(&kc, paused_at + 3000000000ull,
+			   true); /* what vm_resume asks under continue */
 	kvmclock_before_run(&kc, 0);
 	after = guest_read(fake_tsc_now);
 	ck_assert_uint_ge(after - paused_at, 3000000000ull);

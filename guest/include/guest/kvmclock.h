@@ -23,6 +23,14 @@ uint64_t kvmclock_read(const volatile struct pvclock_vcpu_time_info *ti, unsigne
 /* The same, also giving the TSC value the reading was computed from. */
 uint64_t kvmclock_read_at(const volatile struct pvclock_vcpu_time_info *ti, uint64_t *tsc,
 			  unsigned long *retries);
+/*
+ * The clock as a guest kernel should serve it: kvmclock_read_at, and where the struct lacks
+ * PVCLOCK_TSC_STABLE_BIT (the host promises nothing across vCPUs then) never below the last
+ * value any vCPU got through the same @last, as Linux's pvclock_clocksource_read does. @tsc
+ * and @retries are optional.
+ */
+uint64_t kvmclock_read_guarded(const volatile struct pvclock_vcpu_time_info *ti, uint64_t *last,
+			       uint64_t *tsc, unsigned long *retries);
 
 /* Ask for the wall clock through @msr into @wc; ns (UTC) at which kvmclock read 0. */
 uint64_t kvmclock_wall_clock_base(uint32_t msr, volatile struct pvclock_wall_clock *wc);
@@ -41,6 +49,7 @@ struct kvmclock_warp {
 	int lock;
 	uint64_t last, last_tsc;
 	const volatile void *last_ti; /* whose struct gave @last (NULL before the first) */
+	uint64_t guard; /* kvmclock_read_guarded's last value: readings go through it */
 	unsigned long reads, warps, stalls, unstable, retries;
 	unsigned long cross, cross_warps, cross_stalls, self_warps, self_stalls;
 	unsigned long tsc_warps, tsc_stalls; /* cross pairs whose RDTSC went back, stood still */

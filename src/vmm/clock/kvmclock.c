@@ -17,6 +17,8 @@
  */
 #include "clock/kvmclock_internal.h"
 
+#include "clock/adversary.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -78,8 +80,7 @@ int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem, const struct
 	kc->max_sample_ticks = kc->min_bound_ticks;
 	kc->resync_ticks = ns_to_ticks(kc, KVMCLOCK_RESYNC_NS);
 	kc->check_ticks = ns_to_ticks(kc, KVMCLOCK_SAMPLER_PERIOD_NS);
-	/* A live publisher moves the line while other vCPUs run: no cross-vCPU promise then. */
-	kc->flags = policy->ops->live && nr_vcpus > 1 ? 0 : PVCLOCK_TSC_STABLE_BIT;
+	kc->flags = kvmclock_views_agree(kc) ? PVCLOCK_TSC_STABLE_BIT : 0;
 	pvclock_rate_init(&kc->rate, tsc_hz, KVMCLOCK_RATE_MIN_SPAN_S, KVMCLOCK_RATE_HALF_LIFE_S);
 	if (pvclock_scale_from_hz(tsc_hz, &nominal)) {
 		pr_err("kvmclock: no scale for a %" PRIu64 " Hz TSC", tsc_hz);
@@ -105,7 +106,14 @@ void kvmclock_destroy(struct kvmclock *kc)
 
 int kvmclock_start(struct kvmclock *kc)
 {
-	int ret = pthread_create(&kc->sampler, NULL, kvmclock_sampler_thread, kc);
+	const struct clock_adversary *a = kc->policy.ops->adversary;
+	int ret;
+
+	/* Anchors far in the past need guest time past them: as if the guest booted long ago. */
+	if (a && a->rebase_ticks && !kc->line.valid)
+		kvmclock_set_guest_ns(kc,
+				      kvmclock_ticks_to_ns(kc, a->rebase_ticks) + 1000000000ull);
+	ret = pthread_create(&kc->sampler, NULL, kvmclock_sampler_thread, kc);
 
 	if (ret) {
 		pr_err("kvmclock: cannot start the sampler thread: %s", strerror(ret));
@@ -115,7 +123,9 @@ int kvmclock_start(struct kvmclock *kc)
 	ret = kvmclock_wall_start(kc);
 	if (ret || !kc->policy.ops->live)
 		return ret;
-	ret = pthread_create(&kc->live, NULL, kvmclock_live_thread, kc);
+	ret = pthread_create(
+		&kc->live, NULL,
+		kc->policy.ops->adversary ? kvmclock_adversary_thread : kvmclock_live_thread, kc);
 	if (ret) {
 		pr_err("kvmclock: cannot start the live publisher thread: %s", strerror(ret));
 		return -ret;
@@ -210,6 +220,8 @@ void kvmclock_total_stats(const struct kvmclock *kc, struct kvmclock_stats *t)
 		t->probe_violations += s->probe_violations;
 		if (s->max_wall_error_ns > t->max_wall_error_ns)
 			t->max_wall_error_ns = s->max_wall_error_ns;
+		if (s->max_adversary_error_ns > t->max_adversary_error_ns)
+			t->max_adversary_error_ns = s->max_adversary_error_ns;
 		if (s->best_sample_ns &&
 		    (!t->best_sample_ns || s->best_sample_ns < t->best_sample_ns))
 			t->best_sample_ns = s->best_sample_ns;

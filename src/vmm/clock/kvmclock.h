@@ -77,6 +77,7 @@ struct kvmclock_vcpu {
 	uint64_t gpa;
 	void *wall_info; /* the wall-clock struct this vCPU registered last; NULL: none */
 	struct kvmclock_stats stats;
+	struct pvclock_line adversary_line; /* conform's modes: what this struct says now */
 };
 
 /*

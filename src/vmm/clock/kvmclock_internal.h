@@ -4,6 +4,8 @@
 
 #include "clock/kvmclock.h"
 
+#include <time.h>
+
 #define KVMCLOCK_SAMPLE_TRIES 3
 /*
  * Refuse (TSC, MONOTONIC) pairs wider than 250 ns, or than 4x this host's typical width where
@@ -46,6 +48,29 @@ enum kvmclock_stopped {
 	KVMCLOCK_STOPPED_PENDING,
 	KVMCLOCK_STOPPED_SHOWN,
 };
+
+static inline void kvmclock_sleep_ns(uint64_t ns)
+{
+	struct timespec t = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+
+	nanosleep(&t, NULL);
+}
+
+/* The host's threads (sampler, live publisher, adversary) end when this turns true. */
+static inline bool kvmclock_threads_stopping(struct kvmclock *kc)
+{
+	return __atomic_load_n(&kc->stop_threads, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Whether every vCPU's struct holds the same anchor (so PVCLOCK_TSC_STABLE_BIT is honest, while
+ * TSC offsets agree). The live policy's publisher moves the line while other vCPUs run, so not
+ * with several; conform's modes say in their own flags what they promise.
+ */
+static inline bool kvmclock_views_agree(const struct kvmclock *kc)
+{
+	return !kc->policy.ops->live || kc->policy.ops->adversary || kc->nr_vcpus == 1;
+}
 
 static inline int64_t kvmclock_guest_offset(const struct kvmclock *kc)
 {
@@ -97,6 +122,8 @@ void kvmclock_start_world(struct kvmclock *kc);
 /* kvmclock_sampler.c: the sampler thread, and the live policy's publisher (@arg: the host). */
 void *kvmclock_sampler_thread(void *arg);
 void *kvmclock_live_thread(void *arg);
+/* kvmclock_adversary.c: the thread of conform's modes (clock/adversary.h). */
+void *kvmclock_adversary_thread(void *arg);
 /* kvmclock_msr.c: register the system-time and TSC MSR handlers. */
 int kvmclock_msr_add(struct kvmclock *kc, struct msr_table *msrs) __must_check;
 /* kvmclock_wall.c: register the wall-clock MSR handlers; the step watcher's start and stop. */

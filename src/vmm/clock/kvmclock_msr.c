@@ -65,7 +65,7 @@ static enum msr_result kvmclock_read_system_time(void *opaque, unsigned int id, 
  */
 static void kvmclock_update_flags(struct kvmclock *kc, unsigned int id)
 {
-	bool same = !(kc->policy.ops->live && kc->nr_vcpus > 1);
+	bool same = kvmclock_views_agree(kc);
 	uint8_t flags;
 
 	for (unsigned int i = 1; i < kc->nr_vcpus; i++)

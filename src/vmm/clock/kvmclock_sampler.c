@@ -46,25 +46,13 @@ void kvmclock_sampler_step(struct kvmclock *kc)
 			   pvclock_rate_ns_per_tick(&kc->rate));
 }
 
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec t = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
-
-	nanosleep(&t, NULL);
-}
-
-static bool threads_stopping(struct kvmclock *kc)
-{
-	return __atomic_load_n(&kc->stop_threads, __ATOMIC_ACQUIRE);
-}
-
 void *kvmclock_sampler_thread(void *arg)
 {
 	struct kvmclock *kc = arg;
 
-	while (!threads_stopping(kc)) {
+	while (!kvmclock_threads_stopping(kc)) {
 		kvmclock_sampler_step(kc);
-		sleep_ns(KVMCLOCK_SAMPLER_PERIOD_NS);
+		kvmclock_sleep_ns(KVMCLOCK_SAMPLER_PERIOD_NS);
 	}
 	return NULL;
 }
@@ -97,8 +85,8 @@ void *kvmclock_live_thread(void *arg)
 {
 	struct kvmclock *kc = arg;
 
-	while (!threads_stopping(kc)) {
-		sleep_ns(kc->policy.param_ns);
+	while (!kvmclock_threads_stopping(kc)) {
+		kvmclock_sleep_ns(kc->policy.param_ns);
 		kvmclock_live_publish(kc);
 	}
 	return NULL;
@@ -110,7 +98,7 @@ uint64_t kvmclock_calibrate(struct kvmclock *kc, uint64_t ns)
 
 	/* The whole time, not just until the fit is in use: its error keeps falling with span. */
 	while (now - t0 < ns) {
-		sleep_ns(KVMCLOCK_SAMPLER_PERIOD_NS);
+		kvmclock_sleep_ns(KVMCLOCK_SAMPLER_PERIOD_NS);
 		now = kc->clk->read_mono_ns(kc->clk->ctx);
 	}
 	return now - t0;

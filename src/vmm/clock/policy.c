@@ -14,6 +14,19 @@ const struct clock_policy_ops *const clock_policies[] = {
 };
 const unsigned int nr_clock_policies = ARRAY_SIZE(clock_policies);
 
+const struct clock_policy_ops *const clock_adversaries[] = {
+	&policy_storm,	      &policy_odd_hold,	      &policy_scale_pairs, &policy_far_past_32,
+	&policy_far_past_40,  &policy_stable_flip,    &policy_stopped,	   &policy_vcpu_anchors,
+	&policy_bad_backstep, &policy_bad_no_version, &policy_bad_stable,
+};
+const unsigned int nr_clock_adversaries = ARRAY_SIZE(clock_adversaries);
+
+/* Both tables as one list: the update policies, then conform's modes. */
+static const struct clock_policy_ops *policy_at(unsigned int i)
+{
+	return i < nr_clock_policies ? clock_policies[i] : clock_adversaries[i - nr_clock_policies];
+}
+
 static int parse_duration_ns(const char *text, uint64_t *ns)
 {
 	static const struct {
@@ -43,20 +56,20 @@ static void clock_policy_names(char *buf, size_t len)
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (unsigned int i = 0; i < nr_clock_policies && used < len; i++)
+	for (unsigned int i = 0; i < nr_clock_policies + nr_clock_adversaries && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
-					 clock_policies[i]->usage);
+					 policy_at(i)->usage);
 }
 
 int clock_policy_parse(const char *spec, struct clock_policy *out)
 {
 	const char *colon = strchr(spec, ':');
 	size_t name_len = colon ? (size_t)(colon - spec) : strlen(spec);
-	char names[256];
+	char names[512];
 
 	memset(out, 0, sizeof(*out));
-	for (unsigned int i = 0; i < nr_clock_policies; i++) {
-		const struct clock_policy_ops *ops = clock_policies[i];
+	for (unsigned int i = 0; i < nr_clock_policies + nr_clock_adversaries; i++) {
+		const struct clock_policy_ops *ops = policy_at(i);
 
 		if (strlen(ops->name) != name_len || strncmp(ops->name, spec, name_len))
 			continue;
@@ -74,13 +87,14 @@ int clock_policy_parse(const char *spec, struct clock_policy *out)
 	return -EINVAL;
 }
 
-void clock_policy_list(char *buf, unsigned int len)
+void clock_policy_list(char *buf, unsigned int len, bool adversarial)
 {
-	unsigned int used = 0;
+	const struct clock_policy_ops *const *table =
+		adversarial ? clock_adversaries : clock_policies;
+	unsigned int n = adversarial ? nr_clock_adversaries : nr_clock_policies, used = 0;
 
 	buf[0] = '\0';
-	for (unsigned int i = 0; i < nr_clock_policies && used < len; i++)
+	for (unsigned int i = 0; i < n && used < len; i++)
 		used += (unsigned int)snprintf(buf + used, len - used, "    %-20s %s\n",
-					       clock_policies[i]->usage,
-					       clock_policies[i]->summary);
+					       table[i]->usage, table[i]->summary);
 }

@@ -7,6 +7,7 @@
 
 #include "core/compiler.h"
 
+struct clock_adversary;
 struct clock_policy;
 struct pvclock_line;
 
@@ -31,6 +32,8 @@ struct clock_policy_ops {
 	bool live;	     /* a host thread publishes while the vCPUs run */
 	bool bounds_error;   /* due only past its own error bound (SMP syncs keep it) */
 	bool always_due;     /* reanchor_due is always true: one vCPU's entry skips the call */
+	/* conform's modes: what the live thread writes each round (clock/adversary.h) */
+	const struct clock_adversary *adversary;
 	/* Before KVM_RUN: should the host take a new anchor now? (the host's lock rules apply) */
 	bool (*reanchor_due)(const struct clock_policy *p, const struct clock_policy_view *v);
 };
@@ -47,9 +50,16 @@ extern const struct clock_policy_ops policy_every_entry, policy_periodic, policy
 extern const struct clock_policy_ops *const clock_policies[];
 extern const unsigned int nr_clock_policies;
 
+extern const struct clock_policy_ops policy_storm, policy_odd_hold, policy_scale_pairs,
+	policy_far_past_32, policy_far_past_40, policy_stable_flip, policy_stopped,
+	policy_vcpu_anchors, policy_bad_backstep, policy_bad_no_version, policy_bad_stable;
+/* The adversarial modes of pvclock-vmm conform, legal ones first, in the order it runs them. */
+extern const struct clock_policy_ops *const clock_adversaries[];
+extern const unsigned int nr_clock_adversaries;
+
 /* Parse "name" or "name:value" (value: ns, or with a unit ns/us/ms/s). 0 or -EINVAL, logged. */
 int clock_policy_parse(const char *spec, struct clock_policy *out) __must_check;
-/* "every-entry", "periodic:<interval>", ... for --help. */
-void clock_policy_list(char *buf, unsigned int len);
+/* One line per policy, usage and summary, for --help: the update policies, or conform's modes. */
+void clock_policy_list(char *buf, unsigned int len, bool adversarial);
 
 #endif

@@ -52,7 +52,7 @@ struct vm {
 	bool paused;	   /* every vCPU held, the clock noted (the controller's) */
 	enum kvmclock_pause_mode pause_clock;
 	bool guest_stopped_flag; /* a resume raises PVCLOCK_GUEST_STOPPED (tests may withhold it) */
-	uint64_t paused_mono_ns;	 /* host MONOTONIC at the pause */
+	uint64_t paused_mono_ns; /* host MONOTONIC at the pause */
 	uint64_t paused_guest_ns;	 /* guest time at the pause (the kvmclock it reads) */
 	uint64_t paused_timeline_ns;	 /* the host's guest timeline then (differs for kernel) */
 	struct kvm_clock_data kvm_clock; /* the kernel policy: KVM's clock at the pause */

@@ -148,7 +148,8 @@ int vm_resume(struct vm *vm)
 		kvmclock_set_guest_ns(&vm->clock, vm->paused_timeline_ns + paused);
 		ret = vm_start_kvm_clock_at(vm, vm->paused_guest_ns, freeze && vm->kvm_clock.clock);
 	} else {
-		kvmclock_resume_at(&vm->clock, vm->paused_guest_ns + paused, vm->guest_stopped_flag);
+		kvmclock_resume_at(&vm->clock, vm->paused_guest_ns + paused,
+				   vm->guest_stopped_flag);
 	}
 	vm->paused = false;
 	pthread_mutex_lock(&vm->stop_lock);
