@@ -6,6 +6,7 @@
 
 #include "boot/multiboot.h"
 #include "cli/ctl.h"
+#include "cli/conform.h"
 #include "cli/demo.h"
 #include "cli/pause_demo.h"
 #include "cli/options.h"
@@ -169,6 +170,7 @@ static void usage(FILE *out)
 		"       pvclock-vmm restore [options] SNAPSHOT   (see restore --help)\n"
 		"       pvclock-vmm ctl SOCKET COMMAND [ARG]   (see ctl --help)\n"
 		"       pvclock-vmm pause-demo [options]   (see pause-demo --help)\n"
+		"       pvclock-vmm conform [options] IMAGE [--] [ARGS...]   (see --help)\n"
 		"       pvclock-vmm --help | --version\n"
 		"\n"
 		"Run a guest on /dev/kvm: a native ELF64 image, or, on a PC machine with\n"
@@ -306,6 +308,8 @@ int main(int argc, char **argv)
 		return demo_main(argc - 1, argv + 1, argv[0]);
 	if (!strcmp(argv[1], "wallclock"))
 		return wallclock_main(argc - 1, argv + 1, argv[0]);
+	if (!strcmp(argv[1], "conform"))
+		return conform_main(argc - 1, argv + 1, argv[0]);
 	if (!strcmp(argv[1], "pause-demo"))
 		return pause_demo_main(argc - 1, argv + 1, argv[0]);
 	if (!strcmp(argv[1], "ctl"))

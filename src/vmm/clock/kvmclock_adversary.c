@@ -12,7 +12,7 @@
 
 #include "clock/adversary.h"
 
-#define TORN_SPIN 2000 /* ADVERSARY_NO_VERSION: pauses between the fields it rewrites */
+#define TORN_SPIN  2000		 /* ADVERSARY_NO_VERSION: pauses between the fields it rewrites */
 #define GARBAGE_NS 1000000000ull /* ADVERSARY_HOLD_ODD: the body says 1 s ahead meanwhile */
 
 /* For a legal mode: lift @line, if rounding left it below what @v was given, at @tsc on. */
@@ -71,8 +71,8 @@ static void adversary_write_torn(struct kvmclock_vcpu *v, const struct pvclock_l
 	for (volatile int i = 0; i < TORN_SPIN; i++)
 		;
 	memcpy(d + offsetof(struct pvclock_vcpu_time_info, system_time), &t.system_time, 8);
-	memcpy(d + offsetof(struct pvclock_vcpu_time_info, tsc_to_system_mul),
-	       &t.tsc_to_system_mul, 8);
+	memcpy(d + offsetof(struct pvclock_vcpu_time_info, tsc_to_system_mul), &t.tsc_to_system_mul,
+	       8);
 }
 
 /* vCPU @i's struct for round @n, into v->adversary_line and *flags. */

@@ -7,16 +7,16 @@
 #include "clock/adversary.h"
 #include "clock/policy.h"
 
-#define ADVERSARY_BOUND_NS 50000ull	  /* 50 us */
-#define ROUND_NS	   1000000ull	  /* 1 ms between rounds */
-#define ODD_ROUND_NS	   10000000ull	  /* odd-hold: a hold every 10 ms */
-#define BACKSTEP_NS	   1000000ull	  /* bad-backstep: 1 ms back ... */
-#define BACKSTEP_EVERY	   8		  /* ... every 8th round */
-#define DISAGREE_NS	   200000ull	  /* bad-stable: vCPU i is i * 200 us ahead */
-#define STOPPED_EVERY	   16		  /* stopped: PVCLOCK_GUEST_STOPPED every 16th round */
-#define FLIP_ROUNDS	   4		  /* stable-flip: 4 rounds with the bit, 4 without */
-#define MIN_MUL		   (1u << 22)	  /* scale-pairs: a pair keeps 22 bits of mul */
-#define VCPU_ANCHOR_SHIFT  20		  /* vcpu-anchors: vCPU i's anchor i * 2^20 ticks back */
+#define ADVERSARY_BOUND_NS 50000ull    /* 50 us */
+#define ROUND_NS	   1000000ull  /* 1 ms between rounds */
+#define ODD_ROUND_NS	   10000000ull /* odd-hold: a hold every 10 ms */
+#define BACKSTEP_NS	   1000000ull  /* bad-backstep: 1 ms back ... */
+#define BACKSTEP_EVERY	   8	       /* ... every 8th round */
+#define DISAGREE_NS	   200000ull   /* bad-stable: vCPU i is i * 200 us ahead */
+#define STOPPED_EVERY	   16	       /* stopped: PVCLOCK_GUEST_STOPPED every 16th round */
+#define FLIP_ROUNDS	   4	       /* stable-flip: 4 rounds with the bit, 4 without */
+#define MIN_MUL		   (1u << 22)  /* scale-pairs: a pair keeps 22 bits of mul */
+#define VCPU_ANCHOR_SHIFT  20	       /* vcpu-anchors: vCPU i's anchor i * 2^20 ticks back */
 
 static bool never_due(const struct clock_policy *p, const struct clock_policy_view *v)
 {
@@ -99,12 +99,19 @@ static void disagree_vcpu(const struct clock_policy *p, uint64_t n, unsigned int
 	v->flags |= PVCLOCK_TSC_STABLE_BIT;
 }
 
-#define LEGAL(...)   { .legal = true, .bound_ns = ADVERSARY_BOUND_NS, __VA_ARGS__ }
-#define ILLEGAL(...) { .legal = false, __VA_ARGS__ }
+#define LEGAL(...)                                                                                 \
+	{                                                                                          \
+		.legal = true, .bound_ns = ADVERSARY_BOUND_NS, __VA_ARGS__                         \
+	}
+#define ILLEGAL(...)                                                                               \
+	{                                                                                          \
+		.legal = false, __VA_ARGS__                                                        \
+	}
 
 static const struct clock_adversary
 	storm = LEGAL(.period_ns = 0),
-	odd_hold = LEGAL(.period_ns = ODD_ROUND_NS, .write = ADVERSARY_HOLD_ODD),
+	odd_hold = LEGAL(.period_ns = ODD_ROUND_NS, .write = ADVERSARY_HOLD_ODD,
+			 .conform_spec = "odd-hold:2ms"),
 	scale_pairs = LEGAL(.period_ns = ROUND_NS, .shape_line = scale_pairs_line),
 	far_past_32 = LEGAL(.period_ns = ROUND_NS, .rebase_ticks = 1ull << 32,
 			    .shape_line = far_past_line),
@@ -117,15 +124,15 @@ static const struct clock_adversary
 	no_version = ILLEGAL(.period_ns = ROUND_NS, .write = ADVERSARY_NO_VERSION),
 	disagree = ILLEGAL(.period_ns = ROUND_NS, .shape_vcpu = disagree_vcpu);
 
-#define MODE(ident, mode_name, mode_usage, param, what, adv)                                   \
-	const struct clock_policy_ops ident = {                                                \
-		.name = mode_name,                                                             \
-		.usage = mode_usage,                                                           \
-		.summary = what,                                                               \
-		.has_param = param,                                                            \
-		.live = true,                                                                  \
-		.adversary = &adv,                                                             \
-		.reanchor_due = never_due,                                                     \
+#define MODE(ident, mode_name, mode_usage, param, what, adv)                                       \
+	const struct clock_policy_ops ident = {                                                    \
+		.name = mode_name,                                                                 \
+		.usage = mode_usage,                                                               \
+		.summary = what,                                                                   \
+		.has_param = param,                                                                \
+		.live = true,                                                                      \
+		.adversary = &adv,                                                                 \
+		.reanchor_due = never_due,                                                         \
 	}
 
 MODE(policy_storm, "storm", "storm", false,
