@@ -12,7 +12,8 @@
 #include "machine/cpu_features.h"
 
 /* Exit statuses of the front end itself (the guest's are the VMM's, as QEMU's). */
-#define QEMU_EXIT_ERROR	      1 /* QEMU's status for a bad command line or a kernel it cannot load */
+/* QEMU_EXIT_ERROR: QEMU's status for a bad command line or a kernel it cannot load. */
+#define QEMU_EXIT_ERROR	      1
 #define QEMU_EXIT_UNSUPPORTED 77 /* what kvm-unit-tests' runner reports as SKIP */
 
 /* What the command line asks for. */

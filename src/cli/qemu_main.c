@@ -16,6 +16,8 @@
 #include "machine/vm.h"
 #include "vmm.h"
 
+#define QEMU_DEFAULT_MEM (128ull << 20) /* QEMU's RAM without -m (smap wants 32-64 MiB free) */
+
 #ifndef PVCLOCK_VMM_VERSION
 #define PVCLOCK_VMM_VERSION "unknown"
 #endif
@@ -57,8 +59,8 @@ static int qemu_check_cpu(const struct qemu_args *a, struct kvm_cpuid2 *cpuid)
 	char vendor[13];
 
 	if (cpu_features_apply(&a->cpu, cpuid)) {
-		pr_err("-cpu '%s': a feature KVM does not offer on this host (pvclock-vmm-qemu: not "
-		       "supported here)",
+		pr_err("-cpu '%s': a feature KVM does not offer on this host "
+		       "(pvclock-vmm-qemu: not supported here)",
 		       a->cpu_model);
 		return QEMU_EXIT_UNSUPPORTED;
 	}
@@ -111,7 +113,7 @@ static void qemu_config(const struct qemu_args *a, char **guest_argv, struct vmm
 	guest_argv[1] = (char *)a->append;
 	*cfg = (struct vmm_config){
 		.image_path = a->kernel,
-		.mem_size = a->mem_size,
+		.mem_size = a->mem_size ? a->mem_size : QEMU_DEFAULT_MEM,
 		.nr_vcpus = a->nr_vcpus,
 		.argc = a->append ? 2 : 1,
 		.argv = guest_argv,

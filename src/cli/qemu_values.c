@@ -101,7 +101,8 @@ enum qemu_action qemu_take_smp(struct qemu_args *a, const char *value)
 		return qemu_unsupported("-smp", value, "maxcpus above cpus: no CPU hotplug");
 	if (cpus > MEMMAP_MAX_VCPUS) {
 		/* QEMU's words: kvm-unit-tests reads the limit from this line (MAX_SMP). */
-		pr_err("Invalid SMP CPUs %llu. The max CPUs supported by machine 'pvclock-vmm' is %u",
+		pr_err("Invalid SMP CPUs %llu. The max CPUs supported by machine 'pvclock-vmm' "
+		       "is %u",
 		       cpus, (unsigned int)MEMMAP_MAX_VCPUS);
 		return QEMU_MALFORMED;
 	}
