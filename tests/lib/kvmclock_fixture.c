@@ -8,10 +8,17 @@ static uint64_t fake_tsc(void *ctx)
 	return fake_tsc_now += 10;
 }
 
-/* 1 GHz TSC; MONOTONIC 5 ms ahead of it, read halfway to the next TSC read. */
+uint64_t fake_tsc_hz = 1000000000;
+
+uint64_t fake_mono_at(uint64_t tsc)
+{
+	return (uint64_t)((unsigned __int128)tsc * 1000000000u / fake_tsc_hz) + 5 + 5000000;
+}
+
+/* A 1 GHz TSC unless a suite says otherwise; MONOTONIC 5 ms ahead, read halfway on. */
 static uint64_t fake_mono(void *ctx)
 {
-	return fake_tsc_now + 5 + 5000000;
+	return fake_mono_at(fake_tsc_now);
 }
 
 int64_t real_step;
@@ -45,14 +52,19 @@ struct doorbell db;
 
 void setup_n(unsigned int nr_vcpus)
 {
+	setup_policy(nr_vcpus, "every-entry");
+}
+
+void setup_policy(unsigned int nr_vcpus, const char *spec)
+{
 	const struct kvmclock_ops ops = { fake_kick, fake_write_tsc, NULL };
 	struct clock_policy policy;
 
 	mem_setup(MEM_SIZE);
-	ck_assert_int_eq(clock_policy_parse("every-entry", &policy), 0);
+	ck_assert_int_eq(clock_policy_parse(spec, &policy), 0);
 	memset(&msrs, 0, sizeof(msrs));
 	doorbell_init(&db);
-	ck_assert_int_eq(kvmclock_init(&kc, &mem, &fake, nr_vcpus, 1000000000, &ops, &policy), 0);
+	ck_assert_int_eq(kvmclock_init(&kc, &mem, &fake, nr_vcpus, fake_tsc_hz, &ops, &policy), 0);
 	ck_assert_int_eq(kvmclock_register(&kc, &msrs, &db), 0);
 	next_offset = 0;
 	kicks = 0;

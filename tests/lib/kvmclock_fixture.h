@@ -16,8 +16,10 @@
 #define REAL_OFFSET 1700000000000000000ull
 
 extern uint64_t fake_tsc_now;
-extern int64_t real_step;    /* steps of the fake CLOCK_REALTIME (date --set) */
-extern uint64_t next_offset; /* the TSC offset the next guest TSC write gives */
+extern uint64_t fake_tsc_hz;	     /* the fake TSC's rate (1 GHz unless a suite sets it) */
+uint64_t fake_mono_at(uint64_t tsc); /* the fake MONOTONIC at @tsc */
+extern int64_t real_step;	     /* steps of the fake CLOCK_REALTIME (date --set) */
+extern uint64_t next_offset;	     /* the TSC offset the next guest TSC write gives */
 extern unsigned int kicks;
 extern struct kvmclock kc;
 extern struct msr_table msrs;
@@ -25,7 +27,8 @@ extern struct doorbell db;
 
 uint64_t fake_real(void *ctx); /* the fake CLOCK_REALTIME */
 void setup_n(unsigned int nr_vcpus);
-void setup(void); /* one vCPU */
+void setup_policy(unsigned int nr_vcpus, const char *spec); /* and the policy @spec */
+void setup(void);					    /* one vCPU */
 void teardown(void);
 enum msr_result wr(unsigned int vcpu, uint32_t msr, uint64_t value);
 uint64_t rd(unsigned int vcpu, uint32_t msr);

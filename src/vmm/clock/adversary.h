@@ -55,13 +55,13 @@ struct clock_adversary {
 
 /*
  * The equivalent scale @k (0 = @s itself) of @s: shift raised by k, mul halved k times
- * (rounded down, so never faster). Valid while mul keeps 22 bits: false past that.
+ * (rounded down: the rate is never faster). Valid while mul keeps 22 bits: false past that.
  */
 bool adversary_scale_variant(struct pvclock_scale s, unsigned int k, struct pvclock_scale *out);
 
 /*
- * @line moved to anchor TSC line->tsc - @ticks: the same times, computed from far away (lifted
- * by the ns rounding can lose, so at its old anchor it is not below the old line). Kept as it
+ * @line moved to anchor TSC line->tsc - @ticks: the same times, computed from far away (the
+ * same ns at the old anchor, within a ns elsewhere: the shifts round differently). Kept as it
  * is where there is no room below (guest time or the TSC too small).
  */
 void adversary_rebase(struct pvclock_line *line, uint64_t ticks);

@@ -137,6 +137,13 @@ static void adversary_round(struct kvmclock *kc, const struct clock_adversary *a
 	}
 }
 
+void kvmclock_adversary_round(struct kvmclock *kc, uint64_t n)
+{
+	pthread_mutex_lock(&kc->lock);
+	adversary_round(kc, kc->policy.ops->adversary, n);
+	pthread_mutex_unlock(&kc->lock);
+}
+
 void *kvmclock_adversary_thread(void *arg)
 {
 	struct kvmclock *kc = arg;
@@ -145,9 +152,7 @@ void *kvmclock_adversary_thread(void *arg)
 	for (uint64_t n = 0; !kvmclock_threads_stopping(kc); n++) {
 		if (a->period_ns)
 			kvmclock_sleep_ns(a->period_ns);
-		pthread_mutex_lock(&kc->lock);
-		adversary_round(kc, a, n);
-		pthread_mutex_unlock(&kc->lock);
+		kvmclock_adversary_round(kc, n);
 	}
 	return NULL;
 }

@@ -122,8 +122,9 @@ void kvmclock_start_world(struct kvmclock *kc);
 /* kvmclock_sampler.c: the sampler thread, and the live policy's publisher (@arg: the host). */
 void *kvmclock_sampler_thread(void *arg);
 void *kvmclock_live_thread(void *arg);
-/* kvmclock_adversary.c: the thread of conform's modes (clock/adversary.h). */
+/* kvmclock_adversary.c: the thread of conform's modes (clock/adversary.h), and its round @n. */
 void *kvmclock_adversary_thread(void *arg);
+void kvmclock_adversary_round(struct kvmclock *kc, uint64_t n);
 /* kvmclock_msr.c: register the system-time and TSC MSR handlers. */
 int kvmclock_msr_add(struct kvmclock *kc, struct msr_table *msrs) __must_check;
 /* kvmclock_wall.c: register the wall-clock MSR handlers; the step watcher's start and stop. */

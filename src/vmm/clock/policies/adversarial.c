@@ -35,16 +35,11 @@ bool adversary_scale_variant(struct pvclock_scale s, unsigned int k, struct pvcl
 void adversary_rebase(struct pvclock_line *line, uint64_t ticks)
 {
 	uint64_t back = pvclock_scale_delta(ticks, line->scale.mul, line->scale.shift);
-	struct pvclock_line old = *line;
-	uint64_t at;
 
 	if (!line->valid || line->tsc < ticks || line->ns < back)
 		return;
 	line->tsc -= ticks;
-	line->ns -= back;
-	at = pvclock_line_at(line, old.tsc);
-	if (at < old.ns)
-		line->ns += old.ns - at;
+	line->ns -= back; /* at the old anchor the guest computes back again: the same ns */
 }
 
 /* scale-pairs: round n uses the (n mod count)-th equivalent pair, the exact one included. */

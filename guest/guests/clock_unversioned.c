@@ -1,0 +1,72 @@
+/*
+ * clock_unversioned [MS]: a deliberately broken kvmclock reader, for testing conform. Every vCPU
+ * reads its struct in ring 3 for MS ms of guest time (default 2000) the way the ABI forbids,
+ * without the version loop, into one shared last value under a lock, and vCPU 0 prints
+ *   clock_unversioned: 2 vCPUs, 123456 reads, 0 warps
+ * and fails if there were any. conform must find it failing the modes that write while the
+ * guest reads (odd-hold) and passing those a reader without the loop cannot tell apart.
+ */
+#include "guest/guest.h"
+#include "guest/kvmclock.h"
+
+static uint8_t page[4096] __attribute__((aligned(4096)));
+static int lock;
+static uint64_t last;
+static unsigned long reads, warps;
+static uint64_t run_ns;
+static unsigned int done;
+static bool ready; /* set once main has parsed the arguments: the APs start with vCPU 0 */
+
+/* The fields as they are now, version ignored: what the ABI says never to do. */
+static uint64_t read_unversioned(const volatile struct pvclock_vcpu_time_info *ti)
+{
+	uint64_t tsc = rdtsc_ordered();
+
+	return ti->system_time +
+	       pvclock_scale_delta(tsc - ti->tsc_timestamp, ti->tsc_to_system_mul, ti->tsc_shift);
+}
+
+static void worker(unsigned int id)
+{
+	volatile struct pvclock_vcpu_time_info *ti = (volatile void *)&page[id * 0x40];
+	uint64_t start, t;
+
+	kvmclock_enable(MSR_KVM_SYSTEM_TIME_NEW, ti);
+	guest_vmexit(); /* an exit, so the host publishes */
+	guest_enter_user_mode();
+	start = kvmclock_read(ti, NULL);
+	do {
+		while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+			cpu_relax();
+		t = read_unversioned(ti);
+		warps += t < last;
+		last = t;
+		reads++;
+		__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+	} while (kvmclock_read(ti, NULL) - start < run_ns);
+	__atomic_fetch_add(&done, 1, __ATOMIC_RELEASE);
+}
+
+void guest_ap_main(unsigned int id)
+{
+	while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	worker(id);
+	for (;;)
+		cpu_relax();
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int n = guest_boot_info()->nr_vcpus;
+
+	run_ns = guest_arg_ulong(argc, argv, 1, 2000) * 1000000ull;
+	GUEST_ASSERT(n * 0x40 <= sizeof(page));
+	__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+	worker(0);
+	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < n)
+		cpu_relax();
+	GUEST_PRINT("clock_unversioned: %u vCPUs, %lu reads, %lu warps\n", n, reads, warps);
+	GUEST_ASSERT_EQ(warps, 0);
+	return 0;
+}
