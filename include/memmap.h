@@ -26,6 +26,7 @@
  *   0x00400000 - mem end     guest image (ELF PT_LOAD segments) and free RAM
  *   0xc0000000 - 0xffffffff  never RAM: reserved for MMIO (APIC, IOAPIC, devices)
  *   0xfe000000 - 0xfe000fff  the doorbell page (doorbell_abi.h)
+ *   0xfe001000 - 0xfe001fff  the host-clock page (host_clock_abi.h)
  *
  * Each vCPU's stacks, from MEMMAP_VCPU_STACKS(id). Every stack sits above an unmapped guard
  * page (at offset 0 and at each stack top but the last), so overflowing one faults instead of
@@ -55,6 +56,7 @@
 #define MEMMAP_IST_STACK_TOP	MEMMAP_C(0xc000, u)
 #define MEMMAP_MAX_VCPUS	((MEMMAP_STACKS_END - MEMMAP_STACKS) / MEMMAP_VCPU_STACKS_SIZE)
 #define MEMMAP_DOORBELL		MEMMAP_C(0xfe000000, ull)
+#define MEMMAP_HOST_CLOCK	MEMMAP_C(0xfe001000, ull)
 
 #define GUEST_IMAGE_MIN	       MEMMAP_C(0x400000, u)	 /* lowest address an image may load at */
 #define GUEST_MEM_MIN	       MEMMAP_C(0x800000, u)	 /* smallest RAM size accepted (8 MiB) */

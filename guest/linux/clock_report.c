@@ -10,8 +10,16 @@
  * `clock_report soak SECONDS PERIOD` instead runs the cross-CPU check for SECONDS of
  * CLOCK_MONOTONIC and prints its running totals every PERIOD seconds ("soak: t 60 s: ..."),
  * for the host's soak (tools/soak).
+ *
+ * `clock_report track SECONDS [PERIOD]` instead compares the guest's clocks with the host's
+ * every PERIOD seconds (1) for SECONDS of CLOCK_MONOTONIC, through pvclock-vmm's host-clock page
+ * (host_clock_abi.h, mapped through /dev/mem: no driver): each line gives guest-minus-host
+ * CLOCK_REALTIME and CLOCK_MONOTONIC, each with its error bound, and the guest MONOTONIC's rate
+ * against the host's over the last period and since the start (tools/linux/linux_clock_demo.sh
+ * reads them).
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -19,15 +27,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "host_clock_abi.h"
 
 #define MEASURE_NS    300000000ull /* each measurement runs this long: hosts differ 1000-fold */
 #define KLOG_BYTES    (1 << 20)
 #define SOAK_CYCLE_NS 1000000000ull /* the soak checks the clock for its duty every second */
 #define SOAK_DUTY_NS  200000000ull
+#define TRACK_TRIES   4 /* bracketed loads per clock per second: the narrowest is kept */
+#define DEV_MEM	      "/dev/mem"
 
 static uint64_t now_ns(clockid_t id)
 {
@@ -226,6 +241,116 @@ static void soak(unsigned long seconds, unsigned long period)
 	printf("soak: end: %lu reads, %lu warps\n", shared.reads, shared.warps);
 }
 
+/* The host-clock page, mapped from /dev/mem (made first if the initramfs has no node). */
+static const volatile uint64_t *host_clock_map(void)
+{
+	const volatile uint64_t *page;
+	int fd;
+
+	if (access(DEV_MEM, F_OK) && mknod(DEV_MEM, S_IFCHR | 0600, makedev(1, 1))) {
+		perror("track: mknod " DEV_MEM);
+		return NULL;
+	}
+	fd = open(DEV_MEM, O_RDONLY | O_SYNC);
+	if (fd < 0) {
+		perror("track: open " DEV_MEM);
+		return NULL;
+	}
+	page = mmap(NULL, HOST_CLOCK_PAGE_SIZE, PROT_READ, MAP_SHARED, fd,
+		    (off_t)MEMMAP_HOST_CLOCK);
+	close(fd);
+	if (page == MAP_FAILED) {
+		perror("track: mmap " DEV_MEM " at the host-clock page");
+		return NULL;
+	}
+	if (page[HOST_CLOCK_MAGIC / 8] != HOST_CLOCK_MAGIC_VALUE) {
+		printf("track: no host-clock page at 0x%llx (magic 0x%llx): not pvclock-vmm\n",
+		       (unsigned long long)MEMMAP_HOST_CLOCK,
+		       (unsigned long long)page[HOST_CLOCK_MAGIC / 8]);
+		return NULL;
+	}
+	return page;
+}
+
+/*
+ * Guest clock @id minus the host's, bracketing one load of register @reg each try: the
+ * narrowest of TRACK_TRIES (an interrupt or a preempted exit widens a bracket). @host gets the
+ * host's reading. Returns -1 if every try saw the guest's clock go back.
+ */
+static int track_probe(const volatile uint64_t *page, unsigned int reg, clockid_t id,
+		       struct host_clock_offset *best, uint64_t *host)
+{
+	int found = -1;
+
+	for (int i = 0; i < TRACK_TRIES; i++) {
+		struct host_clock_offset o;
+		uint64_t g0 = now_ns(id), h = page[reg / 8], g1 = now_ns(id);
+
+		if (host_clock_bracket(g0, h, g1, &o))
+			continue;
+		if (found || o.bound_ns < best->bound_ns)
+			*best = o, *host = h;
+		found = 0;
+	}
+	return found;
+}
+
+/* ppm of @d_off ns over @dt ns. */
+static double ppm(int64_t d_off, uint64_t dt)
+{
+	return dt ? 1e6 * (double)d_off / (double)dt : 0;
+}
+
+/*
+ * The tracking loop: every @period seconds of CLOCK_MONOTONIC, for @seconds, one line:
+ *   track: t S real OFF +- B mono OFF +- B rate PPM +- E ppm, since start PPM +- E ppm, g NS
+ * (offsets and bounds in ns; rates of guest MONOTONIC against the host's; g: the guest's
+ * CLOCK_REALTIME as it writes the line, for the host to set against the line's arrival, the
+ * console's way of measuring, which the probe's shows up).
+ */
+static int track(unsigned long seconds, unsigned long period)
+{
+	const volatile uint64_t *page = host_clock_map();
+	struct host_clock_offset real, mono, mono0, last;
+	uint64_t h, hm, hm0, hm_last, start;
+	struct timespec next;
+
+	if (!page)
+		return 1;
+	if (track_probe(page, HOST_CLOCK_MONOTONIC, CLOCK_MONOTONIC, &mono0, &hm0)) {
+		printf("track: the guest's CLOCK_MONOTONIC went back across every load\n");
+		return 1;
+	}
+	last = mono0, hm_last = hm0;
+	start = now_ns(CLOCK_MONOTONIC);
+	printf("track: %lu s, host-clock page at 0x%llx, %d loads a clock every %lu s\n", seconds,
+	       (unsigned long long)MEMMAP_HOST_CLOCK, TRACK_TRIES, period);
+	for (unsigned long t = period; t <= seconds; t += period) {
+		uint64_t at = start + t * 1000000000ull;
+
+		next = (struct timespec){ .tv_sec = (time_t)(at / 1000000000u),
+					  .tv_nsec = (long)(at % 1000000000u) };
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		if (track_probe(page, HOST_CLOCK_REALTIME, CLOCK_REALTIME, &real, &h) ||
+		    track_probe(page, HOST_CLOCK_MONOTONIC, CLOCK_MONOTONIC, &mono, &hm)) {
+			printf("track: t %lu: the guest's clock went back across every load\n", t);
+			continue;
+		}
+		printf("track: t %lu real %lld +- %llu mono %lld +- %llu rate %+.1f +- %.1f ppm, "
+		       "since start %+.2f +- %.2f ppm, g %llu\n",
+		       t, (long long)real.offset_ns, (unsigned long long)real.bound_ns,
+		       (long long)mono.offset_ns, (unsigned long long)mono.bound_ns,
+		       ppm(mono.offset_ns - last.offset_ns, hm - hm_last),
+		       ppm((int64_t)(mono.bound_ns + last.bound_ns), hm - hm_last),
+		       ppm(mono.offset_ns - mono0.offset_ns, hm - hm0),
+		       ppm((int64_t)(mono.bound_ns + mono0.bound_ns), hm - hm0),
+		       (unsigned long long)now_ns(CLOCK_REALTIME));
+		last = mono, hm_last = hm;
+	}
+	printf("track: end\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -239,6 +364,16 @@ int main(int argc, char **argv)
 		}
 		soak(seconds, period);
 		return 0;
+	}
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "track")) {
+		unsigned long seconds = strtoul(argv[2], NULL, 10),
+			      period = argc == 4 ? strtoul(argv[3], NULL, 10) : 1;
+
+		if (!seconds || !period) {
+			fprintf(stderr, "clock_report: track SECONDS [PERIOD], both > 0\n");
+			return 2;
+		}
+		return track(seconds, period);
 	}
 	print_file("clocksource",
 		   "/sys/devices/system/clocksource/clocksource0/current_clocksource");

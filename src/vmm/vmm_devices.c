@@ -9,8 +9,10 @@
 
 #include "core/log.h"
 #include "dev/doorbell.h"
+#include "dev/host_clock.h"
 #include "dev/i8042.h"
 #include "ports.h"
+#include "pvclock_clock.h"
 
 #define ON_NATIVE    (1u << IMAGE_NATIVE)
 #define ON_MULTIBOOT (1u << IMAGE_MULTIBOOT)
@@ -65,6 +67,16 @@ static int doorbell_add(struct vmm *v)
 	return ret ? ret
 		   : doorbell_connect(&v->vm->doorbell, DOORBELL_REPORT, "report", report_dev_ring,
 				      &v->report);
+}
+
+/*
+ * The host's clocks: the system's, the source the kvmclock host reads too (it is set up after
+ * the devices, so its pointer is not there yet).
+ */
+static int host_clock_add(struct vmm *v)
+{
+	return io_bus_register(&v->vm->mmio, MEMMAP_HOST_CLOCK, HOST_CLOCK_PAGE_SIZE, "host-clock",
+			       host_clock_io, (void *)&pvclock_clock_system);
 }
 
 /* COM1's interrupt, through the in-kernel PIC and IOAPIC (a PC machine only). */
@@ -224,6 +236,7 @@ static const struct vmm_device devices[] = {
 	{ "console", ON_ALL, console_add, console_remove },
 	{ "report", ON_ALL, report_add, report_remove },
 	{ "doorbell", ON_ALL, doorbell_add, NULL },
+	{ "host-clock", ON_ALL, host_clock_add, NULL },
 	{ "debug-console", ON_ALL, debug_console_add, NULL },
 	{ "uart-16550", ON_ALL, uart_add, uart_remove },
 	{ "i8042", ON_LINUX, i8042_add, NULL },

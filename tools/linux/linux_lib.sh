@@ -24,8 +24,8 @@ fi
 # The initramfs: busybox-static, /init, and clock_report built static with the host's gcc.
 linux_initramfs() {
 	mkdir -p "$LINUX_DIR"
-	gcc -O2 -static -pthread -Wall -Wextra -Werror -o "$LINUX_DIR/clock_report" \
-		"$REPO/guest/linux/clock_report.c" || return 1
+	gcc -O2 -static -pthread -Wall -Wextra -Werror -I"$REPO/include" \
+		-o "$LINUX_DIR/clock_report" "$REPO/guest/linux/clock_report.c" || return 1
 	"$REPO/tools/linux/make_initramfs.sh" "$LINUX_DIR/initramfs.cpio.gz" \
 		"$LINUX_DIR/clock_report"
 }

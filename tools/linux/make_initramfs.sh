@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make_initramfs.sh OUT.cpio.gz CLOCK_REPORT: a small initramfs for the Linux demo and tests:
 # busybox-static, /init (mount /proc and /sys, run clock_report, or with pvclock.soak=SECONDS
-# its soak, totals every pvclock.period=SECONDS (default 60); then act on the command line's
+# its soak, totals every pvclock.period=SECONDS (default 60), or with pvclock.track=SECONDS its
+# comparison with the host's clocks every pvclock.every=SECONDS (1); then act on the command line's
 # pvclock.end=reboot|panic|poweroff), and the clock_report program (a static binary).
 set -euo pipefail
 out=$1 report=$2
@@ -23,14 +24,18 @@ cat >"$root/init" <<'INIT'
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 echo "init: pid $$, $(cat /proc/uptime | cut -d' ' -f1) s after boot"
-soak= period=60
+soak= period=60 track= every=1
 for word in $(cat /proc/cmdline); do
 	case $word in
 	pvclock.soak=*) soak=${word#pvclock.soak=} ;;
 	pvclock.period=*) period=${word#pvclock.period=} ;;
+	pvclock.track=*) track=${word#pvclock.track=} ;;
+	pvclock.every=*) every=${word#pvclock.every=} ;;
 	esac
 done
-if [ -n "$soak" ]; then
+if [ -n "$track" ]; then
+	/bin/clock_report track "$track" "$every"
+elif [ -n "$soak" ]; then
 	/bin/clock_report soak "$soak" "$period"
 else
 	/bin/clock_report
