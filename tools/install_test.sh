@@ -2,7 +2,9 @@
 # What a user of an installed pvclock-vmm does, on a fresh build (./run.sh install-test):
 #   1. cmake --install into a scratch prefix; build examples/my_guest against that SDK
 #      (find_package) and run it under the installed binary; the demo finds its guest there;
-#   2. the Debian package: its dependencies, unpacked into a scratch root, hello from there.
+#      conform runs on the installed SDK reader;
+#   2. the Debian package: its dependencies, unpacked into a scratch root, hello and conform
+#      from there.
 # Guests run where /dev/kvm exists, else inside kvmlab. Usage: install_test.sh BUILD_DIR
 set -euo pipefail
 build=$(readlink -f "$1")
@@ -35,6 +37,8 @@ expect_output "hello from pvclock-vmm guest" "$tmp/prefix/bin/pvclock-vmm" run \
 	"$tmp/prefix/share/pvclock-vmm/guests/hello.elf"
 (cd "$tmp" && expect_output "every-entry" "$tmp/prefix/bin/pvclock-vmm" demo --duration 100 \
 	--calibrate 100 --policy every-entry)
+expect_output "far-past-40      legal       1 pass" "$tmp/prefix/bin/pvclock-vmm" conform \
+	-c 1 -M far-past-40 -M bad-backstep "$tmp/prefix/share/pvclock-vmm/guests/soak_clock.elf" 1 1
 
 (cd "$build" && cpack -G DEB >/dev/null)
 deb=$(ls "$build"/pvclock-vmm_*_amd64.deb)
@@ -44,5 +48,7 @@ depends=$(dpkg-deb -f "$deb" Depends)
 dpkg-deb -x "$deb" "$tmp/root"
 expect_output "hello from pvclock-vmm guest" "$tmp/root/usr/bin/pvclock-vmm" run \
 	"$tmp/root/usr/share/pvclock-vmm/guests/hello.elf"
+expect_output "storm            legal       1 pass" "$tmp/root/usr/bin/pvclock-vmm" conform -c 1 \
+	-M storm "$tmp/root/usr/share/pvclock-vmm/guests/soak_clock.elf" 1 1
 [ -s "$tmp/root/usr/share/man/man1/pvclock-vmm.1" ] || { echo "FAIL: no man page"; exit 1; }
 echo "install-test: the SDK, the example guest, the installed binary and $(basename "$deb") work"

@@ -1,13 +1,17 @@
 /*
  * libFuzzer harness: the kvmclock MSR handlers and the publish before KVM_RUN, driven by a
- * guest that writes arbitrary values to the clock MSRs, on a fake clock. The sanitizers catch
- * any write outside guest RAM; the guard pages around RAM catch it too.
+ * guest that writes arbitrary values to the clock MSRs, on a fake clock; and conform's modes,
+ * their parameter taken from the input, their rounds between the writes. The sanitizers catch
+ * any write outside guest RAM; the guard pages around RAM catch it too. A legal mode must leave
+ * every struct whole (version even) after each round.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock/adversary.h"
+#include "clock/kvmclock_internal.h"
 #include "core/log.h"
-#include "clock/kvmclock.h"
 
 static uint64_t now_tsc = 1000000;
 
@@ -39,6 +43,47 @@ static void quiet(enum log_level level, const char *msg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+#define MAX_HOLD_NS 100000 /* odd-hold sleeps its parameter each round: keep runs short */
+
+/*
+ * The policy the input's first bytes name: every-entry or threshold:50, or (top bit set) one of
+ * conform's modes, a parameter from the next bytes up to a zero. Returns the bytes used, or
+ * 0 for a spec the parser refused (as it must refuse most) or a hold too long to run here.
+ */
+static size_t pick_policy(const uint8_t *data, size_t size, struct clock_policy *p)
+{
+	const struct clock_policy_ops *ops;
+	char spec[64];
+	size_t used = 1, len;
+
+	if (!size || !(data[0] & 0x80))
+		return clock_policy_parse(size && data[0] & 1 ? "threshold:50" : "every-entry", p)
+			       ? 0
+			       : 1;
+	ops = clock_adversaries[data[0] % nr_clock_adversaries];
+	len = (size_t)snprintf(spec, sizeof(spec), "%s", ops->name);
+	if (ops->has_param) {
+		spec[len++] = ':';
+		while (used < size && data[used] && len < sizeof(spec) - 1)
+			spec[len++] = (char)data[used++];
+		spec[len] = '\0';
+		used++;
+	}
+	if (clock_policy_parse(spec, p) || (ops->has_param && p->param_ns > MAX_HOLD_NS))
+		return 0;
+	return used;
+}
+
+static void check_whole(const struct kvmclock *kc)
+{
+	for (unsigned int i = 0; i < kc->nr_vcpus; i++) {
+		const volatile struct pvclock_vcpu_time_info *t = kc->vcpu[i].time_info;
+
+		if (t && kc->policy.ops->adversary->legal && (t->version & 1))
+			abort();
+	}
+}
+
 /* Input: records of 1 byte (vCPU, MSR choice, read or write, entry or not) + 8 bytes value. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,20 +94,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct msr_table table = { 0 };
 	struct doorbell db;
 	struct kvmclock *kc;
+	size_t first;
 
 	if (!mem.host) {
 		log_set_sink(quiet);
 		if (guest_mem_alloc(&mem, GUEST_MEM_MIN))
 			abort();
 	}
+	first = pick_policy(data, size, &policy);
+	if (!first)
+		return 0;
 	kc = calloc(1, sizeof(*kc));
 	doorbell_init(&db);
-	if (!kc ||
-	    clock_policy_parse(size && data[0] & 1 ? "threshold:50" : "every-entry", &policy) ||
-	    kvmclock_init(kc, &mem, &fake, 2, 2000000000, &ops, &policy) ||
+	if (!kc || kvmclock_init(kc, &mem, &fake, 2, 2000000000, &ops, &policy) ||
 	    kvmclock_register(kc, &table, &db))
 		abort();
-	for (size_t i = 0; i + 9 <= size; i += 9) {
+	for (size_t i = first; i + 9 <= size; i += 9) {
 		uint8_t op = data[i];
 		unsigned int vcpu = op & 1;
 		const struct msr_handler *h = msr_table_find(&table, msrs[(op >> 1) % 6]);
@@ -78,6 +125,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (op & 0x40) {
 			kvmclock_before_run(kc, vcpu);
 			kvmclock_after_run(kc, vcpu);
+		}
+		if (policy.ops->adversary && (op & 0x20)) {
+			kvmclock_adversary_round(kc, i);
+			check_whole(kc);
 		}
 	}
 	kvmclock_destroy(kc);

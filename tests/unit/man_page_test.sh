@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The man page stays true to --help: every option of every subcommand, every policy and every
-# exit status that --help names appears in docs/pvclock-vmm.1.
+# exit status that --help names appears in docs/pvclock-vmm.1 (the adversarial policies too).
 set -u
 vmm=$1 man=$2
 fails=0
@@ -11,13 +11,14 @@ want() { # want TEXT WHERE: TEXT (as man writes it: '-' as '\-') must be in the 
 		fails=$((fails + 1))
 	fi
 }
-for cmd in "" demo wallclock restore ctl pause-demo; do
+for cmd in "" demo wallclock restore ctl pause-demo conform; do
 	help=$("$vmm" $cmd --help) || { echo "FAIL: pvclock-vmm $cmd --help failed"; exit 1; }
 	for opt in $(grep -oE -- '--[a-z][a-z0-9-]+' <<<"$help" | sort -u); do
 		want "$opt" "pvclock-vmm $cmd --help"
 	done
 done
-for policy in $("$vmm" --help | sed -n '/^policies:/,/^$/p' | awk 'NR > 1 && $1 { print $1 }'); do
+for policy in $("$vmm" --help | sed -n '/^policies:/,/^$/p; /^adversarial/,/^$/p' |
+	awk '/^    [a-z]/ { print $1 }'); do
 	want "${policy%%:*}" "policy $policy"
 done
 for status in $("$vmm" --help | grep -oE '\b(6[4-9]|70)\b' | sort -u); do

@@ -33,7 +33,7 @@ struct adversary_view {
 struct clock_adversary {
 	bool legal;
 	uint64_t bound_ns;	    /* legal: published time within this of MONOTONIC */
-	uint64_t period_ns;	    /* between the thread's rounds; 0: none (as fast as it can) */
+	uint64_t period_ns;	    /* between the thread's rounds */
 	enum adversary_write write; /* ADVERSARY_HOLD_ODD holds for the policy's parameter */
 	const char *conform_spec;   /* how conform runs it by default (NULL: its name) */
 	/* Anchors this many TSC ticks in the past (guest time starts late enough), or 0. */

@@ -150,8 +150,7 @@ void *kvmclock_adversary_thread(void *arg)
 	const struct clock_adversary *a = kc->policy.ops->adversary;
 
 	for (uint64_t n = 0; !kvmclock_threads_stopping(kc); n++) {
-		if (a->period_ns)
-			kvmclock_sleep_ns(a->period_ns);
+		kvmclock_sleep_ns(a->period_ns);
 		kvmclock_adversary_round(kc, n);
 	}
 	return NULL;
