@@ -33,6 +33,7 @@ COMMANDS=(
 	linux-demo	"a stock Linux kernel under pvclock-vmm and under QEMU + KVM"
 	linux-test	"the Linux guest checks (tests/integration/linux_test.sh --all)"
 	soak		"30 min of a Linux guest (kvmlab), 1 h of 8 vCPUs per policy, into results/soak"
+	conform-readers	"pvclock-vmm conform on the SDK's, kvm-unit-tests' (KUT_DIR) and Linux's readers"
 	help		"this list"
 )
 
@@ -238,6 +239,14 @@ cmd_soak() {
 	PACKAGES+=("${LAB_PACKAGES[@]}")
 	setup "$BUILD_DIR"
 	tools/soak/soak.sh full "$BUILD_DIR" results/soak
+}
+
+cmd_conform_readers() {
+	# Each reader under every adversarial mode, 1 and 2 vCPUs (tools/conform/conform_readers.sh;
+	# the Linux guest in kvmlab where this host emulates guest ring 0), into results/conform.
+	PACKAGES+=("${LAB_PACKAGES[@]}")
+	setup "$BUILD_DIR"
+	tools/conform/conform_readers.sh "$BUILD_DIR" results/conform "${KUT_DIR:-}"
 }
 
 cmd_help() {
