@@ -114,7 +114,9 @@ static void conform_usage(FILE *out)
 		"the pass status, reports no warps (a console line with \"N warps\", \"N time\n"
 		"warps\" or \"warps: N\") and the host's own probe kept the published time within\n"
 		"the mode's bound of MONOTONIC; an illegal mode is detected when the guest\n"
-		"fails or reports warps. A run past --timeout is a hang.\n"
+		"fails or reports warps. A run past --timeout is a hang. An argument {epoch}\n"
+		"becomes the host's time in seconds as each run starts (kvm-unit-tests'\n"
+		"kvmclock_test takes it: ... kvmclock_test.flat -- 10000 {epoch}).\n"
 		"\n"
 		"options:\n");
 	cli_print_options(out, conform_options, ARRAY_SIZE(conform_options));
@@ -191,16 +193,38 @@ static void keep_log(const char *dir, const struct conform_run *r, const char *t
 	fclose(f);
 }
 
+/*
+ * The guest's arguments for a run starting now: each "{epoch}" becomes the host's
+ * CLOCK_REALTIME in seconds (kvm-unit-tests' kvmclock_test compares its wall clock with it).
+ */
+static void conform_args(const struct conform_options *o, char **argv, char *epoch, size_t len)
+{
+	snprintf(epoch, len, "%lld", (long long)time(NULL));
+	for (int i = 0; i < o->cfg.argc; i++)
+		argv[i] = strcmp(o->cfg.argv[i], "{epoch}") ? o->cfg.argv[i] : epoch;
+	argv[o->cfg.argc] = NULL;
+}
+
 /* One run of the image under @r->mode with @r->vcpus vCPUs; fills in the rest of @r. */
 static void conform_run_one(const struct conform_options *o, struct conform_run *r)
 {
 	struct vmm_config cfg = o->cfg;
+	char **argv = calloc((size_t)o->cfg.argc + 1, sizeof(*argv)), epoch[24];
 	struct vmm_result res;
 	char *text = NULL;
 	size_t len = 0;
 	double t0 = now_s();
 	int ret;
 
+	if (!argv) {
+		pr_err("conform: no memory for the guest's arguments");
+		r->status = VMM_EXIT_VMM_ERROR;
+		r->warps = -1;
+		r->outcome = CONFORM_ERROR;
+		return;
+	}
+	conform_args(o, argv, epoch, sizeof(epoch));
+	cfg.argv = argv;
 	cfg.policy = r->mode;
 	cfg.nr_vcpus = r->vcpus;
 	cfg.console = open_memstream(&text, &len);
@@ -219,6 +243,7 @@ static void conform_run_one(const struct conform_options *o, struct conform_run 
 	if (o->log_dir && text)
 		keep_log(o->log_dir, r, text);
 	free(text);
+	free(argv);
 }
 
 int conform_main(int argc, char **argv, const char *self)

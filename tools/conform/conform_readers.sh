@@ -37,7 +37,7 @@ for reader in ${READERS:-sdk kut linux}; do
 			continue
 		fi
 		conform kut --pass-status 1 --timeout 600 "$kut/x86/kvmclock_test.flat" -- 10000 \
-			"$(date +%s)"
+			'{epoch}'
 		;;
 	linux)
 		. "$REPO/tools/linux/linux_lib.sh"
