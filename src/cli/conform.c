@@ -140,19 +140,9 @@ static int conform_parse(int argc, char **argv, struct conform_options *o)
 		return -1;
 	}
 	log_set_level(o->level);
+	ret = ret ? VMM_EXIT_USAGE : cli_take_image(argc, argv, first, "conform", &o->cfg);
 	if (ret)
-		return VMM_EXIT_USAGE;
-	if (first >= argc) {
-		fprintf(stderr, "pvclock-vmm: conform: missing IMAGE (see conform --help)\n");
-		return VMM_EXIT_USAGE;
-	}
-	o->cfg.image_path = argv[first];
-	if (first + 1 < argc && !strcmp(argv[first + 1], "--")) {
-		argv[first + 1] = argv[first];
-		first++;
-	}
-	o->cfg.argv = &argv[first];
-	o->cfg.argc = argc - first;
+		return ret;
 	for (unsigned int i = 0; o->nr_modes == 0 && i < nr_clock_adversaries; i++) {
 		const struct clock_adversary *a = clock_adversaries[i]->adversary;
 

@@ -219,21 +219,7 @@ static int parse_run(int argc, char **argv, struct run_options *o)
 		return -1;
 	}
 	log_set_level(o->level);
-	if (ret)
-		return VMM_EXIT_USAGE;
-	if (first >= argc) {
-		fprintf(stderr, "pvclock-vmm: run: missing IMAGE (see --help)\n");
-		return VMM_EXIT_USAGE;
-	}
-	o->cfg.image_path = argv[first];
-	/* The guest sees argv[0] = the image, then everything after it (a leading "--" dropped). */
-	if (first + 1 < argc && !strcmp(argv[first + 1], "--")) {
-		argv[first + 1] = argv[first];
-		first++;
-	}
-	o->cfg.argv = &argv[first];
-	o->cfg.argc = argc - first;
-	return 0;
+	return ret ? VMM_EXIT_USAGE : cli_take_image(argc, argv, first, "run", &o->cfg);
 }
 
 static void restore_usage(FILE *out)

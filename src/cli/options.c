@@ -1,5 +1,6 @@
 /* Table-driven option parsing over getopt_long, and the --help lines from the same table. */
 #include "cli/options.h"
+#include "vmm.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -180,4 +181,20 @@ int cli_take_true(const struct cli_option *opt, void *ctx, const char *arg)
 int cli_take_help(const struct cli_option *opt, void *ctx, const char *arg)
 {
 	return CLI_HELP;
+}
+
+int cli_take_image(int argc, char **argv, int first, const char *cmd, struct vmm_config *cfg)
+{
+	if (first >= argc) {
+		fprintf(stderr, "pvclock-vmm: %s: missing IMAGE (see %s --help)\n", cmd, cmd);
+		return VMM_EXIT_USAGE;
+	}
+	cfg->image_path = argv[first];
+	if (first + 1 < argc && !strcmp(argv[first + 1], "--")) {
+		argv[first + 1] = argv[first];
+		first++;
+	}
+	cfg->argv = &argv[first];
+	cfg->argc = argc - first;
+	return 0;
 }

@@ -70,6 +70,14 @@ void cli_print_options(FILE *out, const struct cli_option *opts, unsigned int nr
  */
 void cli_guest_path(const char *self, const char *name, char *out, size_t len);
 
+struct vmm_config;
+/*
+ * After a command's options (@first: the first word that is not one), IMAGE and its arguments:
+ * @cfg gets the image and the guest's argv (argv[0] = the image, then everything after it, a
+ * leading "--" dropped). 0, or VMM_EXIT_USAGE after saying that `pvclock-vmm @cmd` lacks IMAGE.
+ */
+int cli_take_image(int argc, char **argv, int first, const char *cmd, struct vmm_config *cfg);
+
 /* Value parsers that name the option and the value when they refuse it. */
 int cli_parse_uint(const char *opt, const char *text, unsigned int min, unsigned int max,
 		   unsigned int *out) __must_check;
