@@ -5,8 +5,8 @@
 #   kut    kvm-unit-tests' x86/kvmclock_test (10,000 loops), when a built checkout is given;
 #   linux  the Linux guest of ./run.sh linux-demo (its initramfs' clock_report: 20 s of the
 #          cross-CPU warp check), in kvmlab where this host emulates guest ring 0.
-# Each on 1 and 2 vCPUs. READERS (default "sdk kut linux") picks some. Exit 0 when every reader
-# run passed every legal mode.
+# Each on 1 and 2 vCPUs. READERS (default "sdk kut linux") picks some. In kvmlab only the
+# repository is shared: OUT must be inside it. Exit 0 when every reader passed every legal mode.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(readlink -f "$1") out=$2 kut=${3:-}
@@ -42,6 +42,12 @@ for reader in ${READERS:-sdk kut linux}; do
 	linux)
 		. "$REPO/tools/linux/linux_lib.sh"
 		if [ "$(linux_where)" = kvmlab ] && [ "${PVCLOCK_KVMLAB:-}" != 1 ]; then
+			case $out in "$REPO"/*) ;; *)
+				echo "conform_readers: linux: OUT must be inside $REPO (kvmlab shares" \
+					"only it): $out" >&2
+				status=1
+				continue ;;
+			esac
 			echo "conform_readers: linux: this host emulates guest ring 0: in kvmlab"
 			KVMLAB_SMP=${KVMLAB_SMP:-1} KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-14400} \
 				READERS=linux "$REPO/tools/kvmlab/run-in-vm.sh" "$REPO" \
