@@ -154,11 +154,11 @@ START_TEST(test_modes_write_what_they_say)
 	run_rounds("far-past-40", true, &spread);
 	ck_assert_uint_gt(fake_tsc_now - at(gpa_of(0)).tsc_timestamp, 1ull << 40);
 	teardown();
-	/* vcpu-anchors: no STABLE, and the anchors differ, yet within a few ns. */
+	/* vcpu-anchors: no STABLE, the anchors seconds apart, yet the same time to the ns. */
 	run_rounds("vcpu-anchors", true, &spread);
 	ck_assert_uint_eq(at(gpa_of(0)).flags & PVCLOCK_TSC_STABLE_BIT, 0);
-	ck_assert_uint_ne(at(gpa_of(0)).tsc_timestamp, at(gpa_of(1)).tsc_timestamp);
-	ck_assert_int_le(spread, 4);
+	ck_assert_uint_ge(at(gpa_of(0)).tsc_timestamp - at(gpa_of(2)).tsc_timestamp, 1ull << 33);
+	ck_assert_int_eq(spread, 0);
 	teardown();
 	/* The illegal ones: back steps; vCPUs 200 us apart with STABLE set. */
 	ck_assert_uint_gt(run_rounds("bad-backstep", false, &spread), 0);
@@ -193,6 +193,7 @@ END_TEST
 
 TEST_SUITE("adversary",
 	   { .name = "modes",
+	     .timeout = 60, /* odd-hold sleeps 2 ms a round: a loaded host stretches it */
 	     .tests = TESTS(test_scale_variants_are_the_same_times, test_rebase_keeps_the_times,
 			    test_legal_modes_stay_monotonic_and_bounded,
 			    test_modes_write_what_they_say) },

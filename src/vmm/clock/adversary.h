@@ -36,7 +36,7 @@ struct clock_adversary {
 	uint64_t period_ns;	    /* between the thread's rounds */
 	enum adversary_write write; /* ADVERSARY_HOLD_ODD holds for the policy's parameter */
 	const char *conform_spec;   /* how conform runs it by default (NULL: its name) */
-	/* Anchors this many TSC ticks in the past (guest time starts late enough), or 0. */
+	/* Guest time starts past this many TSC ticks, for anchors that far back (else 0). */
 	uint64_t rebase_ticks;
 	/*
 	 * Shape round @n's shared line, just re-anchored (NULL: keep it). The result is the line

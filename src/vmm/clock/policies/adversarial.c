@@ -17,7 +17,6 @@
 #define STOPPED_EVERY	   16	       /* stopped: PVCLOCK_GUEST_STOPPED every 16th round */
 #define FLIP_ROUNDS	   4	       /* stable-flip: 4 rounds with the bit, 4 without */
 #define MIN_MUL		   (1u << 22)  /* scale-pairs: a pair keeps 22 bits of mul */
-#define VCPU_ANCHOR_SHIFT  20	       /* vcpu-anchors: vCPU i's anchor i * 2^20 ticks back */
 
 static bool never_due(const struct clock_policy *p, const struct clock_policy_view *v)
 {
@@ -80,11 +79,17 @@ static void stopped_vcpu(const struct clock_policy *p, uint64_t n, unsigned int 
 		v->flags |= PVCLOCK_GUEST_STOPPED;
 }
 
-/* vcpu-anchors: vCPU i's anchor i * 2^20 ticks further back each round, no STABLE promise. */
+/*
+ * vcpu-anchors: vCPU i's anchor i * 2^(32 + max(0, -shift)) ticks back, no STABLE promise. A
+ * distance that is a multiple of 2^32 after the shift adds a whole number of ns to every
+ * product: each vCPU computes exactly the shared line's time, from its own anchor.
+ */
 static void vcpu_anchors_vcpu(const struct clock_policy *p, uint64_t n, unsigned int vcpu,
 			      struct adversary_view *v)
 {
-	adversary_rebase(&v->line, (uint64_t)vcpu << VCPU_ANCHOR_SHIFT);
+	int8_t shift = v->line.scale.shift;
+
+	adversary_rebase(&v->line, (uint64_t)vcpu << (32 + (shift < 0 ? -shift : 0)));
 	v->flags &= (uint8_t)~PVCLOCK_TSC_STABLE_BIT;
 }
 
@@ -115,7 +120,8 @@ static const struct clock_adversary
 			    .shape_line = far_past_line),
 	stable_flip = LEGAL(.period_ns = ROUND_NS, .shape_vcpu = stable_flip_vcpu),
 	stopped = LEGAL(.period_ns = ROUND_NS, .shape_vcpu = stopped_vcpu),
-	vcpu_anchors = LEGAL(.period_ns = ROUND_NS, .shape_vcpu = vcpu_anchors_vcpu),
+	vcpu_anchors = LEGAL(.period_ns = ROUND_NS, .rebase_ticks = 1ull << 37,
+			     .shape_vcpu = vcpu_anchors_vcpu),
 	backstep = ILLEGAL(.period_ns = ROUND_NS, .shape_line = backstep_line),
 	no_version = ILLEGAL(.period_ns = ROUND_NS, .write = ADVERSARY_NO_VERSION),
 	disagree = ILLEGAL(.period_ns = ROUND_NS, .shape_vcpu = disagree_vcpu);
@@ -146,7 +152,7 @@ MODE(policy_stable_flip, "stable-flip", "stable-flip", false,
 MODE(policy_stopped, "stopped", "stopped", false,
      "legal: PVCLOCK_GUEST_STOPPED raised every 16 ms, no pause (50 us)", stopped);
 MODE(policy_vcpu_anchors, "vcpu-anchors", "vcpu-anchors", false,
-     "legal: vCPU i's anchor i * 2^20 ticks back, no STABLE bit (50 us)", vcpu_anchors);
+     "legal: vCPU i's anchor i * 2^32+ ticks back, no STABLE bit (50 us)", vcpu_anchors);
 MODE(policy_bad_backstep, "bad-backstep", "bad-backstep", false,
      "illegal: system_time 1 ms back every 8 ms", backstep);
 MODE(policy_bad_no_version, "bad-no-version", "bad-no-version", false,
