@@ -32,6 +32,7 @@ COMMANDS=(
 	install-test	"cmake --install, the example guest on the installed SDK, the .deb"
 	linux-demo	"a stock Linux kernel under pvclock-vmm and under QEMU + KVM"
 	linux-test	"the Linux guest checks (tests/integration/linux_test.sh --all)"
+	linux-clock-demo "a Linux guest's clock against the host's: slews, steps, pauses (kvmlab)"
 	soak		"30 min of a Linux guest (kvmlab), 1 h of 8 vCPUs per policy, into results/soak"
 	conform-readers	"pvclock-vmm conform on the SDK's, kvm-unit-tests' (KUT_DIR) and Linux's readers"
 	help		"this list"
@@ -232,6 +233,14 @@ cmd_linux_test() {
 	PACKAGES+=("${LAB_PACKAGES[@]}")
 	setup "$BUILD_DIR"
 	tests/integration/linux_test.sh "$PWD" "$BUILD_DIR" --all
+}
+
+cmd_linux_clock_demo() {
+	# Each scenario x policy on 1 and 2 vCPUs in kvmlab (tools/linux/linux_clock_demo.sh):
+	# the table, and a plot per scenario, into results/linux-clock.
+	PACKAGES+=("${LAB_PACKAGES[@]}")
+	setup "$BUILD_DIR"
+	tools/linux/linux_clock_demo.sh "$BUILD_DIR" results/linux-clock
 }
 
 cmd_soak() {
