@@ -49,6 +49,18 @@ lc_finish() {
 	rm -f "$LC_TMP/console"
 }
 
+# lc_boot LOG POLICY VCPUS SECONDS VMM-OPTS...: a Linux guest tracking its clock for SECONDS,
+# every LC_EVERY seconds (1).
+lc_boot() {
+	local log=$1 policy=$2 vcpus=$3 seconds=$4
+	shift 4
+	: >"$log"
+	lc_start "$log" run --stats --control "$LC_SOCK" --policy "$policy" --vcpus "$vcpus" \
+		--mem "$LINUX_MEM" --timeout "$((seconds * 3 + 400))" "$@" \
+		--initrd "$LINUX_DIR/initramfs.cpio.gz" "$KERNEL" -- console=ttyS0 \
+		"pvclock.track=$seconds" "pvclock.every=${LC_EVERY:-1}" pvclock.end=poweroff
+}
+
 # lc_emulator_crash LOG: kvmlab's emulator lost the guest's state (the kernel entered with the
 # user's GS base: docs/linux-guest.md; QEMU + KVM crash the same way there): the run is retried.
 lc_emulator_crash() {
