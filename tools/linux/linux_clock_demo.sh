@@ -57,7 +57,7 @@ mkdir -p "$OUT"
 OUT=$(readlink -f "$OUT")
 TABLE=$OUT/table.txt
 trap 'lc_slew 0' EXIT
-linux_initramfs || exit 1
+linux_initramfs && lc_build || exit 1
 
 # at LOG T: wait for the guest's second T (0 if the VMM ended first).
 at() {

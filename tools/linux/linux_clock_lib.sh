@@ -20,11 +20,15 @@ lc_slew() {
 	busybox adjtimex -q -f "$(($1 * 65536))" >/dev/null
 }
 
-# lc_step SECONDS: step CLOCK_REALTIME by SECONDS (signed), with date(1) (python's start-up takes
-# tens of seconds under kvmlab's emulator): the step is SECONDS plus date's start-up, tens of ms;
-# the guest's offset shows the step actually made.
+# lc_step SECONDS: step CLOCK_REALTIME by SECONDS (signed), exactly (clock_step: ADJ_SETOFFSET).
 lc_step() {
-	date -s "@$(awk -v t="$EPOCHREALTIME" -v s="$1" 'BEGIN { printf "%.6f", t + s }')" >/dev/null
+	"$LINUX_DIR/clock_step" "$1"
+}
+
+# lc_build: clock_step, built static beside the initramfs.
+lc_build() {
+	gcc -O2 -static -Wall -Wextra -Werror -o "$LINUX_DIR/clock_step" \
+		"$REPO/tools/linux/clock_step.c"
 }
 
 # lc_start LOG VMM-ARGS...: start pvclock-vmm (run or restore), its console stamped into LOG
