@@ -4,8 +4,9 @@
  * the current and available clocksources, the kernel's kvm-clock lines, the cost of
  * clock_gettime(CLOCK_MONOTONIC) through the vDSO and through the system call, a cross-CPU
  * monotonicity check (two threads, one per CPU, reading CLOCK_MONOTONIC into one shared last
- * value under a lock), and CLOCK_REALTIME (for the host to set against the moment the line
- * reaches it).
+ * value under a lock), CLOCK_REALTIME (for the host to set against the moment the line
+ * reaches it), and under pvclock-vmm the guest-minus-host CLOCK_REALTIME offset read through
+ * the host-clock page (exact to its bound, which the console's stamps are not).
  *
  * `clock_report soak SECONDS PERIOD` instead runs the cross-CPU check for SECONDS of
  * CLOCK_MONOTONIC and prints its running totals every PERIOD seconds ("soak: t 60 s: ..."),
@@ -19,6 +20,7 @@
  * reads them).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -241,30 +243,33 @@ static void soak(unsigned long seconds, unsigned long period)
 	printf("soak: end: %lu reads, %lu warps\n", shared.reads, shared.warps);
 }
 
-/* The host-clock page, mapped from /dev/mem (made first if the initramfs has no node). */
-static const volatile uint64_t *host_clock_map(void)
+/*
+ * The host-clock page, mapped from /dev/mem (made first if the initramfs has no node); NULL,
+ * said on a "@who: ..." line, where it cannot be mapped or is not there (not pvclock-vmm).
+ */
+static const volatile uint64_t *host_clock_map(const char *who)
 {
 	const volatile uint64_t *page;
 	int fd;
 
 	if (access(DEV_MEM, F_OK) && mknod(DEV_MEM, S_IFCHR | 0600, makedev(1, 1))) {
-		perror("track: mknod " DEV_MEM);
+		printf("%s: mknod " DEV_MEM ": %s\n", who, strerror(errno));
 		return NULL;
 	}
 	fd = open(DEV_MEM, O_RDONLY | O_SYNC);
 	if (fd < 0) {
-		perror("track: open " DEV_MEM);
+		printf("%s: open " DEV_MEM ": %s\n", who, strerror(errno));
 		return NULL;
 	}
 	page = mmap(NULL, HOST_CLOCK_PAGE_SIZE, PROT_READ, MAP_SHARED, fd,
 		    (off_t)MEMMAP_HOST_CLOCK);
 	close(fd);
 	if (page == MAP_FAILED) {
-		perror("track: mmap " DEV_MEM " at the host-clock page");
+		printf("%s: mmap " DEV_MEM " at the host-clock page: %s\n", who, strerror(errno));
 		return NULL;
 	}
 	if (page[HOST_CLOCK_MAGIC / 8] != HOST_CLOCK_MAGIC_VALUE) {
-		printf("track: no host-clock page at 0x%llx (magic 0x%llx): not pvclock-vmm\n",
+		printf("%s: no host-clock page at 0x%llx (magic 0x%llx): not pvclock-vmm\n", who,
 		       (unsigned long long)MEMMAP_HOST_CLOCK,
 		       (unsigned long long)page[HOST_CLOCK_MAGIC / 8]);
 		return NULL;
@@ -310,7 +315,7 @@ static double ppm(int64_t d_off, uint64_t dt)
  */
 static int track(unsigned long seconds, unsigned long period)
 {
-	const volatile uint64_t *page = host_clock_map();
+	const volatile uint64_t *page = host_clock_map("track");
 	struct host_clock_offset real, mono, mono0, last;
 	uint64_t h, hm, hm0, hm_last, start;
 	struct timespec next;
@@ -351,6 +356,18 @@ static int track(unsigned long seconds, unsigned long period)
 	return 0;
 }
 
+/* The same offset through the host-clock page, where there is one: exact to its bound. */
+static void print_probe_offset(void)
+{
+	const volatile uint64_t *page = host_clock_map("host-clock-offset-ns");
+	struct host_clock_offset o;
+	uint64_t h;
+
+	if (page && !track_probe(page, HOST_CLOCK_REALTIME, CLOCK_REALTIME, &o, &h))
+		printf("host-clock-offset-ns: %lld +- %llu\n", (long long)o.offset_ns,
+		       (unsigned long long)o.bound_ns);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -383,5 +400,6 @@ int main(int argc, char **argv)
 	print_read_cost();
 	print_warps();
 	print_realtime();
+	print_probe_offset();
 	return 0;
 }

@@ -37,17 +37,22 @@ if [ -n "$qemu_skip" ]; then
 else
 	qemu=$(linux_run_qemu "$LINUX_DIR/qemu.log" 2)
 fi
+# The offset by the host-clock page (pvclock-vmm only), µs: exact to its bound.
+probe_us() {
+	linux_value "$1" host-clock-offset-ns |
+		awk '{ if (NF == 3) printf "%d±%d", $1 / 1000, $3 / 1000 + 0.999 }'
+}
 row() { # row NAME LOG STATUS
-	printf '%-12s %-10s %10s %9s %10s %10s %12s %-22s %s\n' "$1" \
+	printf '%-12s %-10s %10s %9s %10s %10s %14s %12s %-22s %s\n' "$1" \
 		"$(linux_value "$2" clocksource)" \
 		"$(linux_kernel_s "$2" 'Switched to clocksource')" \
 		"$(sed -n 's/.* init: pid 1, \([0-9.]*\) s.*/\1/p' "$2")" \
 		"$(linux_value "$2" read-cost-vdso-ns)" "$(linux_value "$2" read-cost-syscall-ns)" \
-		"$(linux_offset_us "$2")" "$(linux_value "$2" warps | cut -d' ' -f1-4)" \
-		"$(linux_outcome "$2" "$3")"
+		"$(linux_offset_us "$2")" "$(probe_us "$2")" \
+		"$(linux_value "$2" warps | cut -d' ' -f1-4)" "$(linux_outcome "$2" "$3")"
 }
-printf '%-12s %-10s %10s %9s %10s %10s %12s %-22s %s\n' host clocksource switch-s init-s \
-	vdso-ns syscall-ns offset-us warps end
+printf '%-12s %-10s %10s %9s %10s %10s %14s %12s %-22s %s\n' host clocksource switch-s init-s \
+	vdso-ns syscall-ns console-off-us probe-off-us warps end
 row pvclock-vmm "$LINUX_DIR/ours.log" "$ours"
 if [ -n "$qemu_skip" ]; then
 	printf '%-12s %s\n' qemu-kvm "$qemu_skip"
