@@ -59,8 +59,10 @@ soak_watch() {
 		kill -0 "$pid" 2>/dev/null || break
 		now=$(awk -v t0="$t0" -v now="$(date +%s.%N)" 'BEGIN { printf "%.0f", now - t0 }')
 		read -r rss fds exits <<<"$(soak_sample "$pid" "$sock")"
-		# A VMM that ended while sampled leaves a partial sample: the run is over.
-		kill -0 "$pid" 2>/dev/null && [ "$fds" -gt 0 ] || break
+		# A VMM that ended while sampled leaves a partial sample, and one whose guest has
+		# printed its end is tearing down (vCPU fds closing): the run is over.
+		kill -0 "$pid" 2>/dev/null && [ "$fds" -gt 0 ] && ! grep -q 'soak: end:' "$log" ||
+			break
 		rate=$(awk -v e="$exits" -v le="$last_exits" -v t="$now" -v lt="$last_t" \
 			'BEGIN { printf "%.0f", (t > lt ? (e - le) / (t - lt) : 0) }')
 		last_exits=$exits last_t=$now
