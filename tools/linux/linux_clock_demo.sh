@@ -14,7 +14,9 @@
 # Environment: LC_VCPUS ("1 2"), LC_POLICIES (every-entry threshold:100 live:1ms once kernel),
 # LC_QUICK=1 (short: 30 s steady, 20 s each slew, 8 s between the other events; the pause
 # stays 20 s), LC_STEADY (the steady part's seconds), LC_EVERY (the guest's probe period, 1 s:
-# a longer one leaves an idle guest without exits, as a real one is).
+# a longer one leaves an idle guest without exits, as a real one is), LC_TIMELINES (main follow
+# nostop), LC_PAUSE (the pauses' seconds, 20), LC_TABLE_ONLY=1 (the table and plots of the
+# runs in OUT, none run).
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(readlink -f "${1:-$REPO/build}")
@@ -23,7 +25,8 @@ OUT=${2:-$REPO/results/linux-clock}
 [ -n "$KERNEL" ] || { echo "linux-clock-demo: no /boot/vmlinuz-*: install linux-image-amd64" >&2; exit 1; }
 VCPUS=${LC_VCPUS:-1 2}
 POLICIES=${LC_POLICIES:-every-entry threshold:100 live:1ms once kernel}
-if [ "${PVCLOCK_KVMLAB:-}" != 1 ]; then
+TIMELINES=${LC_TIMELINES:-main follow nostop}
+if [ "${PVCLOCK_KVMLAB:-}" != 1 ] && [ "${LC_TABLE_ONLY:-}" != 1 ]; then
 	echo "linux-clock-demo: it slews and steps the host's clock: inside kvmlab, whose clock is" \
 		"its own (QEMU TCG + nested KVM: every figure is the emulator's)"
 	mkdir -p "$OUT"
@@ -32,19 +35,20 @@ if [ "${PVCLOCK_KVMLAB:-}" != 1 ]; then
 	# in both of this demo's first runs.
 	KVMLAB_SMP=${KVMLAB_SMP:-1} KVMLAB_TIMEOUT=${KVMLAB_TIMEOUT:-14400} exec \
 		"$REPO/tools/kvmlab/run-in-vm.sh" "$REPO" env "LC_VCPUS=$VCPUS" \
-		"LC_POLICIES=$POLICIES" "LC_QUICK=${LC_QUICK:-}" \
+		"LC_POLICIES=$POLICIES" "LC_QUICK=${LC_QUICK:-}" "LC_TIMELINES=$TIMELINES" \
+		"LC_PAUSE=${LC_PAUSE:-}" "LC_TABLE_ONLY=${LC_TABLE_ONLY:-}" \
 		"LC_EVERY=${LC_EVERY:-1}" "LC_STEADY=${LC_STEADY:-}" "$0" \
 		"$BUILD" "$(readlink -f "$OUT")"
 fi
 . "$REPO/tools/linux/linux_clock_lib.sh"
-lc_must_own_clock linux-clock-demo
+[ "${LC_TABLE_ONLY:-}" = 1 ] || lc_must_own_clock linux-clock-demo
 if [ "${LC_QUICK:-}" = 1 ]; then
 	STEADY=30 SLEW=20 GAP=8
 else
 	STEADY=120 SLEW=120 GAP=20
 fi
 STEADY=${LC_STEADY:-$STEADY}
-PAUSE_S=20
+PAUSE_S=${LC_PAUSE:-20}
 # The main timeline, in the guest's seconds of tracking.
 SLEW_AT=$STEADY                          # +500 ppm from here, -500 ppm from SLEW_AT + SLEW
 STEP_AT=$((SLEW_AT + 2 * SLEW + GAP))    # +10 s here, -10 s GAP later
@@ -56,8 +60,10 @@ F_PAUSE_AT=$((4 * GAP)) F_END=$((6 * GAP))
 mkdir -p "$OUT"
 OUT=$(readlink -f "$OUT")
 TABLE=$OUT/table.txt
-trap 'lc_slew 0' EXIT
-linux_initramfs && lc_build || exit 1
+if [ "${LC_TABLE_ONLY:-}" != 1 ]; then
+	trap 'lc_slew 0' EXIT
+	linux_initramfs && lc_build || exit 1
+fi
 
 # at LOG T: wait for the guest's second T (0 if the VMM ended first).
 at() {
@@ -118,29 +124,40 @@ run() {
 }
 
 for vcpus in $VCPUS; do
+	[ "${LC_TABLE_ONLY:-}" != 1 ] || break
 	for policy in $POLICIES; do
-		run main "$policy" "$vcpus" "$MAIN_END"
-		run follow "$policy" "$vcpus" "$F_END" --wall-clock follow --pause-clock continue
-		if [ "$policy" = every-entry ]; then
-			run nostop "$policy" "$vcpus" $((2 * GAP)) --pause-clock continue \
-				--test-no-guest-stopped
-		fi
+		for timeline in $TIMELINES; do
+			case $timeline in
+			main) run main "$policy" "$vcpus" "$MAIN_END" ;;
+			follow)
+				run follow "$policy" "$vcpus" "$F_END" --wall-clock follow \
+					--pause-clock continue
+				;;
+			nostop)
+				[ "$policy" = every-entry ] || continue
+				run nostop "$policy" "$vcpus" $((2 * GAP)) --pause-clock continue \
+					--test-no-guest-stopped
+				;;
+			esac
+		done
 	done
 done
 
 # row LABEL TIMELINE POLICY VCPUS FROM TO [EVENT]: one line of the table from that run's CSV;
-# with an EVENT (the guest's second), the drift after it (from EVENT + 2) and the kernel's
-# warnings from it.
+# with an EVENT (the guest's second it was asked for), the drift after it (after the largest
+# change between two samples: a control command can take seconds to land under kvmlab) and the
+# kernel's warnings from it.
 row() {
 	local base=$OUT/$2-${3%%:*}-${4}cpu warn=- drift_from=$5
 	[ -f "$base.csv" ] || return 0 # not run
 	if [ -n "${7:-}" ]; then
 		warn=$(lc_warnings "$base.log" "$7" "$6")
-		drift_from=$(($7 + 2))
+		drift_from=$(lc_after_jump "$base.csv" "$5" "$6")
 	fi
 	printf '%-16s %-13s %2s %s %4s  %s\n' "$1" "$3" "$4" \
 		"$(lc_row "$base.csv" "$5" "$6" "$drift_from" | awk '{ printf "%17s %10s %10s %8s %7s", $1, $2, $3, $4, $5 }')" \
-		"$warn" "$(linux_outcome "$base.log" "$(cat "$base.status")")"
+		"$warn" "status $(cat "$base.status"), $(grep -q 'track: end' "$base.log" &&
+			echo tracked to the end || echo cut short)"
 }
 
 # The table: the guest's CLOCK_REALTIME minus the host's from the guest's second FROM: at FROM
@@ -148,7 +165,7 @@ row() {
 # bound on it from the probe (±ppm); the kernel's warnings after the event; how the run ended.
 {
 	printf '%-16s %-13s %2s %17s %10s %10s %8s %7s %4s  %s\n' scenario policy n \
-		"start ms ±µs" "end µs" "worst µs" "ppm" "±ppm" warn "run's end"
+		"start ms ±µs" "end µs" "worst µs" "ppm" "±ppm" warn "the run"
 	for vcpus in $VCPUS; do
 		for policy in $POLICIES; do
 			row steady main "$policy" "$vcpus" 1 "$SLEW_AT"
@@ -156,9 +173,9 @@ row() {
 			row "slew -500 ppm" main "$policy" "$vcpus" $((SLEW_AT + SLEW)) \
 				$((SLEW_AT + 2 * SLEW))
 			row "step, boot" main "$policy" "$vcpus" $((STEP_AT - 1)) $((PAUSE_AT - 1)) \
-				$((STEP_AT + GAP))
+				"$STEP_AT"
 			row "step, follow" follow "$policy" "$vcpus" $((GAP - 1)) $((F_PAUSE_AT - 1)) \
-				$((2 * GAP))
+				"$GAP"
 			row "pause, freeze" main "$policy" "$vcpus" $((PAUSE_AT - 1)) $((SNAP_AT - 1)) \
 				"$PAUSE_AT"
 			row "pause, continue" follow "$policy" "$vcpus" $((F_PAUSE_AT - 1)) "$F_END" \
@@ -167,10 +184,11 @@ row() {
 			row "snapshot" main "$policy" "$vcpus" $((SNAP_AT - 1)) "$MAIN_END" "$SNAP_AT"
 		done
 	done
-	echo "(start: guest minus host CLOCK_REALTIME, ± the probe's bound in ms; end, worst: its"
-	echo "change from there, µs; ppm: least-squares slope over the row's span, after its event"
-	echo "if any, ± the bounds over that span; warn: kernel warnings from the event (-: none"
-	echo "counted); kvmlab, so the emulator's figures)"
+	echo "(start: guest minus host CLOCK_REALTIME in ms, ± the probe's bound in µs; end: its"
+	echo "change at the row's end, µs; worst: its largest change beyond the probe's bound, µs;"
+	echo "ppm: weighted least-squares slope over the row, after its event if any, ± the end"
+	echo "bounds over that span; warn: kernel warnings from the event (-: not counted); in"
+	echo "kvmlab, so the emulator's figures)"
 } | tee "$TABLE"
 
 # One plot per scenario and vCPU count: each policy's offset change against the guest's seconds.
@@ -178,7 +196,7 @@ plot() { # plot NAME TIMELINE FROM TO VCPUS
 	local plots=() policy csv first
 	for policy in $POLICIES; do
 		csv=$OUT/$2-${policy%%:*}-${5}cpu.csv
-		[ "$(wc -l <"$csv" 2>/dev/null || echo 0)" -gt 2 ] || continue
+		[ -f "$csv" ] && [ "$(wc -l <"$csv")" -gt 2 ] || continue
 		first=$(awk -F, -v a="$3" 'NR > 1 && $1 >= a { print $2; exit }' "$csv")
 		[ -n "$first" ] || continue
 		plots+=("'$csv' every ::1 using 1:((\$1 >= $3 && \$1 <= $4) ? (\$2 - $first) / 1000.0 : 1/0) with linespoints title '$policy'")

@@ -94,19 +94,33 @@ lc_csv() {
 }
 
 # lc_row CSV FROM TO [DRIFT-FROM]: the real offset at FROM (first sample at or after) in ms with
-# its bound, then over FROM..TO: the change to the last sample (µs), the largest change either
-# way (µs), the drift (least-squares slope over DRIFT-FROM..TO, after any event; ppm) and the
-# probe's bounds at that span's ends over its length (ppm).
+# its bound (µs), then over FROM..TO: the change to the last sample (µs), the largest change
+# either way beyond its bound (µs: |change| less the sample's bound, so a preempted, wide
+# bracket is no "worst"), the drift (least-squares slope over DRIFT-FROM..TO, each sample
+# weighted by 1 / bound^2; ppm) and the bounds of that span's ends over its length (ppm).
 lc_row() {
 	awk -F, -v a="$2" -v b="$3" -v df="${4:-$2}" 'NR > 1 && $1 >= a && $1 <= b {
-		y = $2 / 1000; if (!n++) { y0 = y; b0 = $3 }
-		d = y - y0; if (d * d > w * w) w = d; last = y
-		if ($1 >= df) { x = $1; if (!m++) { x0 = x; c0 = $3 }
-			sx += x; sy += y; sxx += x * x; sxy += x * y; x1 = x; c1 = $3 } }
+		y = $2 / 1000; e = $3 / 1000; if (!n++) { y0 = y; b0 = $3 }
+		d = y - y0; c = (d < 0 ? -d : d) - e; if (c < 0) c = 0
+		if (c > wc) { wc = c; w = d < 0 ? -c : c }; last = y
+		if ($1 >= df) { x = $1; k = 1 / (e * e + 1); if (!m++) { x0 = x; c0 = $3 }
+			s0 += k; sx += k * x; sy += k * y; sxx += k * x * x; sxy += k * x * y
+			x1 = x; c1 = $3 } }
 	END { if (m < 2) { print "- - - - -"; exit }
-		den = m * sxx - sx * sx; slope = den > 0 ? (m * sxy - sx * sy) / den : 0
+		den = s0 * sxx - sx * sx; slope = den > 0 ? (s0 * sxy - sx * sy) / den : 0
 		printf "%.3f±%d %+.0f %+.0f %+.2f ±%.2f\n", y0 / 1000, b0 / 1000 + 0.999, last - y0,
 			w, slope, (c0 + c1) / 1000 / (x1 - x0) }' "$1"
+}
+
+# lc_after_jump CSV FROM TO: the guest's second after the row's last event (a step, a pause:
+# its control command can take seconds to land under kvmlab), plus one: after the last change
+# over 100 ms between two successive samples in FROM..TO, else after the largest change (a pause
+# under continue moves the offset by a few ms only); FROM if there are no two samples.
+lc_after_jump() {
+	awk -F, -v a="$2" -v b="$3" 'NR > 1 && $1 >= a && $1 <= b {
+		if (n++) { d = $2 - p; if (d < 0) d = -d; if (d > 1e8) t = $1
+			if (d > j) { j = d; tj = $1 } }; p = $2 }
+	END { print (t ? t + 1 : tj ? tj + 1 : a) }' "$1"
 }
 
 # lc_warnings LOG [FROM [TO]]: the kernel's warnings (soft lockups, RCU stalls, BUG, WARNING)
