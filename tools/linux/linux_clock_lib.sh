@@ -60,7 +60,7 @@ lc_boot() {
 	shift 4
 	: >"$log"
 	lc_start "$log" run --stats --control "$LC_SOCK" --policy "$policy" --vcpus "$vcpus" \
-		--mem "$LINUX_MEM" --timeout "$((seconds * 3 + 400))" "$@" \
+		--mem "$LINUX_MEM" --timeout "$((seconds * 3 + 900))" "$@" \
 		--initrd "$LINUX_DIR/initramfs.cpio.gz" "$KERNEL" -- console=ttyS0 \
 		"pvclock.track=$seconds" "pvclock.every=${LC_EVERY:-1}" pvclock.end=poweroff
 }
