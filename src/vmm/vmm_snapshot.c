@@ -147,6 +147,8 @@ static int vmm_write_snapshot(struct vmm *v, FILE *f, uint64_t *bytes)
 	struct snap_writer w;
 	int ret;
 
+	/* The live publisher would write a struct into RAM as it is checksummed: a corrupt file. */
+	kvmclock_hold(&v->vm->clock);
 	snap_writer_begin(&w, f);
 	vmm_save_machine(v, &w);
 	vmm_save_devices(v, &w);
@@ -161,6 +163,7 @@ static int vmm_write_snapshot(struct vmm *v, FILE *f, uint64_t *bytes)
 	}
 	if (!ret)
 		ret = snap_writer_finish(&w);
+	kvmclock_release(&v->vm->clock);
 	*bytes = w.size;
 	return ret;
 }

@@ -236,6 +236,13 @@ START_TEST(test_snapshot_restore_kernel_policy)
 }
 END_TEST
 
+/* A host thread writes the struct as the snapshot copies RAM: the file must still be whole. */
+START_TEST(test_snapshot_restore_live_policy)
+{
+	snapshot_restore("live:50us");
+}
+END_TEST
+
 /* Has vCPU 1 of the running VM enabled its clock yet (the AP is in its warp loop)? */
 static bool ap_running(void)
 {
@@ -333,5 +340,6 @@ TEST_KVM_SUITE("snapshot",
 		 .timeout = 600,
 		 .tests = TESTS(test_pause_freeze, test_pause_continue, test_pause_kernel_policy,
 				test_snapshot_restore_native, test_snapshot_restore_kernel_policy,
+				test_snapshot_restore_live_policy,
 				test_snapshot_restore_two_vcpu_multiboot,
 				test_restore_refuses_corrupt_snapshot) })

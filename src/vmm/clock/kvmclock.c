@@ -145,6 +145,16 @@ void kvmclock_stop(struct kvmclock *kc)
 	kc->sampler_started = kc->live_started = false;
 }
 
+void kvmclock_hold(struct kvmclock *kc)
+{
+	pthread_mutex_lock(&kc->lock);
+}
+
+void kvmclock_release(struct kvmclock *kc)
+{
+	pthread_mutex_unlock(&kc->lock);
+}
+
 int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs, struct doorbell *db)
 {
 	int ret = 0;
