@@ -196,6 +196,13 @@ START_TEST(test_pause_kernel_policy)
 }
 END_TEST
 
+/* The live policy's thread publishes while the vCPUs run: the resume must not wait for it. */
+START_TEST(test_pause_live_policy)
+{
+	pause_resume("live:50us", "freeze");
+}
+END_TEST
+
 /* Snapshot mid-run, let the original finish, restore: both finish as one run would. */
 static void snapshot_restore(const char *policy)
 {
@@ -339,7 +346,8 @@ TEST_KVM_SUITE("snapshot",
 		 .teardown = teardown,
 		 .timeout = 600,
 		 .tests = TESTS(test_pause_freeze, test_pause_continue, test_pause_kernel_policy,
-				test_snapshot_restore_native, test_snapshot_restore_kernel_policy,
+				test_pause_live_policy, test_snapshot_restore_native,
+				test_snapshot_restore_kernel_policy,
 				test_snapshot_restore_live_policy,
 				test_snapshot_restore_two_vcpu_multiboot,
 				test_restore_refuses_corrupt_snapshot) })

@@ -5,9 +5,9 @@
  *
  * The guest can only have read the line at TSCs before its vCPUs stopped, so the line at the
  * TSC now is at or past every reading: resuming from there never steps back. Resuming gives
- * every enabled vCPU PVCLOCK_GUEST_STOPPED in its next struct, as KVM_KVMCLOCK_CTRL does in
- * KVM: the flag stays in each rewrite until the guest clears it (Linux does, in its watchdog
- * code), and is never set twice for one pause.
+ * every enabled vCPU PVCLOCK_GUEST_STOPPED in its struct, written at once, as KVM_KVMCLOCK_CTRL
+ * does in KVM: the flag stays in each rewrite until the guest clears it (Linux does, in its
+ * watchdog code), and is never set twice for one pause.
  */
 #include "clock/kvmclock_internal.h"
 
@@ -58,9 +58,21 @@ void kvmclock_resume_at(struct kvmclock *kc, uint64_t guest_ns, bool stopped_fla
 	/* A fresh line, not a clamped one: under freeze the old line runs ahead of the new. */
 	kc->line.valid = false;
 	kvmclock_reanchor(kc, &kc->vcpu[0]);
-	for (unsigned int i = 0; i < kc->nr_vcpus && stopped_flag; i++)
-		if (kc->vcpu[i].time_info)
-			kc->vcpu[i].stopped = KVMCLOCK_STOPPED_PENDING;
-	kc->gen++; /* every struct is written again, with the flag */
+	kc->gen++;
+	/*
+	 * Every struct is written now, with the flag: under freeze the old struct runs ahead of
+	 * the new line at every TSC from here, and the live policies' threads (and a first
+	 * entry that has no anchor due) would leave it there for the guest's first readings.
+	 */
+	for (unsigned int i = 0; i < kc->nr_vcpus; i++) {
+		struct kvmclock_vcpu *v = &kc->vcpu[i];
+
+		if (!v->time_info)
+			continue;
+		if (stopped_flag)
+			v->stopped = KVMCLOCK_STOPPED_PENDING;
+		kvmclock_publish_current(kc, v);
+		v->adversary_line = kc->line; /* what the struct says: the modes go on from it */
+	}
 	pthread_mutex_unlock(&kc->lock);
 }
