@@ -101,8 +101,10 @@ static void vmm_control_stats(struct vmm *v, struct control_reply *r)
 			s->syncs);
 	}
 	kvmclock_total_stats(&v->vm->clock, &t);
-	control_reply_add(r, "],\"exits\":%lu,\"publishes\":%lu,\"anchors\":%lu,\"syncs\":%lu}",
-			  exits, t.publishes, t.anchors, t.syncs);
+	control_reply_add(r,
+			  "],\"exits\":%lu,\"publishes\":%lu,\"anchors\":%lu,\"syncs\":%lu,"
+			  "\"rate_changes\":%lu}",
+			  exits, t.publishes, t.anchors, t.syncs, t.rate_changes);
 }
 
 void vmm_control_handle(void *opaque, const char *verb, const char *arg, struct control_reply *r)

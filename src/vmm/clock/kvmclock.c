@@ -212,6 +212,7 @@ KVMCLOCK_HOT void kvmclock_after_run(struct kvmclock *kc, unsigned int id)
 void kvmclock_total_stats(const struct kvmclock *kc, struct kvmclock_stats *t)
 {
 	memset(t, 0, sizeof(*t));
+	t->rate_changes = __atomic_load_n(&kc->rate_changes, __ATOMIC_RELAXED);
 	for (unsigned int i = 0; i < kc->nr_vcpus; i++) {
 		const struct kvmclock_stats *s = &kc->vcpu[i].stats;
 

@@ -37,6 +37,7 @@ void kvmclock_sampler_step(struct kvmclock *kc)
 	if (ret)
 		return;
 	pvclock_rate_add(&kc->rate, &s);
+	__atomic_store_n(&kc->rate_changes, kc->rate.changes, __ATOMIC_RELAXED);
 	if (pvclock_rate_settled(&kc->rate) && !kc->settled_ns)
 		__atomic_store_n(&kc->settled_ns, s.mono_ns, __ATOMIC_RELEASE);
 	if (pvclock_rate_scale(&kc->rate, &scale))

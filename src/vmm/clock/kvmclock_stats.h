@@ -20,6 +20,8 @@ struct kvmclock_stats {
 	unsigned long wall_writes;	 /* wall-clock structs written (MSR writes and steps) */
 	uint64_t best_sample_ns;	 /* narrowest (TSC, MONOTONIC) sample, in ns */
 	uint64_t max_adversary_error_ns; /* conform's legal modes: published time vs MONOTONIC */
+	unsigned long rate_changes;	 /* the host's, in the totals: MONOTONIC's rate changes
+					  * the sampler followed (an NTP slew starting, ending) */
 };
 
 #endif
