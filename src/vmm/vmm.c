@@ -119,7 +119,8 @@ void vmm_print_stats(const struct vmm_result *r, FILE *out)
 		fprintf(out, "; largest wall-clock error probed: %llu ns",
 			(unsigned long long)r->clock.max_wall_error_ns);
 	if (r->clock.rate_changes)
-		fprintf(out, "; MONOTONIC's rate changed %lu times (followed)", r->clock.rate_changes);
+		fprintf(out, "; MONOTONIC's rate changed %lu times (followed)",
+			r->clock.rate_changes);
 	if (r->clock.max_adversary_error_ns)
 		fprintf(out, "; published time at most %llu ns from MONOTONIC",
 			(unsigned long long)r->clock.max_adversary_error_ns);
