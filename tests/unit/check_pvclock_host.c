@@ -439,8 +439,9 @@ START_TEST(test_publish_is_a_seqlock_under_concurrency)
 	uint64_t i = 0;
 
 	pthread_create(&th, NULL, reader_thread, &r);
+	/* On a busy host the reader may start late: write only once it reads. */
 	while (!__atomic_load_n(&r.reads, __ATOMIC_RELAXED))
-		sched_yield(); /* on a busy host the reader may start late: write only once it reads */
+		sched_yield();
 	/* At least 2M writes, and on until the reader has raced them 100,000 times. */
 	while (++i <= 2000000 || __atomic_load_n(&r.reads, __ATOMIC_RELAXED) < 100000) {
 		struct pvclock_line line = { .tsc = i, .ns = i * 3, .scale = { 1u << 31, 1 } };
