@@ -306,6 +306,32 @@ START_TEST(test_internal_error_is_crash)
 }
 END_TEST
 
+/* PVM's emulator on CLAC (kvm-unit-tests' smap): the fetched bytes name the instruction. */
+START_TEST(test_emulation_failure_names_bytes)
+{
+	static const uint8_t clac[] = { 0x0f, 0x01, 0xca, 0x0f, 0x20, 0xe7 };
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->emulation_failure.ndata = 3;
+	run->emulation_failure.flags = KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+	run->emulation_failure.insn_size = sizeof(clac);
+	memcpy(run->emulation_failure.insn_bytes, clac, sizeof(clac));
+	ck_assert_int_eq(exit_dispatch(&ctx, run), VM_STOP_CRASH);
+	ck_assert_logged("the 6 bytes fetched there: 0f 01 ca 0f 20 e7");
+
+	/* A size past the 15-byte field is clamped; no flag, no bytes claimed. */
+	run->emulation_failure.insn_size = 200;
+	ck_assert_int_eq(exit_dispatch(&ctx, run), VM_STOP_CRASH);
+	ck_assert_logged("the 15 bytes fetched there: 0f 01 ca");
+	test_log_release();
+	test_log_capture();
+	run->emulation_failure.flags = 0;
+	ck_assert_int_eq(exit_dispatch(&ctx, run), VM_STOP_CRASH);
+	ck_assert_ptr_null(strstr(test_logged(), "bytes fetched there"));
+}
+END_TEST
+
 START_TEST(test_unknown_exit_is_named)
 {
 	run->exit_reason = KVM_EXIT_DEBUG;
@@ -324,18 +350,19 @@ START_TEST(test_intr_continues)
 }
 END_TEST
 
-TEST_SUITE(
-	"exit_dispatch",
-	{ .name = "core",
-	  .setup = setup,
-	  .teardown = teardown,
-	  .tests = TESTS(test_out_reaches_device_with_offset, test_in_is_zero_filled_before_device,
-			 test_string_io_calls_once_per_element, test_device_stop_ends_string_io,
-			 test_unclaimed_out_is_guest_error, test_unclaimed_in_is_guest_error,
-			 test_unclaimed_ports_can_be_ignored, test_unclaimed_mmio_can_be_ignored,
-			 test_access_straddling_device_end_is_unclaimed, test_malformed_io_exit,
-			 test_mmio_read_and_write, test_unmapped_mmio_names_address,
-			 test_rdmsr_handled, test_wrmsr_handled_and_gp, test_unknown_msr_injects_gp,
-			 test_hlt_parks_the_vcpu, test_shutdown_is_crash,
-			 test_fail_entry_is_vmm_error, test_internal_error_is_crash,
-			 test_unknown_exit_is_named, test_intr_continues) })
+TEST_SUITE("exit_dispatch",
+	   { .name = "core",
+	     .setup = setup,
+	     .teardown = teardown,
+	     .tests = TESTS(test_out_reaches_device_with_offset,
+			    test_in_is_zero_filled_before_device,
+			    test_string_io_calls_once_per_element, test_device_stop_ends_string_io,
+			    test_unclaimed_out_is_guest_error, test_unclaimed_in_is_guest_error,
+			    test_unclaimed_ports_can_be_ignored, test_unclaimed_mmio_can_be_ignored,
+			    test_access_straddling_device_end_is_unclaimed, test_malformed_io_exit,
+			    test_mmio_read_and_write, test_unmapped_mmio_names_address,
+			    test_rdmsr_handled, test_wrmsr_handled_and_gp,
+			    test_unknown_msr_injects_gp, test_hlt_parks_the_vcpu,
+			    test_shutdown_is_crash, test_fail_entry_is_vmm_error,
+			    test_internal_error_is_crash, test_emulation_failure_names_bytes,
+			    test_unknown_exit_is_named, test_intr_continues) })

@@ -3,6 +3,7 @@
 #include "core/compiler.h"
 #include "core/log.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const exit_names[] = {
@@ -179,6 +180,29 @@ static int exit_msr(const struct exit_ctx *ctx, struct kvm_run *run, int write)
 	return VM_RUNNING;
 }
 
+/*
+ * An emulation failure can carry the bytes KVM fetched at the guest's RIP (flags bit 0, in
+ * data[1..2]): the instruction its emulator lacks comes first. On hosts that emulate ring-0 code
+ * (PVM) this names the missing instruction (0f 01 ca is CLAC) without a disassembler.
+ */
+static void exit_emulation_bytes(const struct exit_ctx *ctx, const struct kvm_run *run,
+				 uint32_t ndata)
+{
+	const __typeof__(run->emulation_failure) *ef = &run->emulation_failure;
+	char hex[3 * sizeof(ef->insn_bytes) + 1] = "";
+	unsigned int size = ef->insn_size;
+
+	if (ndata < 3 || !(ef->flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES))
+		return;
+	if (size > sizeof(ef->insn_bytes))
+		size = sizeof(ef->insn_bytes);
+	for (unsigned int i = 0; i < size; i++)
+		snprintf(hex + 3 * i, sizeof(hex) - 3 * i, " %02x", ef->insn_bytes[i]);
+	pr_err("vCPU %u: KVM's instruction emulator failed on the instruction at RIP; the %u "
+	       "bytes fetched there:%s",
+	       ctx->vcpu_id, size, size ? hex : " (none)");
+}
+
 static int exit_internal_error(const struct exit_ctx *ctx, const struct kvm_run *run)
 {
 	uint32_t n = run->internal.ndata;
@@ -193,6 +217,8 @@ static int exit_internal_error(const struct exit_ctx *ctx, const struct kvm_run 
 									  : "other");
 	for (uint32_t i = 0; i < n; i++)
 		pr_err("  data[%u] = 0x%llx", i, (unsigned long long)run->internal.data[i]);
+	if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
+		exit_emulation_bytes(ctx, run, n);
 	return VM_STOP_CRASH;
 }
 
