@@ -60,6 +60,8 @@ static int vmm_create_vcpus(struct vmm *v)
 		ret = vcpu_create(v->vm, i, &v->image, vcpu);
 		if (ret)
 			break;
+		if (i == 0)
+			vcpu_report_cpuid_rewrites(*vcpu);
 		/* A kernel probes legacy ports: nothing there reads as a floating bus. */
 		(*vcpu)->exit_ctx.ignore_unclaimed_ports =
 			v->machine.ignore_unclaimed_ports || linux_guest;

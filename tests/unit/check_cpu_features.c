@@ -1,5 +1,6 @@
 /* Unit tests for --cpu's named CPUID features and the MCE banks (machine/cpu_features.c). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "machine/cpu_features.h"
 #include "test_util.h"
@@ -71,9 +72,31 @@ START_TEST(test_mce_banks_as_qemu)
 }
 END_TEST
 
+/* What a PVM host did to KVM_SET_CPUID2: leaf 7 replaced by its own, with SMAP and SMEP. */
+START_TEST(test_rewrites_reported)
+{
+	struct kvm_cpuid2 *got = calloc(1, sizeof(*got) + 4 * sizeof(got->entries[0]));
+
+	memcpy(got, cpuid, sizeof(*cpuid) + 2 * sizeof(cpuid->entries[0]));
+	ck_assert_uint_eq(cpu_features_report_rewrites(cpuid, got), 0);
+	ck_assert_str_eq(test_logged(), "");
+
+	cpuid->entries[cpuid->nent++] = (struct kvm_cpuid_entry2){ .function = 7, .ebx = 1u << 24 };
+	got->entries[got->nent++] =
+		(struct kvm_cpuid_entry2){ .function = 7,
+					   .ebx = (1u << 20) | (1u << 7) | (1u << 24) };
+	got->entries[0].ecx &= ~(1u << 21); /* x2APIC set, dropped */
+	ck_assert_uint_eq(cpu_features_report_rewrites(cpuid, got), 3);
+	ck_assert_logged("CPUID 'smap' (0x7.0 EBX bit 20): set 0, the host holds 1");
+	ck_assert_logged("CPUID 'smep' (0x7.0 EBX bit 7): set 0, the host holds 1");
+	ck_assert_logged("CPUID 'x2apic' (0x1.0 ECX bit 21): set 1, the host holds 0");
+	free(got);
+}
+END_TEST
+
 TEST_SUITE("cpu_features",
 	   { .name = "cpu_features",
 	     .setup = setup,
 	     .teardown = teardown,
 	     .tests = TESTS(test_remove_and_add, test_unknown_and_unsupported_refused,
-			    test_mce_banks_as_qemu) })
+			    test_mce_banks_as_qemu, test_rewrites_reported) })

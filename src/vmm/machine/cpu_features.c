@@ -139,6 +139,28 @@ int cpu_features_apply(const struct cpu_features *fs, struct kvm_cpuid2 *cpuid)
 	return 0;
 }
 
+unsigned int cpu_features_report_rewrites(const struct kvm_cpuid2 *set,
+					  const struct kvm_cpuid2 *got)
+{
+	static const char regs[] = "ABCD";
+	unsigned int nr = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(features); i++) {
+		const struct cpu_feature *f = &features[i];
+		const uint32_t *s = cpu_reg((struct kvm_cpuid2 *)set, f);
+		const uint32_t *g = cpu_reg((struct kvm_cpuid2 *)got, f);
+		unsigned int want = s ? *s >> f->bit & 1 : 0, has = g ? *g >> f->bit & 1 : 0;
+
+		if (want == has)
+			continue;
+		pr_info("CPUID '%s' (0x%x.%u E%cX bit %u): set %u, the host holds %u (the guest "
+			"sees %u: KVM_SET_CPUID2 did not keep it)",
+			f->name, f->function, f->index, regs[f->reg], f->bit, want, has, has);
+		nr++;
+	}
+	return nr;
+}
+
 #define MCG_CTL_P   (1ull << 8)
 #define MCG_SER_P   (1ull << 24)
 #define MCG_BANKS_M 0xffull

@@ -50,6 +50,14 @@ int cpu_features_apply(const struct cpu_features *f, struct kvm_cpuid2 *cpuid) _
 bool cpu_features_adds(const struct cpu_features *fs, const char *name);
 /* Is @name's bit set in @cpuid? (false for an unknown name) */
 bool cpu_feature_has(const struct kvm_cpuid2 *cpuid, const char *name);
+/*
+ * The named features @got (read back with KVM_GET_CPUID2) holds otherwise than @set (what
+ * KVM_SET_CPUID2 was given), logged at info level; their number. A PVM host replaces leaves 1
+ * and 7 with its own bits: the guest sees SMAP and SMEP KVM_GET_SUPPORTED_CPUID leaves out,
+ * whatever --cpu says.
+ */
+unsigned int cpu_features_report_rewrites(const struct kvm_cpuid2 *set,
+					  const struct kvm_cpuid2 *got);
 /* The machine-check capability QEMU gives, from what KVM supports (0: no MCE at all). */
 uint64_t cpu_mce_cap(uint64_t supported, const struct kvm_cpuid2 *cpuid);
 

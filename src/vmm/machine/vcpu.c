@@ -88,17 +88,16 @@ int vcpu_install_kick_handler(void)
 
 /*
  * The VM's CPUID with this vCPU's APIC ID in it (leaf 1 EBX[31:24], leaves 0xb/0x1f EDX), and
- * without the invariant-TSC bit where the VM hides it (Linux guests: see vm.h).
+ * without the invariant-TSC bit where the VM hides it (Linux guests: see vm.h). NULL: no memory.
  */
-static int vcpu_set_cpuid(struct vcpu *vcpu)
+static struct kvm_cpuid2 *vcpu_cpuid(const struct vcpu *vcpu)
 {
 	const struct kvm_cpuid2 *shared = vcpu->vm->cpuid;
 	size_t size = sizeof(*shared) + shared->nent * sizeof(shared->entries[0]);
 	struct kvm_cpuid2 *cpuid = malloc(size);
-	int ret;
 
 	if (!cpuid)
-		return -ENOMEM;
+		return NULL;
 	memcpy(cpuid, shared, size);
 	for (uint32_t i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
@@ -110,9 +109,35 @@ static int vcpu_set_cpuid(struct vcpu *vcpu)
 		else if (e->function == 0xb || e->function == 0x1f)
 			e->edx = vcpu->id;
 	}
+	return cpuid;
+}
+
+static int vcpu_set_cpuid(struct vcpu *vcpu)
+{
+	struct kvm_cpuid2 *cpuid = vcpu_cpuid(vcpu);
+	int ret;
+
+	if (!cpuid)
+		return -ENOMEM;
 	ret = kvm_ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
 	free(cpuid);
 	return ret < 0 ? ret : 0;
+}
+
+void vcpu_report_cpuid_rewrites(const struct vcpu *vcpu)
+{
+	struct kvm_cpuid2 *set = vcpu_cpuid(vcpu), *got = NULL;
+	uint32_t room = set ? set->nent + 16 : 0;
+
+	if (set)
+		got = calloc(1, sizeof(*got) + room * sizeof(got->entries[0]));
+	if (got) {
+		got->nent = room;
+		if (ioctl(vcpu->fd, KVM_GET_CPUID2, got) == 0)
+			(void)cpu_features_report_rewrites(set, got);
+	}
+	free(got);
+	free(set);
 }
 
 /* The machine-check banks QEMU gives (cpu_features.h); nothing where KVM has no MCE. */

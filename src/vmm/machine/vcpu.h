@@ -68,6 +68,12 @@ const char *vcpu_state_name(enum vcpu_state state);
 int vcpu_create(struct vm *vm, unsigned int id, const struct guest_image *image,
 		struct vcpu **out) __must_check;
 void vcpu_destroy(struct vcpu *vcpu);
+/*
+ * Say (-v) which named CPUID bits the host holds otherwise than the VMM set: a PVM host
+ * rewrites leaves 1 and 7 (SMAP, SMEP, XSAVE that KVM_GET_SUPPORTED_CPUID leaves out, and
+ * that its emulator does not carry out). Best effort: nothing when KVM_GET_CPUID2 fails.
+ */
+void vcpu_report_cpuid_rewrites(const struct vcpu *vcpu);
 int vcpu_start(struct vcpu *vcpu) __must_check;
 void vcpu_join(struct vcpu *vcpu);
 /*
