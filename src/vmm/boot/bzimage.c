@@ -133,7 +133,7 @@ static void bz_zero_page(struct boot_params *bp, const uint8_t *bytes, uint64_t 
 int bzimage_load(struct guest_mem *mem, const void *bytes, size_t size, const char *name,
 		 uint64_t *entry)
 {
-	struct bzimage_header hdr;
+	struct bzimage_header hdr = { 0 }; /* filled when bzimage_probe returns 1 */
 	struct boot_params *bp;
 	int ret = bzimage_probe(bytes, size, name, &hdr);
 
