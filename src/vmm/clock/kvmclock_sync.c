@@ -3,8 +3,10 @@
  *
  * An entry takes no lock and writes nothing another vCPU reads: it announces itself, checks
  * that no sync is under way, and republishes its own struct only when the anchor's generation
- * changed. The anchor (and the flags) change only in a sync, while every vCPU is out of
- * KVM_RUN, so a guest never sees two vCPUs on two anchors at once: the STABLE bit stays true.
+ * changed (a struct it was given after a sync). The anchor (and the flags) change only in a
+ * sync, while every vCPU is out of KVM_RUN, and the sync writes every struct before it lets
+ * them go, so a guest never sees two structs on two anchors at once, whichever vCPU's it
+ * reads: the STABLE bit stays true.
  * The handshake is Dekker's, on seq_cst operations:
  *
  *   entering vCPU                          sync (kc->lock held)
@@ -113,6 +115,14 @@ void kvmclock_stop_world(struct kvmclock *kc, unsigned int id)
 
 void kvmclock_start_world(struct kvmclock *kc)
 {
+	/*
+	 * Every struct gets what the sync changed before any vCPU runs again, not each at its
+	 * own next entry: a guest may read another vCPU's struct (Linux's vDSO reads vCPU 0's
+	 * on every CPU), and one left on the old line while the others run on the new one is a
+	 * cross-vCPU warp. No vCPU is between E1 and X1 (U2), so none writes its own meanwhile.
+	 */
+	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
+		kvmclock_publish_current(kc, &kc->vcpu[i]);
 	__atomic_store_n(&kc->updating, 0, __ATOMIC_SEQ_CST); /* U3 */
 	pthread_cond_broadcast(&kc->cond);
 }
