@@ -4,7 +4,9 @@
 # slews it), with the guest's init running `clock_report track` (the host-clock page):
 # - the host slews +500 ppm for 20 s, on 1 and 2 vCPUs: the every-entry guest's CLOCK_REALTIME
 #   offset from the host's must move by less than half the kernel policy's (which runs on
-#   CLOCK_MONOTONIC_RAW and so loses the slew: 10 ms in 20 s);
+#   CLOCK_MONOTONIC_RAW and so loses the slew: 10 ms in 20 s); and, in the every-entry runs,
+#   again when the host then slews -500 ppm for 20 s (a fall in the host's rate, which only
+#   a rate estimate that follows it keeps the guest from running ahead of);
 # - then, in the 1-vCPU every-entry run, a 5 s pause (freeze): no kernel warning, the guest 5 s
 #   behind; a snapshot, the VMM killed, the guest restored in a new process: it reaches init's
 #   end (poweroff, status 0).
@@ -43,16 +45,25 @@ offset() {
 	awk -F, -v t="$2" '$1 == t { print $2; exit }' "$1"
 }
 
-# slew_run POLICY VCPUS LOG EXTRA-SECONDS: boot, slew +500 ppm from the guest's second 1 to
-# SLEW + 1, and (EXTRA-SECONDS > 0) the pause and the snapshot after it. Sets MOVED to the change of
-# the offset over the slew in µs (ours: not in a subshell, which could not wait for the VMM).
+# moved CSV FROM TO: the offset's change from the guest's second FROM to TO, µs, or "none".
+moved() {
+	awk -v a="$(offset "$1" "$2")" -v b="$(offset "$1" "$3")" \
+		'BEGIN { if (a == "" || b == "") print "none"; else printf "%.0f\n", (b - a) / 1000 }'
+}
+
+# slew_run POLICY VCPUS LOG DOWN EXTRA-SECONDS: boot, slew +500 ppm from the guest's second 1 to
+# SLEW + 1, then (DOWN = 1) -500 ppm for SLEW s more, and (EXTRA-SECONDS > 0) the pause and the
+# snapshot after it. Sets MOVED and MOVED_DOWN to the change of the offset over each slew in µs
+# (ours: not in a subshell, which could not wait for the VMM).
 slew_run() {
-	local policy=$1 vcpus=$2 log=$3 extra=$4 t
-	lc_boot "$log" "$policy" "$vcpus" $((SLEW + 1 + extra))
-	lc_wait_t "$log" 1 && lc_slew 500 && lc_wait_t "$log" $((SLEW + 1))
+	local policy=$1 vcpus=$2 log=$3 down=$4 extra=$5 t end=$((SLEW + 1))
+	[ "$down" = 1 ] && end=$((2 * SLEW + 1))
+	lc_boot "$log" "$policy" "$vcpus" $((end + extra))
+	lc_wait_t "$log" 1 && lc_slew 500 && lc_wait_t "$log" $((SLEW + 1)) &&
+		if [ "$down" = 1 ]; then lc_slew -500 && lc_wait_t "$log" "$end"; fi
 	lc_slew 0
 	if [ "$extra" -gt 0 ]; then
-		t=$((SLEW + 3))
+		t=$((end + 2))
 		lc_wait_t "$log" "$t" && lc_ctl pause && sleep "$PAUSE" && lc_ctl resume &&
 			lc_wait_t "$log" $((t + 3)) && lc_ctl snapshot "$LC_TMP/linux.snap" &&
 			kill -KILL "$LC_PID"
@@ -64,9 +75,8 @@ slew_run() {
 	lc_finish
 	echo "$LC_STATUS" >"$log.status"
 	lc_csv "$log" >"${log%.log}.csv"
-	MOVED=$(awk -v a="$(offset "${log%.log}.csv" 1)" \
-		-v b="$(offset "${log%.log}.csv" $((SLEW + 1)))" \
-		'BEGIN { if (a == "" || b == "") print "none"; else printf "%.0f\n", (b - a) / 1000 }')
+	MOVED=$(moved "${log%.log}.csv" 1 $((SLEW + 1)))
+	MOVED_DOWN=$(moved "${log%.log}.csv" $((SLEW + 1)) "$end")
 }
 
 # slew_tries ...: slew_run, again once if kvmlab's emulator lost the guest's state.
@@ -82,22 +92,26 @@ slew_tries() {
 for vcpus in 1 2; do
 	extra=0
 	[ "$vcpus" = 1 ] && extra=$((PAUSE + 10))
-	slew_tries every-entry "$vcpus" "$OUT/slew-every-entry-${vcpus}cpu.log" "$extra"
-	ours=$MOVED
-	slew_tries kernel "$vcpus" "$OUT/slew-kernel-${vcpus}cpu.log" 0
+	slew_tries every-entry "$vcpus" "$OUT/slew-every-entry-${vcpus}cpu.log" 1 "$extra"
+	ours=$MOVED ours_down=$MOVED_DOWN
+	slew_tries kernel "$vcpus" "$OUT/slew-kernel-${vcpus}cpu.log" 0 0
 	kernel=$MOVED
 	echo "linux_clock: $vcpus vCPU(s), host +500 ppm for ${SLEW} s: guest - host moved" \
-		"${ours} µs under every-entry, ${kernel} µs under kernel"
-	check "$vcpus vCPU(s): both runs reported the offset" [ "$ours" != none ] && [ "$kernel" != none ] &&
+		"${ours} µs under every-entry, ${kernel} µs under kernel; then -500 ppm for" \
+		"${SLEW} s: ${ours_down} µs under every-entry"
+	check "$vcpus vCPU(s): both runs reported the offset" \
+		[ "$ours" != none ] && [ "$ours_down" != none ] && [ "$kernel" != none ] &&
 		check "$vcpus vCPU(s): the kernel policy lost the slew (|${kernel}| µs > 5000)" \
 			awk -v k="$kernel" 'BEGIN { exit !(k < -5000 || k > 5000) }' &&
-		check "$vcpus vCPU(s): every-entry moved ${ours} µs, under half the kernel's ${kernel}" \
-			awk -v o="$ours" -v k="$kernel" 'BEGIN { exit !(2 * (o < 0 ? -o : o) < (k < 0 ? -k : k)) }'
+		for o in "$ours" "$ours_down"; do
+			check "$vcpus vCPU(s): every-entry moved $o µs, under half the kernel's ${kernel}" \
+				awk -v o="$o" -v k="$kernel" 'BEGIN { exit !(2 * (o < 0 ? -o : o) < (k < 0 ? -k : k)) }'
+		done
 done
 
 log=$OUT/slew-every-entry-1cpu.log
 csv=${log%.log}.csv
-t=$((SLEW + 3))
+t=$((2 * SLEW + 3))
 check "pause: no kernel warning (soft lockup, RCU stall, BUG)" [ "$(lc_warnings "$log")" = 0 ]
 check "pause ($PAUSE s, freeze): the guest fell about $PAUSE s behind" awk \
 	-v a="$(offset "$csv" "$t")" -v b="$(offset "$csv" $((t + 2)))" -v p="$PAUSE" \
