@@ -53,12 +53,20 @@ static int load(size_t size)
 	return image_load(&mem, file, size, "test.bin", &image);
 }
 
+/* 64 MiB compared a page at a time: byte by byte took seconds under ASan on a busy host. */
 static void expect_ram_untouched(void)
 {
-	for (uint64_t i = 0; i < mem.size; i++)
-		if (mem.host[i] != 0xee)
-			ck_abort_msg("guest RAM written at 0x%llx by a rejected image",
-				     (unsigned long long)i);
+	static uint8_t fill[4096];
+
+	memset(fill, 0xee, sizeof(fill));
+	for (uint64_t page = 0; page < mem.size; page += sizeof(fill)) {
+		if (!memcmp(mem.host + page, fill, sizeof(fill)))
+			continue;
+		for (uint64_t i = page; i < page + sizeof(fill); i++)
+			if (mem.host[i] != 0xee)
+				ck_abort_msg("guest RAM written at 0x%llx by a rejected image",
+					     (unsigned long long)i);
+	}
 }
 
 /* Rejected with @message, and nothing was copied into RAM. */
