@@ -9,10 +9,16 @@ static uint64_t fake_tsc(void *ctx)
 }
 
 uint64_t fake_tsc_hz = 1000000000;
+uint64_t fake_slew_from;
+int fake_slew_ppm;
 
 uint64_t fake_mono_at(uint64_t tsc)
 {
-	return (uint64_t)((unsigned __int128)tsc * 1000000000u / fake_tsc_hz) + 5 + 5000000;
+	uint64_t ns = (uint64_t)((unsigned __int128)tsc * 1000000000u / fake_tsc_hz) + 5 + 5000000;
+
+	if (fake_slew_ppm && tsc > fake_slew_from)
+		ns += (uint64_t)((int64_t)(tsc - fake_slew_from) * fake_slew_ppm / 1000000);
+	return ns;
 }
 
 /* A 1 GHz TSC unless a suite says otherwise; MONOTONIC 5 ms ahead, read halfway on. */
@@ -68,6 +74,7 @@ void setup_policy(unsigned int nr_vcpus, const char *spec)
 	ck_assert_int_eq(kvmclock_register(&kc, &msrs, &db), 0);
 	next_offset = 0;
 	kicks = 0;
+	fake_slew_ppm = 0;
 }
 
 void setup(void)

@@ -18,6 +18,8 @@
 extern uint64_t fake_tsc_now;
 extern uint64_t fake_tsc_hz;	     /* the fake TSC's rate (1 GHz unless a suite sets it) */
 uint64_t fake_mono_at(uint64_t tsc); /* the fake MONOTONIC at @tsc */
+extern uint64_t fake_slew_from;	     /* MONOTONIC runs fake_slew_ppm off from this TSC on */
+extern int fake_slew_ppm;	     /* (0 in each setup) */
 extern int64_t real_step;	     /* steps of the fake CLOCK_REALTIME (date --set) */
 extern uint64_t next_offset;	     /* the TSC offset the next guest TSC write gives */
 extern unsigned int kicks;

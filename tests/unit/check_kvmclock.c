@@ -263,6 +263,63 @@ START_TEST(test_smp_anchor_moves_only_when_the_error_needs_it)
 }
 END_TEST
 
+/* A struct's ns for 10^9 ticks. */
+static uint64_t per_second(struct pvclock_vcpu_time_info t)
+{
+	return pvclock_scale_delta(1000000000, t.tsc_to_system_mul, t.tsc_shift);
+}
+
+/* @ms of the sampler's steps, a millisecond apart. */
+static void sample_for(unsigned int ms)
+{
+	for (unsigned int i = 0; i < ms; i++) {
+		fake_tsc_now += 1000000;
+		kvmclock_sampler_step(&kc);
+	}
+}
+
+/*
+ * The host's MONOTONIC starts a -500 ppm slew just after a sync: the sampler follows the new
+ * rate within tens of ms, kicks every vCPU (an idle guest may not exit for seconds), and the
+ * next entry syncs onto the new rate though the last sync was under 100 ms ago.
+ */
+START_TEST(test_smp_rate_change_kicks_and_resyncs)
+{
+	struct pvclock_vcpu_time_info before;
+	unsigned int ms = 0;
+
+	teardown();
+	setup_n(2);
+	ck_assert_int_eq(wr(0, MSR_KVM_SYSTEM_TIME_NEW, GPA | 1), MSR_OK);
+	ck_assert_int_eq(wr(1, MSR_KVM_SYSTEM_TIME_NEW, (GPA + 0x40) | 1), MSR_OK);
+	sample_for(1000);
+	kvmclock_before_run(&kc, 0); /* the first anchor, on the rate measured for 1 s */
+	kvmclock_after_run(&kc, 0);
+	before = at(GPA);
+	ck_assert_uint_eq(kc.vcpu[0].stats.syncs, 1);
+	fake_slew_from = fake_tsc_now;
+	fake_slew_ppm = -500;
+	while (!kc.rate.changes && ms < 100)
+		sample_for(1), ms++;
+	printf("rate change seen %u ms into a -500 ppm slew\n", ms);
+	ck_assert_uint_ge(kc.rate.changes, 1);
+	ck_assert_uint_lt(ms, 60);
+	ck_assert_uint_eq(kicks, 2);
+	kvmclock_before_run(&kc, 0);
+	ck_assert_uint_eq(kc.vcpu[0].stats.syncs, 2);
+	/* Both structs (the sync writes each) carry a slower scale than before the slew. */
+	ck_assert_uint_lt(per_second(at(GPA)), per_second(before) - 450000); /* ns per 1e9 ticks */
+	ck_assert_uint_eq(at(GPA + 0x40).tsc_to_system_mul, at(GPA).tsc_to_system_mul);
+	ck_assert_uint_eq(at(GPA + 0x40).tsc_timestamp, at(GPA).tsc_timestamp);
+	kvmclock_after_run(&kc, 0);
+	/* Once on the new rate, the 100 ms spacing holds again: no sync 1 ms later. */
+	sample_for(1);
+	kvmclock_before_run(&kc, 0);
+	ck_assert_uint_eq(kc.vcpu[0].stats.syncs, 2 + (kc.rate.changes > 1));
+	kvmclock_after_run(&kc, 0);
+}
+END_TEST
+
 static int probe(uint64_t first, uint64_t last, uint32_t kind)
 {
 	struct clock_probe p = { .kind = kind, .first = first, .last = last };
@@ -301,14 +358,15 @@ START_TEST(test_probe_window)
 }
 END_TEST
 
-TEST_SUITE(
-	"kvmclock_host",
-	{ .name = "core",
-	  .setup = setup,
-	  .teardown = teardown,
-	  .tests = TESTS(test_enable_publishes_before_run, test_disable_and_move,
-			 test_refused_addresses, test_refusal_reasons,
-			 test_low_ram_is_the_guests_on_a_pc, test_wall_clock,
-			 test_tsc_write_moves_offset, test_smp_stable_only_while_offsets_agree,
-			 test_wall_clock_follows_steps, test_wall_clock_watch_only_when_following,
-			 test_smp_anchor_moves_only_when_the_error_needs_it, test_probe_window) })
+TEST_SUITE("kvmclock_host",
+	   { .name = "core",
+	     .setup = setup,
+	     .teardown = teardown,
+	     .tests = TESTS(test_enable_publishes_before_run, test_disable_and_move,
+			    test_refused_addresses, test_refusal_reasons,
+			    test_low_ram_is_the_guests_on_a_pc, test_wall_clock,
+			    test_tsc_write_moves_offset, test_smp_stable_only_while_offsets_agree,
+			    test_wall_clock_follows_steps,
+			    test_wall_clock_watch_only_when_following,
+			    test_smp_anchor_moves_only_when_the_error_needs_it,
+			    test_smp_rate_change_kicks_and_resyncs, test_probe_window) })

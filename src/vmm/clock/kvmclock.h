@@ -148,6 +148,7 @@ struct kvmclock {
 	uint64_t typical_width;	       /* sampler: running mean of sample widths, ticks */
 	uint64_t start_ns, settled_ns; /* MONOTONIC at start, and when the rate settled */
 	unsigned long rate_changes;    /* rate.changes, for other threads (atomic) */
+	unsigned long synced_changes;  /* SMP: rate_changes at the last sync (atomic) */
 	pthread_t sampler, live;
 	bool sampler_started, live_started;
 	int stop_threads;

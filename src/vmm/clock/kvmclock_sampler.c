@@ -26,10 +26,27 @@ static void kvmclock_track_width(struct kvmclock *kc, uint64_t width)
 	__atomic_store_n(&kc->max_sample_ticks, bound, __ATOMIC_RELAXED);
 }
 
+/*
+ * MONOTONIC's rate changed (an NTP slew began or ended): every published line carries the old
+ * slope, and an idle guest may not exit for seconds. As KVM's master clock update does, kick
+ * every vCPU, so its next entry re-anchors on the new rate if its policy re-anchors at all
+ * (with several vCPUs, a sync not held back by the 100 ms spacing: kvmclock_sync.c). The live
+ * policy's thread re-anchors on its own. After the model: the kicked vCPUs must find it.
+ */
+static void kvmclock_rate_changed(struct kvmclock *kc)
+{
+	__atomic_store_n(&kc->rate_changes, kc->rate.changes, __ATOMIC_SEQ_CST);
+	if (kc->entry == KVMCLOCK_ENTRY_LIVE || !kc->ops.kick)
+		return;
+	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
+		kc->ops.kick(kc->ops.opaque, i);
+}
+
 void kvmclock_sampler_step(struct kvmclock *kc)
 {
 	struct pvclock_scale scale;
 	struct pvclock_sample s;
+	unsigned long changes = kc->rate.changes;
 	int ret =
 		pvclock_sample_take(kc->clk, KVMCLOCK_SAMPLE_TRIES, kvmclock_sample_bound(kc), &s);
 
@@ -37,7 +54,6 @@ void kvmclock_sampler_step(struct kvmclock *kc)
 	if (ret)
 		return;
 	pvclock_rate_add(&kc->rate, &s);
-	__atomic_store_n(&kc->rate_changes, kc->rate.changes, __ATOMIC_RELAXED);
 	if (pvclock_rate_settled(&kc->rate) && !kc->settled_ns)
 		__atomic_store_n(&kc->settled_ns, s.mono_ns, __ATOMIC_RELEASE);
 	if (pvclock_rate_scale(&kc->rate, &scale))
@@ -45,6 +61,8 @@ void kvmclock_sampler_step(struct kvmclock *kc)
 	__atomic_store_n(&kc->rate_scale, pack_scale(scale), __ATOMIC_RELAXED);
 	kvmclock_set_model(kc, &(struct pvclock_line){ s.tsc, s.mono_ns, scale, true },
 			   pvclock_rate_ns_per_tick(&kc->rate));
+	if (kc->rate.changes != changes)
+		kvmclock_rate_changed(kc);
 }
 
 void *kvmclock_sampler_thread(void *arg)

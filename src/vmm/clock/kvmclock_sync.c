@@ -127,20 +127,29 @@ void kvmclock_start_world(struct kvmclock *kc)
 	pthread_cond_broadcast(&kc->cond);
 }
 
+/* Has MONOTONIC's rate changed since the last sync (kvmclock_sampler.c)? */
+static bool kvmclock_rate_moved(const struct kvmclock *kc)
+{
+	return __atomic_load_n(&kc->rate_changes, __ATOMIC_SEQ_CST) !=
+	       __atomic_load_n(&kc->synced_changes, __ATOMIC_RELAXED);
+}
+
 /* Does the anchor need to move? Only where no sync can move it meanwhile (E3, or kc->lock). */
 static bool kvmclock_sync_due(const struct kvmclock *kc)
 {
 	uint64_t tsc, bound_ns;
 	long double model;
+	bool rate_moved = kvmclock_rate_moved(kc);
 
 	if (!kc->line.valid)
 		return true;
 	tsc = pvclock_clock_tsc_fast(kc->clk);
-	if (tsc - kc->line.tsc < kc->resync_ticks ||
+	if ((tsc - kc->line.tsc < kc->resync_ticks && !rate_moved) ||
 	    !kc->policy.ops->reanchor_due(&kc->policy, &kc->policy_view))
 		return false;
-	if (kc->policy.ops->bounds_error)
-		return true; /* threshold:<ns>: the user's bound, not the host's floor */
+	/* threshold:<ns>: the user's bound, not the host's floor; a new rate: the old slope */
+	if (kc->policy.ops->bounds_error || rate_moved)
+		return true;
 	model = kvmclock_model_ns(kc, tsc);
 	if (model < 0)
 		return false; /* no model yet: keep the anchor */
@@ -154,8 +163,11 @@ static void kvmclock_sync_reanchor(struct kvmclock *kc, unsigned int id)
 	while (__atomic_load_n(&kc->updating, __ATOMIC_RELAXED))
 		pthread_cond_wait(&kc->cond, &kc->lock);
 	if (kvmclock_sync_due(kc)) { /* still: another vCPU's sync may have just moved it */
+		unsigned long changes = __atomic_load_n(&kc->rate_changes, __ATOMIC_SEQ_CST);
+
 		kvmclock_stop_world(kc, id);
-		kvmclock_reanchor(kc, &kc->vcpu[id]);
+		kvmclock_reanchor(kc, &kc->vcpu[id]); /* on the model as of @changes, or newer */
+		__atomic_store_n(&kc->synced_changes, changes, __ATOMIC_RELAXED);
 		kvmclock_start_world(kc);
 	}
 	pthread_mutex_unlock(&kc->lock);
@@ -172,7 +184,7 @@ static bool kvmclock_check_due(const struct kvmclock *kc, struct kvmclock_vcpu *
 	if (!kc->line.valid)
 		return true;
 	tsc = pvclock_clock_tsc_fast(kc->clk);
-	if (tsc - v->last_check_tsc < kc->check_ticks)
+	if (tsc - v->last_check_tsc < kc->check_ticks && !kvmclock_rate_moved(kc))
 		return false;
 	v->last_check_tsc = tsc;
 	return kvmclock_sync_due(kc);
