@@ -31,12 +31,13 @@ static void kvmclock_track_width(struct kvmclock *kc, uint64_t width)
  * slope, and an idle guest may not exit for seconds. As KVM's master clock update does, kick
  * every vCPU, so its next entry re-anchors on the new rate if its policy re-anchors at all
  * (with several vCPUs, a sync not held back by the 100 ms spacing: kvmclock_sync.c). The live
- * policy's thread re-anchors on its own. After the model: the kicked vCPUs must find it.
+ * policy's thread re-anchors on its own; under the kernel policy KVM publishes. After the
+ * model: the kicked vCPUs must find it.
  */
 static void kvmclock_rate_changed(struct kvmclock *kc)
 {
 	__atomic_store_n(&kc->rate_changes, kc->rate.changes, __ATOMIC_SEQ_CST);
-	if (kc->entry == KVMCLOCK_ENTRY_LIVE || !kc->ops.kick)
+	if (kc->entry == KVMCLOCK_ENTRY_LIVE || kc->policy.ops->in_kernel || !kc->ops.kick)
 		return;
 	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
 		kc->ops.kick(kc->ops.opaque, i);
