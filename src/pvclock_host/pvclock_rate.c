@@ -11,8 +11,12 @@
 
 #define RATE_RECENTER_TICKS (1ull << 34)
 #define RATE_FRAC_BITS	    40
-/* The fast fit judges a change only once it has this many half-lives of samples. */
-#define RATE_FAST_READY_HALF_LIVES 4
+/*
+ * The fast fit judges a change only with this much weight of samples in it (about 29 in a
+ * steady millisecond sampling): after a gap (the sampler preempted for a while) it holds only a
+ * few, whose slope is noise.
+ */
+#define RATE_FAST_MIN_WEIGHT 16
 
 static void fit_init(struct pvclock_fit *f, double half_life_s, uint64_t hz)
 {
@@ -91,9 +95,7 @@ static void rate_follow_change(struct pvclock_rate *r)
 {
 	long double slow, fast, allowed;
 
-	if (!pvclock_rate_settled(r) ||
-	    (long double)(r->last_tsc - r->first_tsc) * r->fast.decay_per_tick <
-		    RATE_FAST_READY_HALF_LIVES)
+	if (!pvclock_rate_settled(r) || r->fast.s0 < RATE_FAST_MIN_WEIGHT)
 		return;
 	if (!fit_slope(&r->slow, &slow) || !fit_slope(&r->fast, &fast))
 		return;

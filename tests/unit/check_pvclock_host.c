@@ -264,6 +264,32 @@ START_TEST(test_rate_holds_without_false_changes)
 }
 END_TEST
 
+/* Outliers (a sample read 200 ns late now and then) and gaps (the sampler held off for 2 s) are
+ * not changes either. */
+START_TEST(test_rate_ignores_outliers_and_gaps)
+{
+	const uint64_t hz = 2445000000ull, tick = hz / 1000;
+	struct pvclock_rate r;
+	uint64_t tsc = 0;
+	uint32_t lcg = 777;
+
+	pvclock_rate_init(&r, hz, 0.05, 60);
+	for (uint64_t i = 0; i < 60000; i++) {
+		uint64_t ns;
+
+		tsc += i % 10000 == 9999 ? 2000 * tick : tick;
+		lcg = lcg * 1103515245u + 12345u;
+		ns = 1000000000000ull + (uint64_t)((long double)tsc * 1e9L / hz) + (lcg >> 16) % 61;
+		if (i % 997 == 0)
+			ns += 200;
+		pvclock_rate_add(&r, &(struct pvclock_sample){ .tsc = tsc, .mono_ns = ns });
+	}
+	printf("rate: 60 s with a 200 ns outlier a second and a 2 s gap every 10 s: %lu changes\n",
+	       r.changes);
+	ck_assert_uint_eq(r.changes, 0);
+}
+END_TEST
+
 /* A 500 ppm slew (NTP's largest) begins: the rate follows in milliseconds, not a half-life. */
 START_TEST(test_rate_follows_a_slew)
 {
@@ -475,7 +501,8 @@ TEST_SUITE("pvclock_host",
 	     .tests = TESTS(test_scale_against_exact_arithmetic, test_scale_from_ratio_limits,
 			    test_sample_keeps_narrowest, test_rate_estimate_converges,
 			    test_rate_scale_refuses_nonsense, test_rate_survives_recentering,
-			    test_rate_holds_without_false_changes, test_rate_follows_a_slew,
+			    test_rate_holds_without_false_changes,
+			    test_rate_ignores_outliers_and_gaps, test_rate_follows_a_slew,
 			    test_reanchor_tracks_monotonic, test_reanchor_clamps_and_converges,
 			    test_reanchor_slew_is_bounded, test_publish_fields_and_version,
 			    test_publish_is_a_seqlock_under_concurrency, test_wall_clock_struct) })
