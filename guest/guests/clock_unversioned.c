@@ -16,8 +16,7 @@ static int lock;
 static uint64_t last;
 static unsigned long reads, warps;
 static uint64_t run_ns;
-static unsigned int done;
-static bool ready; /* set once main has parsed the arguments: the APs start with vCPU 0 */
+static struct guest_team team; /* every vCPU runs worker once main has the arguments */
 
 /* The fields as they are now, version ignored: what the ABI says never to do. */
 static uint64_t read_unversioned(const volatile struct pvclock_vcpu_time_info *ti)
@@ -49,16 +48,11 @@ static void worker(unsigned int id)
 		/* The loop's own clock read (a correct one, which waits out an odd version) only
 		 * now and then: the broken reads must be what meets the host's writes. */
 	} while (++i % CHECK_EVERY || kvmclock_read(ti, NULL) - start < run_ns);
-	__atomic_fetch_add(&done, 1, __ATOMIC_RELEASE);
 }
 
 void guest_ap_main(unsigned int id)
 {
-	while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
-		cpu_relax();
-	worker(id);
-	for (;;)
-		cpu_relax();
+	guest_team_join(&team, id);
 }
 
 int main(int argc, char **argv)
@@ -67,10 +61,7 @@ int main(int argc, char **argv)
 
 	run_ns = guest_arg_ulong(argc, argv, 1, 2000) * 1000000ull;
 	GUEST_ASSERT(n * 0x40 <= sizeof(page));
-	__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
-	worker(0);
-	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < n)
-		cpu_relax();
+	guest_team_run(&team, worker);
 	GUEST_PRINT("clock_unversioned: %u vCPUs, %lu reads, %lu warps\n", n, reads, warps);
 	GUEST_ASSERT_EQ(warps, 0);
 	return 0;

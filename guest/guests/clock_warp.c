@@ -21,8 +21,8 @@ static uint8_t page[4096] __attribute__((aligned(4096)));
 static struct kvmclock_warp warp;
 static unsigned long per_vcpu = 2000, duration_ms, exit_every = 16;
 static bool user_mode;
-static unsigned int started, done;
-static bool ready; /* set once main has parsed the arguments: the APs start with vCPU 0 */
+static unsigned int started;
+static struct guest_team team; /* every vCPU runs worker once main has the arguments */
 
 static void worker(unsigned int id)
 {
@@ -41,16 +41,11 @@ static void worker(unsigned int id)
 	do
 		kvmclock_warp_run(&warp, ti, per_vcpu, exit_every);
 	while (kvmclock_read(ti, NULL) - start < duration_ms * 1000000ull);
-	__atomic_fetch_add(&done, 1, __ATOMIC_RELEASE);
 }
 
 void guest_ap_main(unsigned int id)
 {
-	while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
-		cpu_relax();
-	worker(id);
-	for (;;)
-		cpu_relax();
+	guest_team_join(&team, id);
 }
 
 int main(int argc, char **argv)
@@ -62,10 +57,7 @@ int main(int argc, char **argv)
 	duration_ms = guest_arg_ulong(argc, argv, 3, 0);
 	exit_every = guest_arg_ulong(argc, argv, 4, exit_every);
 	warp.handoff = user_mode ? 16 : 0;
-	__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
-	worker(0);
-	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < n)
-		cpu_relax();
+	guest_team_run(&team, worker);
 	GUEST_PRINT("clock_warp: %u vCPUs, %lu reads: %lu warps, %lu stalls, %lu retries, "
 		    "%lu without STABLE\n",
 		    n, warp.reads, warp.warps, warp.stalls, warp.retries, warp.unstable);

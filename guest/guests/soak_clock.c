@@ -15,8 +15,7 @@
 static uint8_t page[4096] __attribute__((aligned(4096)));
 static struct kvmclock_warp warp;
 static uint64_t run_ns, period_ns;
-static unsigned int done;
-static bool ready; /* set once main has parsed the arguments: the APs start with vCPU 0 */
+static struct guest_team team; /* every vCPU runs worker once main has the arguments */
 
 static void print_totals(uint64_t elapsed_ns)
 {
@@ -43,16 +42,11 @@ static void worker(unsigned int id)
 			next_print += period_ns;
 		}
 	} while (now < run_ns);
-	__atomic_fetch_add(&done, 1, __ATOMIC_RELEASE);
 }
 
 void guest_ap_main(unsigned int id)
 {
-	while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
-		cpu_relax();
-	worker(id);
-	for (;;)
-		cpu_relax();
+	guest_team_join(&team, id);
 }
 
 int main(int argc, char **argv)
@@ -63,10 +57,7 @@ int main(int argc, char **argv)
 	period_ns = guest_arg_ulong(argc, argv, 2, 60) * 1000000000ull;
 	GUEST_ASSERT(period_ns > 0);
 	GUEST_ASSERT(n * 0x40 <= sizeof(page));
-	__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
-	worker(0);
-	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < n)
-		cpu_relax();
+	guest_team_run(&team, worker);
 	GUEST_PRINT("soak: end: %u vCPUs, %lu reads, %lu warps, %lu stalls, %lu without STABLE\n",
 		    n, warp.reads, warp.warps, warp.stalls, warp.unstable);
 	GUEST_ASSERT_EQ(warp.warps, 0);

@@ -100,6 +100,27 @@ void guest_enter_user_mode(void)
 		: "rax", "memory");
 }
 
+void guest_team_run(struct guest_team *team, void (*fn)(unsigned int vcpu_id))
+{
+	__atomic_store_n(&team->fn, fn, __ATOMIC_RELEASE);
+	fn(0);
+	__atomic_fetch_add(&team->done, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&team->done, __ATOMIC_ACQUIRE) < boot_info->nr_vcpus)
+		cpu_relax();
+}
+
+void guest_team_join(struct guest_team *team, unsigned int vcpu_id)
+{
+	void (*fn)(unsigned int);
+
+	while (!(fn = __atomic_load_n(&team->fn, __ATOMIC_ACQUIRE)))
+		cpu_relax();
+	fn(vcpu_id);
+	__atomic_fetch_add(&team->done, 1, __ATOMIC_RELEASE);
+	for (;;)
+		cpu_relax();
+}
+
 __attribute__((weak)) void guest_ap_main(unsigned int vcpu_id)
 {
 	(void)vcpu_id;

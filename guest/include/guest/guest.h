@@ -108,6 +108,20 @@ static inline void cpu_relax(void)
 	__asm__ volatile("pause" ::: "memory");
 }
 
+/*
+ * One function on every vCPU (a "team"): main, on vCPU 0, sets the team's inputs and calls
+ * guest_team_run(&team, fn); guest_ap_main calls guest_team_join(&team, id). Every vCPU runs
+ * fn(its id) once; guest_team_run returns on vCPU 0 when all have returned, and the APs then
+ * spin. The APs start with vCPU 0 and wait for the run: whatever main set before it is theirs.
+ */
+struct guest_team {
+	void (*fn)(unsigned int vcpu_id);
+	unsigned int done;
+};
+
+void guest_team_run(struct guest_team *team, void (*fn)(unsigned int vcpu_id));
+__attribute__((noreturn)) void guest_team_join(struct guest_team *team, unsigned int vcpu_id);
+
 void *memset(void *s, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
