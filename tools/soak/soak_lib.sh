@@ -106,14 +106,8 @@ soak_judge() {
 		bad=1
 	fi
 	if grep -qE 'soak: (t [0-9]+ s|end):.* [1-9][0-9]* warps' "$log"; then
-		if [ "${SOAK_WARPS:-fail}" = report ]; then
-			# The short run's Linux part: an open finding (docs/soak.md), reported only.
-			echo "$what: FINDING (reported, not judged here): warps:" \
-				"$(grep -m1 -E 'soak: .* [1-9][0-9]* warps' "$log")"
-		else
-			echo "$what: FAIL: warps: $(grep -m1 -E 'soak: .* [1-9][0-9]* warps' "$log")"
-			bad=1
-		fi
+		echo "$what: FAIL: warps: $(grep -m1 -E 'soak: .* [1-9][0-9]* warps' "$log")"
+		bad=1
 	fi
 	if ! grep -q 'soak: end:' "$log"; then echo "$what: FAIL: the guest never ended"; bad=1; fi
 	if [ "$(soak_kernel_warnings "$log" boot)" -ne 0 ]; then
