@@ -81,7 +81,7 @@ START_TEST(test_kernel_is_served_in_kernel)
 }
 END_TEST
 
-/* clock_measure checking @reads_wanted reads under live:100us: none backward; returns its retries. */
+/* clock_measure checking @reads_wanted reads under live:100us, none backward: its retries. */
 static unsigned long live_check(unsigned long reads_wanted)
 {
 	char count[32], path[512];
