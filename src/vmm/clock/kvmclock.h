@@ -66,12 +66,13 @@ struct kvmclock_ops {
 struct kvmclock_vcpu {
 	int inside __attribute__((aligned(64))); /* SMP: in KVM_RUN, or about to be (atomic) */
 	struct pvclock_writer writer;
-	void *time_info;	 /* host pointer to the guest's struct; NULL: clock off */
-	uint64_t published_gen;	 /* anchor generation last written here */
-	uint64_t tsc_offset;	 /* guest TSC - host TSC */
-	uint64_t last_check_tsc; /* SMP: when this vCPU last asked whether a sync is due */
-	uint64_t entry_ns;	 /* MONOTONIC before the last KVM_RUN (while probing) */
-	uint8_t stopped;	 /* enum kvmclock_stopped: PVCLOCK_GUEST_STOPPED after a pause */
+	void *time_info;	    /* host pointer to the guest's struct; NULL: clock off */
+	uint64_t published_gen;	    /* anchor generation last written here */
+	uint64_t tsc_offset;	    /* guest TSC - host TSC */
+	uint64_t last_check_tsc;    /* SMP: when this vCPU last asked whether a sync is due */
+	unsigned long seen_changes; /* SMP: the host's rate_changes at that time */
+	uint64_t entry_ns;	    /* MONOTONIC before the last KVM_RUN (while probing) */
+	uint8_t stopped;	    /* enum kvmclock_stopped: PVCLOCK_GUEST_STOPPED after a pause */
 	bool warned_bad_address;
 	uint64_t system_msr; /* last value written to a system-time MSR (RDMSR) */
 	uint64_t gpa;

@@ -180,13 +180,17 @@ static void kvmclock_sync_reanchor(struct kvmclock *kc, unsigned int id)
 static bool kvmclock_check_due(const struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
 	uint64_t tsc;
+	unsigned long changes;
 
 	if (!kc->line.valid)
 		return true;
 	tsc = pvclock_clock_tsc_fast(kc->clk);
-	if (tsc - v->last_check_tsc < kc->check_ticks && !kvmclock_rate_moved(kc))
+	/* A new rate asks at once, once per vCPU (a policy may still decline the sync). */
+	changes = __atomic_load_n(&kc->rate_changes, __ATOMIC_RELAXED);
+	if (tsc - v->last_check_tsc < kc->check_ticks && changes == v->seen_changes)
 		return false;
 	v->last_check_tsc = tsc;
+	v->seen_changes = changes;
 	return kvmclock_sync_due(kc);
 }
 
