@@ -184,7 +184,6 @@ bool kvmclock_get_model(const struct kvmclock *kc, struct pvclock_line *line,
 int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs,
 		      struct doorbell *db) __must_check;
 
-/* Hot path: publish this vCPU's struct before KVM_RUN; account for it after. */
 /*
  * Hold every host thread that writes guest RAM while the vCPUs are out (the live policy's
  * publisher, conform's rounds, the wall clock's step watcher) until kvmclock_release: a
@@ -193,6 +192,7 @@ int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs,
 void kvmclock_hold(struct kvmclock *kc);
 void kvmclock_release(struct kvmclock *kc);
 
+/* Hot path: publish this vCPU's struct before KVM_RUN; account for it after. */
 void kvmclock_before_run(struct kvmclock *kc, unsigned int vcpu);
 void kvmclock_after_run(struct kvmclock *kc, unsigned int vcpu);
 
