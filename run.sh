@@ -138,17 +138,18 @@ cmd_fuzz() {
 	mkdir -p results/fuzz-crashes
 	for t in image_load report kvmclock snapshot control; do
 		work=$(mktemp -d)
-		"$dir/tests/fuzz/fuzz_$t" -runs=0 tests/fuzz/corpus/$t >/dev/null 2>&1 ||
-			{ echo "fuzz_$t: a corpus input fails"; exit 1; }
+		"$dir/tests/fuzz/fuzz_$t" -runs=0 tests/fuzz/corpus/$t >"results/fuzz-crashes/$t.log" 2>&1 ||
+			{ echo "fuzz_$t: a corpus input fails:"; tail -40 "results/fuzz-crashes/$t.log"; exit 1; }
+		status=0
 		"$dir/tests/fuzz/fuzz_$t" -max_total_time="${FUZZ_SECONDS:-60}" \
 			-print_final_stats=1 -artifact_prefix=results/fuzz-crashes/$t- \
-			"$work" tests/fuzz/corpus/$t \
-			2>&1 | grep -E "^stat::number_of_executed_units|ERROR|SUMMARY" |
-			sed "s/^/fuzz_$t: /"
-		status=${PIPESTATUS[0]}
+			"$work" tests/fuzz/corpus/$t >"results/fuzz-crashes/$t.log" 2>&1 || status=$?
 		rm -rf "$work"
+		sed -n -E "/^stat::number_of_executed_units|ERROR|SUMMARY/s/^/fuzz_$t: /p" \
+			"results/fuzz-crashes/$t.log"
 		if [ "$status" -ne 0 ]; then
-			echo "fuzz_$t found a crash: see results/fuzz-crashes"
+			echo "fuzz_$t found a crash (status $status): its report, then results/fuzz-crashes"
+			sed -E '/^#[0-9]+[[:space:]]|^"/d' "results/fuzz-crashes/$t.log" | tail -40
 			exit 1
 		fi
 	done

@@ -5,6 +5,7 @@
  * any write outside guest RAM; the guard pages around RAM catch it too. A legal mode must leave
  * every struct whole (version even) after each round.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,12 +75,33 @@ static size_t pick_policy(const uint8_t *data, size_t size, struct clock_policy 
 	return used;
 }
 
+/* Whether vCPU @i's struct shares a byte with another vCPU's (the guest may ask for that). */
+static bool overlaps_another(const struct kvmclock *kc, unsigned int i)
+{
+	const size_t len = sizeof(struct pvclock_vcpu_time_info);
+	const char *a = kc->vcpu[i].time_info;
+
+	for (unsigned int j = 0; j < kc->nr_vcpus; j++) {
+		const char *b = kc->vcpu[j].time_info;
+
+		if (j != i && b && a < b + len && b < a + len)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * After a legal mode's round every struct is whole, unless the guest put two vCPUs' structs
+ * on the same bytes: then the later write's body lands on the earlier one's version, as it
+ * would under KVM, and that struct's version says what the guest arranged.
+ */
 static void check_whole(const struct kvmclock *kc)
 {
 	for (unsigned int i = 0; i < kc->nr_vcpus; i++) {
 		const volatile struct pvclock_vcpu_time_info *t = kc->vcpu[i].time_info;
 
-		if (t && kc->policy.ops->adversary->legal && (t->version & 1))
+		if (t && kc->policy.ops->adversary->legal && (t->version & 1) &&
+		    !overlaps_another(kc, i))
 			abort();
 	}
 }

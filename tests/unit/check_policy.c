@@ -91,6 +91,16 @@ START_TEST(test_parse_policies)
 	ck_assert_int_eq(clock_policy_parse("periodic:-1ms", &p), -EINVAL);
 	ck_assert_int_eq(clock_policy_parse("periodic:10xs", &p), -EINVAL);
 	ck_assert_int_eq(clock_policy_parse("periodic:0", &p), -EINVAL);
+	ck_assert_int_eq(clock_policy_parse("periodic:0.4ns", &p), -EINVAL);
+	ck_assert_int_eq(clock_policy_parse("live:3601s", &p), -EINVAL);
+	ck_assert_int_eq(clock_policy_parse("live:3600s", &p), 0);
+	ck_assert_uint_eq(p.param_ns, 3600000000000ull);
+	/* Once beyond uint64_t's range in ns: refused, not converted. */
+	ck_assert_int_eq(clock_policy_parse("threshold:1e12s", &p), -EINVAL);
+	ck_assert_logged("invalid policy 'threshold:1e12s': expected threshold:");
+	ck_assert_logged("(from 1 ns to 1 h)");
+	ck_assert_int_eq(clock_policy_parse("periodic:nan", &p), -EINVAL);
+	ck_assert_int_eq(clock_policy_parse("periodic:infms", &p), -EINVAL);
 	ck_assert_int_eq(clock_policy_parse("sometimes", &p), -EINVAL);
 	ck_assert_logged("unknown policy 'sometimes'");
 	test_log_release();

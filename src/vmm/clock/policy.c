@@ -27,6 +27,9 @@ static const struct clock_policy_ops *policy_at(unsigned int i)
 	return i < nr_clock_policies ? clock_policies[i] : clock_adversaries[i - nr_clock_policies];
 }
 
+/* A policy's parameter: from 1 ns up to an hour, beyond any use and far inside uint64_t. */
+#define POLICY_PARAM_MAX_NS 3600000000000.0
+
 static int parse_duration_ns(const char *text, uint64_t *ns)
 {
 	static const struct {
@@ -39,13 +42,16 @@ static int parse_duration_ns(const char *text, uint64_t *ns)
 	double v;
 
 	v = strtod(text, &end);
-	if (end == text || !(v > 0) || v > 1e12)
+	if (end == text || !(v > 0))
 		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcmp(end, units[i].unit))
 			continue;
-		*ns = (uint64_t)(v * (double)units[i].mul);
-		return *ns ? 0 : -EINVAL;
+		v *= (double)units[i].mul;
+		if (!(v >= 1) || v > POLICY_PARAM_MAX_NS)
+			return -EINVAL;
+		*ns = (uint64_t)v;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -75,7 +81,8 @@ int clock_policy_parse(const char *spec, struct clock_policy *out)
 			continue;
 		if (ops->has_param != !!colon ||
 		    (colon && parse_duration_ns(colon + 1, &out->param_ns))) {
-			pr_err("invalid policy '%s': expected %s", spec, ops->usage);
+			pr_err("invalid policy '%s': expected %s%s", spec, ops->usage,
+			       ops->has_param ? " (from 1 ns to 1 h)" : "");
 			return -EINVAL;
 		}
 		out->ops = ops;
