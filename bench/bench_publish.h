@@ -10,6 +10,7 @@ struct bench_publish {
 	unsigned long hot_anchors, hot_clamps;
 	double insitu_p50, insitu_p99;	       /* ns, the median run's */
 	double insitu_p50_min, insitu_p50_max; /* the runs' spread */
+	double insitu_mean;		       /* ns, up to the p99 (median run's) */
 	double insitu_bracket; /* ns of the timing's own, taken off each entry (median run's) */
 	unsigned long insitu_entries;
 };

@@ -53,11 +53,12 @@ static inline void pvclock_line_reanchor(struct pvclock_line *line, const struct
 	};
 
 	*out = (struct pvclock_reanchor){ 0 };
-	if (line->valid && s->tsc >= line->tsc) {
+	/* The expected ways laid out to fall through: it runs right after an exit (cold). */
+	if (__builtin_expect(line->valid && s->tsc >= line->tsc, 1)) {
 		uint64_t old = pvclock_line_at(line, s->tsc);
 
 		out->lead_ns = (int64_t)(old - s->mono_ns);
-		if (old > s->mono_ns) {
+		if (__builtin_expect(old > s->mono_ns, 0)) {
 			uint64_t lead = old - s->mono_ns;
 
 			if (lead > PVCLOCK_MAX_LEAD_NS)

@@ -111,6 +111,18 @@ static double drift_ppm(const struct clock_sample *s, size_t n)
 	return n > 2 && den > 0 ? (double)((n * sxy - sx * sy) / den * 1e6L) : 0;
 }
 
+/* The mean of @v's values at or below @limit; 0 for none. */
+static double mean_up_to(const double *v, size_t n, double limit)
+{
+	double sum = 0;
+	size_t used = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i] <= limit)
+			sum += v[i], used++;
+	return used ? sum / (double)used : 0;
+}
+
 /* The host's own costs: each entry's publish and each sync's wait (no guest samples needed). */
 static void summarize_host_costs(const struct clock_measure *m, struct clock_summary *out,
 				 double *v)
@@ -121,6 +133,7 @@ static void summarize_host_costs(const struct clock_measure *m, struct clock_sum
 		v[i] = (double)m->publish_cycles[i] * 1e9 / (double)m->tsc_hz;
 	out->publish_ns_median = quantile(v, nr_publish, 0.5);
 	out->publish_ns_p99 = quantile(v, nr_publish, 0.99);
+	out->publish_ns_mean = mean_up_to(v, nr_publish, out->publish_ns_p99);
 	for (size_t i = 0; i < nr_publish; i++)
 		v[i] = (double)m->bracket_cycles[i] * 1e9 / (double)m->tsc_hz;
 	out->bracket_ns_median = quantile(v, nr_publish, 0.5);

@@ -189,7 +189,7 @@ static bool kvmclock_reanchor_due(const struct kvmclock *kc)
 
 KVMCLOCK_HOT void kvmclock_enter_up(struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
-	if (!v->time_info)
+	if (unlikely(!v->time_info))
 		return;
 	if (kvmclock_reanchor_due(kc))
 		reanchor(kc, v);

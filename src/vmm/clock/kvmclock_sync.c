@@ -40,8 +40,8 @@
 static void kvmclock_enter(struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
 	for (;;) {
-		__atomic_store_n(&v->inside, 1, __ATOMIC_SEQ_CST);     /* E1 */
-		if (!__atomic_load_n(&kc->updating, __ATOMIC_SEQ_CST)) /* E2 */
+		__atomic_store_n(&v->inside, 1, __ATOMIC_SEQ_CST);	       /* E1 */
+		if (likely(!__atomic_load_n(&kc->updating, __ATOMIC_SEQ_CST))) /* E2 */
 			return;
 		kvmclock_leave(kc, v);
 		pthread_mutex_lock(&kc->lock);
@@ -53,8 +53,8 @@ static void kvmclock_enter(struct kvmclock *kc, struct kvmclock_vcpu *v)
 
 KVMCLOCK_HOT void kvmclock_leave(struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
-	__atomic_store_n(&v->inside, 0, __ATOMIC_SEQ_CST);	/* X1 */
-	if (__atomic_load_n(&kc->updating, __ATOMIC_SEQ_CST)) { /* X2 */
+	__atomic_store_n(&v->inside, 0, __ATOMIC_SEQ_CST);		  /* X1 */
+	if (unlikely(__atomic_load_n(&kc->updating, __ATOMIC_SEQ_CST))) { /* X2 */
 		pthread_mutex_lock(&kc->lock);
 		pthread_cond_broadcast(&kc->cond);
 		pthread_mutex_unlock(&kc->lock);
@@ -141,7 +141,7 @@ static bool kvmclock_sync_due(const struct kvmclock *kc)
 	long double model;
 	bool rate_moved = kvmclock_rate_moved(kc);
 
-	if (!kc->line.valid)
+	if (unlikely(!kc->line.valid))
 		return true;
 	tsc = pvclock_clock_tsc_fast(kc->clk);
 	if ((tsc - kc->line.tsc < kc->resync_ticks && !rate_moved) ||
@@ -182,12 +182,12 @@ static bool kvmclock_check_due(const struct kvmclock *kc, struct kvmclock_vcpu *
 	uint64_t tsc;
 	unsigned long changes;
 
-	if (!kc->line.valid)
+	if (unlikely(!kc->line.valid))
 		return true;
 	tsc = pvclock_clock_tsc_fast(kc->clk);
 	/* A new rate asks at once, once per vCPU (a policy may still decline the sync). */
 	changes = __atomic_load_n(&kc->rate_changes, __ATOMIC_RELAXED);
-	if (tsc - v->last_check_tsc < kc->check_ticks && changes == v->seen_changes)
+	if (likely(tsc - v->last_check_tsc < kc->check_ticks && changes == v->seen_changes))
 		return false;
 	v->last_check_tsc = tsc;
 	v->seen_changes = changes;
@@ -198,9 +198,9 @@ KVMCLOCK_HOT void kvmclock_before_run_smp(struct kvmclock *kc, struct kvmclock_v
 					  unsigned int id)
 {
 	kvmclock_enter(kc, v);
-	if (!v->time_info)
+	if (unlikely(!v->time_info))
 		return;
-	if (kvmclock_check_due(kc, v)) {
+	if (unlikely(kvmclock_check_due(kc, v))) {
 		kvmclock_leave(kc, v);
 		kvmclock_sync_reanchor(kc, id);
 		kvmclock_enter(kc, v);
