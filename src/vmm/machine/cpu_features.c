@@ -87,18 +87,32 @@ int cpu_features_parse(const char *spec, struct cpu_features *out)
 	return 0;
 }
 
-static uint32_t *cpu_reg(struct kvm_cpuid2 *cpuid, const struct cpu_feature *f)
+/* The index of @f's leaf in @cpuid, or -1 where the leaf is absent. */
+static int cpu_leaf(const struct kvm_cpuid2 *cpuid, const struct cpu_feature *f)
 {
-	for (uint32_t i = 0; i < cpuid->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+	for (uint32_t i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == f->function &&
+		    cpuid->entries[i].index == f->index)
+			return (int)i;
+	return -1;
+}
 
-		if (e->function == f->function && e->index == f->index) {
-			uint32_t *regs[] = { &e->eax, &e->ebx, &e->ecx, &e->edx };
+/* @f's register (EAX, EBX, ECX, EDX by f->reg) in the leaf @e, to change it. */
+static uint32_t *cpu_reg(struct kvm_cpuid_entry2 *e, const struct cpu_feature *f)
+{
+	uint32_t *regs[] = { &e->eax, &e->ebx, &e->ecx, &e->edx };
 
-			return regs[f->reg];
-		}
-	}
-	return NULL;
+	return regs[f->reg];
+}
+
+/* Whether @cpuid sets @f's bit (an absent leaf sets none). */
+static bool cpu_bit(const struct kvm_cpuid2 *cpuid, const struct cpu_feature *f)
+{
+	int i = cpu_leaf(cpuid, f);
+	const struct kvm_cpuid_entry2 *e = i < 0 ? NULL : &cpuid->entries[i];
+	uint32_t regs[] = { e ? e->eax : 0, e ? e->ebx : 0, e ? e->ecx : 0, e ? e->edx : 0 };
+
+	return regs[f->reg] >> f->bit & 1;
 }
 
 bool cpu_features_adds(const struct cpu_features *fs, const char *name)
@@ -114,9 +128,8 @@ bool cpu_features_adds(const struct cpu_features *fs, const char *name)
 bool cpu_feature_has(const struct kvm_cpuid2 *cpuid, const char *name)
 {
 	const struct cpu_feature *f = cpu_feature_find(name, strlen(name));
-	const uint32_t *r = f ? cpu_reg((struct kvm_cpuid2 *)cpuid, f) : NULL;
 
-	return r && (*r >> f->bit & 1);
+	return f && cpu_bit(cpuid, f);
 }
 
 int cpu_features_apply(const struct cpu_features *fs, struct kvm_cpuid2 *cpuid)
@@ -125,16 +138,16 @@ int cpu_features_apply(const struct cpu_features *fs, struct kvm_cpuid2 *cpuid)
 
 	for (unsigned int i = 0; i < fs->nr; i++) {
 		const struct cpu_feature *f = fs->edits[i].feature;
-		uint32_t *r = cpu_reg(cpuid, f);
+		int leaf = cpu_leaf(cpuid, f);
 
-		if (fs->edits[i].add && (!r || !(*r >> f->bit & 1))) {
+		if (fs->edits[i].add && !cpu_bit(cpuid, f)) {
 			pr_err("--cpu +%s: KVM on this host does not support it (CPUID 0x%x.%u "
 			       "E%cX bit %u)",
 			       f->name, f->function, f->index, regs[f->reg], f->bit);
 			return -EINVAL;
 		}
-		if (r && !fs->edits[i].add)
-			*r &= ~(1u << f->bit);
+		if (leaf >= 0 && !fs->edits[i].add)
+			*cpu_reg(&cpuid->entries[leaf], f) &= ~(1u << f->bit);
 	}
 	return 0;
 }
@@ -147,9 +160,7 @@ unsigned int cpu_features_report_rewrites(const struct kvm_cpuid2 *set,
 
 	for (size_t i = 0; i < ARRAY_SIZE(features); i++) {
 		const struct cpu_feature *f = &features[i];
-		const uint32_t *s = cpu_reg((struct kvm_cpuid2 *)set, f);
-		const uint32_t *g = cpu_reg((struct kvm_cpuid2 *)got, f);
-		unsigned int want = s ? *s >> f->bit & 1 : 0, has = g ? *g >> f->bit & 1 : 0;
+		unsigned int want = cpu_bit(set, f), has = cpu_bit(got, f);
 
 		if (want == has)
 			continue;
