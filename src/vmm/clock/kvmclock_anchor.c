@@ -169,7 +169,7 @@ static inline __attribute__((always_inline)) void publish_current(struct kvmcloc
 	}
 }
 
-void kvmclock_publish_current(struct kvmclock *kc, struct kvmclock_vcpu *v)
+KVMCLOCK_HOT void kvmclock_publish_current(struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
 	publish_current(kc, v);
 }

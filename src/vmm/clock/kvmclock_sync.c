@@ -37,7 +37,7 @@
 
 #include "core/mono_time.h"
 
-static void kvmclock_enter(struct kvmclock *kc, struct kvmclock_vcpu *v)
+static KVMCLOCK_HOT void kvmclock_enter(struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
 	for (;;) {
 		__atomic_store_n(&v->inside, 1, __ATOMIC_SEQ_CST);	       /* E1 */
