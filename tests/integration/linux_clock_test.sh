@@ -69,7 +69,7 @@ slew_run() {
 			kill -KILL "$LC_PID"
 		lc_finish
 		echo "$(date +%s%6N) linux_clock: VMM killed; restored in a new process" >>"$log"
-		lc_start "$log" restore --stats --control "$LC_SOCK" --timeout 600 \
+		lc_start "$log" restore -v --stats --control "$LC_SOCK" --timeout 600 \
 			"$LC_TMP/linux.snap"
 	fi
 	lc_finish

@@ -299,10 +299,14 @@ START_TEST(test_smp_rate_change_kicks_and_resyncs)
 	ck_assert_uint_eq(kc.vcpu[0].stats.syncs, 1);
 	fake_slew_from = fake_tsc_now;
 	fake_slew_ppm = -500;
+	test_log_capture();
 	while (!kc.rate.changes && ms < 100)
 		sample_for(1), ms++;
-	printf("rate change seen %u ms into a -500 ppm slew\n", ms);
+	printf("rate change seen %u ms into a -500 ppm slew: %s", ms, test_logged());
 	ck_assert_uint_ge(kc.rate.changes, 1);
+	ck_assert_logged("clock: MONOTONIC's rate moved: now -");
+	ck_assert_logged("(change 1); every vCPU re-anchors");
+	test_log_release();
 	ck_assert_uint_lt(ms, 60);
 	ck_assert_uint_eq(kicks, 2);
 	kvmclock_before_run(&kc, 0);

@@ -81,7 +81,7 @@ snapshot() {
 	lc_finish
 	echo "$(date +%s%6N) linux-clock-demo: VMM killed; restoring in a new process in 5 s" >>"$1"
 	sleep 5
-	lc_start "$1" restore --stats --control "$LC_SOCK" --timeout "$((MAIN_END * 3 + 400))" \
+	lc_start "$1" restore -v --stats --control "$LC_SOCK" --timeout "$((MAIN_END * 3 + 400))" \
 		"$LC_TMP/linux.snap"
 }
 

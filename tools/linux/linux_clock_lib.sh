@@ -59,7 +59,7 @@ lc_boot() {
 	local log=$1 policy=$2 vcpus=$3 seconds=$4
 	shift 4
 	: >"$log"
-	lc_start "$log" run --stats --control "$LC_SOCK" --policy "$policy" --vcpus "$vcpus" \
+	lc_start "$log" run -v --stats --control "$LC_SOCK" --policy "$policy" --vcpus "$vcpus" \
 		--mem "$LINUX_MEM" --timeout "$((seconds * 3 + 900))" "$@" \
 		--initrd "$LINUX_DIR/initramfs.cpio.gz" "$KERNEL" -- console=ttyS0 \
 		"pvclock.track=$seconds" "pvclock.every=${LC_EVERY:-1}" pvclock.end=poweroff

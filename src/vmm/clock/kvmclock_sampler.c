@@ -36,7 +36,12 @@ static void kvmclock_track_width(struct kvmclock *kc, uint64_t width)
  */
 static void kvmclock_rate_changed(struct kvmclock *kc)
 {
+	long double ppm = (pvclock_rate_ns_per_tick(&kc->rate) * kc->tsc_hz / 1e9L - 1) * 1e6L;
+
 	__atomic_store_n(&kc->rate_changes, kc->rate.changes, __ATOMIC_SEQ_CST);
+	pr_info("clock: MONOTONIC's rate moved: now %+.3Lf ppm against the TSC's nominal "
+		"(change %lu); every vCPU re-anchors",
+		ppm, kc->rate.changes);
 	if (kc->entry == KVMCLOCK_ENTRY_LIVE || kc->policy.ops->in_kernel || !kc->ops.kick)
 		return;
 	for (unsigned int i = 0; i < kc->nr_vcpus; i++)
