@@ -35,6 +35,21 @@ if [ ! -e /dev/kvm ]; then
 	exit 77
 fi
 
+# Rows that show only when a host write races a guest read on another CPU. In kvmlab, QEMU's
+# emulator runs every CPU on one host thread, in turns: no write ever races a read there, so
+# those rows are printed, not judged (the legal modes still are).
+races=1
+if [ "${PVCLOCK_KVMLAB:-}" = 1 ]; then
+	races=0
+	echo "conform_test: in kvmlab no host write races a guest read (one emulator thread):" \
+		"bad-no-version, bad-stable and the unversioned reader under storm are not judged"
+fi
+# judge_race WHAT COMMAND...: a check that needs a race; in kvmlab only printed.
+judge_race() {
+	"${@:2}" && return
+	if [ "$races" = 1 ]; then fail "$1"; else echo "not judged in kvmlab: $1"; fi
+}
+
 timeout -k 5 600 "$vmm" conform -c 1 -c 4 --json "$tmp/sdk.json" "$guests/soak_clock.elf" 1 1 \
 	>"$tmp/sdk" 2>"$tmp/sdk.err"
 status=$?
@@ -47,12 +62,12 @@ for mode in storm odd-hold:2ms scale-pairs far-past-32 far-past-40 stable-flip s
 	done
 done
 for c in 1 4; do
-	for mode in bad-backstep bad-no-version; do
-		[ "$(outcome "$tmp/sdk" "$mode" "$c")" = detected ] ||
-			fail "SDK reader did not show $mode on $c vCPUs"
-	done
+	[ "$(outcome "$tmp/sdk" bad-backstep "$c")" = detected ] ||
+		fail "SDK reader did not show bad-backstep on $c vCPUs"
+	judge_race "SDK reader did not show bad-no-version on $c vCPUs" \
+		[ "$(outcome "$tmp/sdk" bad-no-version "$c")" = detected ]
 done
-[ "$(outcome "$tmp/sdk" bad-stable 4)" = detected ] || fail "SDK reader: bad-stable, 4 vCPUs"
+judge_race "SDK reader: bad-stable, 4 vCPUs" [ "$(outcome "$tmp/sdk" bad-stable 4)" = detected ]
 python3 - "$tmp/sdk.json" <<'PY' || fail "the JSON disagrees with the table"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -66,11 +81,11 @@ timeout -k 5 300 "$vmm" conform -c 1 -c 2 -M odd-hold:2ms -M storm \
 status=$?
 cat "$tmp/broken"
 [ "$status" -eq 1 ] || fail "the unversioned reader: conform ended with $status, not 1"
-for mode in odd-hold:2ms storm; do
-	for c in 1 2; do
-		[ "$(outcome "$tmp/broken" "$mode" "$c")" = FAIL ] ||
-			fail "the unversioned reader passed $mode on $c vCPUs"
-	done
+for c in 1 2; do
+	[ "$(outcome "$tmp/broken" odd-hold:2ms "$c")" = FAIL ] ||
+		fail "the unversioned reader passed odd-hold:2ms on $c vCPUs"
+	judge_race "the unversioned reader passed storm on $c vCPUs" \
+		[ "$(outcome "$tmp/broken" storm "$c")" = FAIL ]
 done
 timeout -k 5 60 "$vmm" run --policy every-entry "$guests/clock_unversioned.elf" 500 \
 	>"$tmp/ee" 2>&1 || fail "the unversioned reader under every-entry: $(cat "$tmp/ee")"
