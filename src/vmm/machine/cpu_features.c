@@ -109,8 +109,12 @@ static uint32_t *cpu_reg(struct kvm_cpuid_entry2 *e, const struct cpu_feature *f
 static bool cpu_bit(const struct kvm_cpuid2 *cpuid, const struct cpu_feature *f)
 {
 	int i = cpu_leaf(cpuid, f);
-	const struct kvm_cpuid_entry2 *e = i < 0 ? NULL : &cpuid->entries[i];
-	uint32_t regs[] = { e ? e->eax : 0, e ? e->ebx : 0, e ? e->ecx : 0, e ? e->edx : 0 };
+	const struct kvm_cpuid_entry2 *e;
+
+	if (i < 0)
+		return false;
+	e = &cpuid->entries[i];
+	const uint32_t regs[] = { e->eax, e->ebx, e->ecx, e->edx };
 
 	return regs[f->reg] >> f->bit & 1;
 }
