@@ -13,8 +13,9 @@
 #define RATE_FRAC_BITS	    40
 /*
  * The fast fit judges a change only with this much weight of samples in it (about 29 in a
- * steady millisecond sampling): after a gap (the sampler preempted for a while) it holds only a
- * few, whose slope is noise.
+ * steady millisecond sampling): after a gap of seconds (the sampler preempted) the older
+ * samples' weight is gone, and a slope through the first few after it is noise whose own error
+ * estimate is too small (test_rate_ignores_outliers_and_gaps: a false change without this).
  */
 #define RATE_FAST_MIN_WEIGHT 16
 

@@ -264,9 +264,13 @@ START_TEST(test_rate_holds_without_false_changes)
 }
 END_TEST
 
-/* Outliers (a sample read 200 ns late now and then) and gaps (the sampler held off for 2 s) are
- * not changes either. */
-START_TEST(test_rate_ignores_outliers_and_gaps)
+/*
+ * Outliers (a sample read 200 ns late now and then) and gaps (the sampler held off for 2 s) are
+ * not changes either, nor a gap of 30 ms to 2 s with the reads around it 20 us late or early
+ * (the sampler preempted and resumed). After a 2 s gap the fast fit holds only the samples since,
+ * and only its minimum weight keeps their noisy slope from passing for a change.
+ */
+static unsigned long rate_changes_with_gaps(double gap_ms, int64_t before_ns, int64_t after_ns)
 {
 	const uint64_t hz = 2445000000ull, tick = hz / 1000;
 	struct pvclock_rate r;
@@ -275,18 +279,40 @@ START_TEST(test_rate_ignores_outliers_and_gaps)
 
 	pvclock_rate_init(&r, hz, 0.05, 60);
 	for (uint64_t i = 0; i < 60000; i++) {
-		uint64_t ns;
+		int64_t ns;
 
-		tsc += i % 10000 == 9999 ? 2000 * tick : tick;
+		tsc += i % 1000 == 999 ? (uint64_t)(gap_ms * (double)tick) : tick;
 		lcg = lcg * 1103515245u + 12345u;
-		ns = 1000000000000ull + (uint64_t)((long double)tsc * 1e9L / hz) + (lcg >> 16) % 61;
+		ns = 1000000000000ll + (int64_t)((long double)tsc * 1e9L / hz) + (lcg >> 16) % 61;
+		ns += i % 1000 == 998 ? before_ns : i % 1000 == 999 ? after_ns : 0;
 		if (i % 997 == 0)
 			ns += 200;
-		pvclock_rate_add(&r, &(struct pvclock_sample){ .tsc = tsc, .mono_ns = ns });
+		pvclock_rate_add(&r,
+				 &(struct pvclock_sample){ .tsc = tsc, .mono_ns = (uint64_t)ns });
 	}
-	printf("rate: 60 s with a 200 ns outlier a second and a 2 s gap every 10 s: %lu changes\n",
-	       r.changes);
-	ck_assert_uint_eq(r.changes, 0);
+	return r.changes;
+}
+
+START_TEST(test_rate_ignores_outliers_and_gaps)
+{
+	static const double gaps_ms[] = { 30, 100, 500, 2000 };
+	static const int64_t around_ns[][2] = {
+		{ 0, 0 }, { 20000, 0 }, { 0, 20000 }, { 20000, -20000 }, { -5000, 5000 }
+	};
+
+	for (size_t g = 0; g < sizeof(gaps_ms) / sizeof(gaps_ms[0]); g++)
+		for (size_t a = 0; a < sizeof(around_ns) / sizeof(around_ns[0]); a++) {
+			unsigned long changes = rate_changes_with_gaps(gaps_ms[g], around_ns[a][0],
+								       around_ns[a][1]);
+
+			ck_assert_msg(changes == 0,
+				      "%lu changes with a %.0f ms gap a second, reads around it "
+				      "%+lld / %+lld ns off",
+				      changes, gaps_ms[g], (long long)around_ns[a][0],
+				      (long long)around_ns[a][1]);
+		}
+	printf("rate: 60 s with a 200 ns outlier a second and a 30-2000 ms gap every second, "
+	       "reads around it up to 20 us off: 0 changes\n");
 }
 END_TEST
 
