@@ -324,6 +324,50 @@ START_TEST(test_smp_rate_change_kicks_and_resyncs)
 }
 END_TEST
 
+/*
+ * threshold: the kick after a rate change re-anchors though the error then is far below the
+ * bound: the old slope would take the guest 500 us a second off, and an idle guest may not
+ * exit again for seconds. Then the bound rules again: no anchor at the next entry.
+ */
+static void threshold_follows_rate_change(unsigned int nr_vcpus)
+{
+	struct pvclock_vcpu_time_info before;
+	uint64_t anchors;
+
+	teardown();
+	setup_policy(nr_vcpus, "threshold:100us");
+	for (unsigned int i = 0; i < nr_vcpus; i++)
+		ck_assert_int_eq(wr(i, MSR_KVM_SYSTEM_TIME_NEW, (GPA + 0x40 * i) | 1), MSR_OK);
+	sample_for(1000);
+	kvmclock_before_run(&kc, 0); /* the first anchor, on the rate measured for 1 s */
+	kvmclock_after_run(&kc, 0);
+	before = at(GPA);
+	anchors = kc.vcpu[0].stats.anchors;
+	fake_slew_from = fake_tsc_now;
+	fake_slew_ppm = -500;
+	for (unsigned int ms = 0; !kc.rate.changes && ms < 100; ms++)
+		sample_for(1);
+	ck_assert_uint_ge(kc.rate.changes, 1);
+	ck_assert_uint_eq(kicks, nr_vcpus);
+	ck_assert(fabsl(pvclock_line_at(&kc.line, fake_tsc_now) -
+			kvmclock_model_ns(&kc, fake_tsc_now)) < 100000); /* under the bound */
+	kvmclock_before_run(&kc, 0);
+	kvmclock_after_run(&kc, 0);
+	ck_assert_uint_eq(kc.vcpu[0].stats.anchors, anchors + 1);
+	ck_assert_uint_lt(per_second(at(GPA)), per_second(before) - 450000); /* the new rate */
+	fake_tsc_now += 150000000; /* past the 100 ms spacing of syncs */
+	kvmclock_before_run(&kc, 0);
+	kvmclock_after_run(&kc, 0);
+	ck_assert_uint_eq(kc.vcpu[0].stats.anchors, anchors + 1);
+}
+
+START_TEST(test_threshold_follows_a_rate_change)
+{
+	threshold_follows_rate_change(1);
+	threshold_follows_rate_change(2);
+}
+END_TEST
+
 static int probe(uint64_t first, uint64_t last, uint32_t kind)
 {
 	struct clock_probe p = { .kind = kind, .first = first, .last = last };
@@ -373,4 +417,5 @@ TEST_SUITE("kvmclock_host",
 			    test_wall_clock_follows_steps,
 			    test_wall_clock_watch_only_when_following,
 			    test_smp_anchor_moves_only_when_the_error_needs_it,
-			    test_smp_rate_change_kicks_and_resyncs, test_probe_window) })
+			    test_smp_rate_change_kicks_and_resyncs,
+			    test_threshold_follows_a_rate_change, test_probe_window) })

@@ -112,6 +112,7 @@ struct fake_view {
 	struct clock_policy_view view;
 	uint64_t tsc;
 	long double model_ns;
+	bool rate_moved;
 };
 
 static uint64_t view_tsc(const struct clock_policy_view *v)
@@ -129,6 +130,11 @@ static long double view_model(const struct clock_policy_view *v, uint64_t tsc)
 	return container_of(v, const struct fake_view, view)->model_ns;
 }
 
+static bool view_rate_moved(const struct clock_policy_view *v)
+{
+	return container_of(v, const struct fake_view, view)->rate_moved;
+}
+
 static bool due(const char *spec, const struct fake_view *fv)
 {
 	struct clock_policy p;
@@ -140,7 +146,9 @@ static bool due(const char *spec, const struct fake_view *fv)
 START_TEST(test_policies_decide_on_the_view_alone)
 {
 	struct pvclock_line line = { .tsc = 1000, .ns = 5000, .valid = true };
-	struct fake_view fv = { { &line, view_tsc, view_ns, view_model }, 1000, -1 };
+	struct fake_view fv = {
+		{ &line, view_tsc, view_ns, view_model, view_rate_moved }, 1000, -1, false
+	};
 
 	ck_assert_int_eq(pvclock_scale_from_ratio(1, 1, &line.scale), 0);
 	ck_assert(due("every-entry", &fv));
@@ -156,6 +164,13 @@ START_TEST(test_policies_decide_on_the_view_alone)
 	ck_assert(due("threshold:100", &fv));
 	fv.model_ns = pvclock_line_at(&line, fv.tsc) - 50.0L;
 	ck_assert(!due("threshold:100", &fv));
+	/* A new rate: the error now is small, but the line's slope is the old rate's. */
+	fv.rate_moved = true;
+	ck_assert(due("threshold:100", &fv));
+	ck_assert(!due("once", &fv)); /* the others keep their own rule */
+	fv.tsc = 1000 + 9999999;
+	ck_assert(!due("periodic:10ms", &fv));
+	fv.rate_moved = false;
 	line.valid = false;
 	ck_assert(due("once", &fv));
 	ck_assert(due("threshold:100", &fv));

@@ -38,7 +38,7 @@ static void kvmclock_judge_sample(struct kvmclock *kc, unsigned int id, const st
 			v->stats.wide_samples++;
 			return;
 		}
-	if (!kvmclock_get_model(kc, &model, &ns_per_tick))
+	if (!kvmclock_get_model(kc, &model, &ns_per_tick, NULL))
 		ns_per_tick = 1e9L / kc->tsc_hz;
 	mono = (long double)s.mono_ns + (long double)kvmclock_guest_offset(kc) -
 	       ((long double)s.tsc - (long double)host_tsc) * ns_per_tick;

@@ -48,6 +48,11 @@ static long double view_model_ns(const struct clock_policy_view *v, uint64_t tsc
 	return kvmclock_model_ns(view_host(v), tsc);
 }
 
+static bool view_rate_moved(const struct clock_policy_view *v)
+{
+	return kvmclock_rate_moved(view_host(v));
+}
+
 int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem, const struct pvclock_clock *clk,
 		  unsigned int nr_vcpus, uint64_t tsc_hz, const struct kvmclock_ops *ops,
 		  const struct clock_policy *policy)
@@ -73,6 +78,7 @@ int kvmclock_init(struct kvmclock *kc, const struct guest_mem *mem, const struct
 		.tsc_now = view_tsc_now,
 		.ticks_to_ns = view_ticks_to_ns,
 		.model_ns = view_model_ns,
+		.rate_moved = view_rate_moved,
 	};
 	kc->nr_vcpus = nr_vcpus;
 	kc->tsc_hz = tsc_hz;

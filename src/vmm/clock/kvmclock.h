@@ -90,6 +90,7 @@ struct kvmclock_model {
 	uint32_t seq __attribute__((aligned(64)));
 	struct pvclock_line line;
 	long double ns_per_tick;
+	unsigned long changes; /* the rate changes the sampler had followed (rate.changes) */
 };
 
 /* How an entry goes (set at init): one vCPU, several, or a live policy's thread publishing. */
@@ -107,7 +108,8 @@ struct kvmclock {
 	 * (kvmclock_sync.c), so entries read it lock-free.
 	 */
 	struct pvclock_line line;
-	uint64_t gen; /* bumped with every new anchor or flags */
+	uint64_t gen;		    /* bumped with every new anchor or flags */
+	unsigned long line_changes; /* the model's rate changes when the anchor last moved */
 	const struct pvclock_clock *clk;
 	struct clock_measure *measure; /* demo/bench: where samples go, NULL otherwise */
 	/*
@@ -149,7 +151,6 @@ struct kvmclock {
 	uint64_t typical_width;	       /* sampler: running mean of sample widths, ticks */
 	uint64_t start_ns, settled_ns; /* MONOTONIC at start, and when the rate settled */
 	unsigned long rate_changes;    /* rate.changes, for other threads (atomic) */
-	unsigned long synced_changes;  /* SMP: rate_changes at the last sync (atomic) */
 	pthread_t sampler, live;
 	bool sampler_started, live_started;
 	int stop_threads;
@@ -175,11 +176,16 @@ uint64_t kvmclock_ticks_to_ns(const struct kvmclock *kc, uint64_t ticks);
  * -1 before the first sample.
  */
 long double kvmclock_model_ns(const struct kvmclock *kc, uint64_t tsc);
-/* Publish a new model (the sampler; tests) / read a consistent copy (false: none yet). */
+/*
+ * Publish a new model (the sampler; tests), with the rate changes followed so far / read a
+ * consistent copy (false: none yet); @ns_per_tick and @changes may be NULL.
+ */
 void kvmclock_set_model(struct kvmclock *kc, const struct pvclock_line *line,
 			long double ns_per_tick);
 bool kvmclock_get_model(const struct kvmclock *kc, struct pvclock_line *line,
-			long double *ns_per_tick);
+			long double *ns_per_tick, unsigned long *changes);
+/* Has MONOTONIC's rate changed since the anchor moved? Then the line's slope is the old rate. */
+bool kvmclock_rate_moved(const struct kvmclock *kc);
 /* Register the kvmclock and TSC MSR handlers and the clock probe's doorbell register. */
 int kvmclock_register(struct kvmclock *kc, struct msr_table *msrs,
 		      struct doorbell *db) __must_check;

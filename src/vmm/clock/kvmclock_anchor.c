@@ -37,11 +37,12 @@ void kvmclock_set_model(struct kvmclock *kc, const struct pvclock_line *line,
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	kc->model.line = *line;
 	kc->model.ns_per_tick = ns_per_tick;
+	kc->model.changes = kc->rate.changes;
 	__atomic_store_n(&kc->model.seq, seq + 2, __ATOMIC_RELEASE);
 }
 
 bool kvmclock_get_model(const struct kvmclock *kc, struct pvclock_line *line,
-			long double *ns_per_tick)
+			long double *ns_per_tick, unsigned long *changes)
 {
 	uint32_t seq;
 
@@ -50,6 +51,8 @@ bool kvmclock_get_model(const struct kvmclock *kc, struct pvclock_line *line,
 		*line = kc->model.line;
 		if (ns_per_tick) /* x87 copies are slow: only for those who ask */
 			*ns_per_tick = kc->model.ns_per_tick;
+		if (changes)
+			*changes = kc->model.changes;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while ((seq & 1) || seq != __atomic_load_n(&kc->model.seq, __ATOMIC_RELAXED));
 	return line->valid;
@@ -60,7 +63,7 @@ long double kvmclock_model_ns(const struct kvmclock *kc, uint64_t tsc)
 	struct pvclock_line m;
 	long double ns_per_tick;
 
-	if (!kvmclock_get_model(kc, &m, &ns_per_tick))
+	if (!kvmclock_get_model(kc, &m, &ns_per_tick, NULL))
 		return -1;
 	return (long double)m.ns + (long double)kvmclock_guest_offset(kc) +
 	       ((long double)tsc - (long double)m.tsc) * ns_per_tick;
@@ -122,14 +125,16 @@ static inline __attribute__((always_inline)) void reanchor(struct kvmclock *kc,
 	struct pvclock_reanchor res;
 	struct pvclock_sample s;
 	struct pvclock_line model;
+	unsigned long changes;
 
-	if (unlikely(!kvmclock_get_model(kc, &model, NULL))) {
+	if (unlikely(!kvmclock_get_model(kc, &model, NULL, &changes))) {
 		kvmclock_reanchor_sampled(kc, v);
 		return;
 	}
 	s.tsc = pvclock_clock_tsc_fast(kc->clk);
 	s.mono_ns = pvclock_line_at(&model, s.tsc) + (uint64_t)kvmclock_guest_offset(kc);
 	pvclock_line_reanchor(&kc->line, &s, &model.scale, &res);
+	kc->line_changes = changes;
 	kc->gen++;
 	v->stats.anchors++;
 	v->stats.clamps += res.clamped;
@@ -178,6 +183,14 @@ void kvmclock_publish_held(struct kvmclock *kc, struct kvmclock_vcpu *v)
 {
 	v->published_gen = kc->gen - 1; /* released even where the anchor did not move */
 	publish_current(kc, v);
+}
+
+bool kvmclock_rate_moved(const struct kvmclock *kc)
+{
+	struct pvclock_line model;
+	unsigned long changes;
+
+	return kvmclock_get_model(kc, &model, NULL, &changes) && changes > kc->line_changes;
 }
 
 /* Every policy wants a first anchor; every-entry wants one each time, with no call to ask. */

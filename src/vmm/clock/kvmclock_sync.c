@@ -127,13 +127,6 @@ void kvmclock_start_world(struct kvmclock *kc)
 	pthread_cond_broadcast(&kc->cond);
 }
 
-/* Has MONOTONIC's rate changed since the last sync (kvmclock_sampler.c)? */
-static bool kvmclock_rate_moved(const struct kvmclock *kc)
-{
-	return __atomic_load_n(&kc->rate_changes, __ATOMIC_SEQ_CST) !=
-	       __atomic_load_n(&kc->synced_changes, __ATOMIC_RELAXED);
-}
-
 /* Does the anchor need to move? Only where no sync can move it meanwhile (E3, or kc->lock). */
 static bool kvmclock_sync_due(const struct kvmclock *kc)
 {
@@ -163,11 +156,8 @@ static void kvmclock_sync_reanchor(struct kvmclock *kc, unsigned int id)
 	while (__atomic_load_n(&kc->updating, __ATOMIC_RELAXED))
 		pthread_cond_wait(&kc->cond, &kc->lock);
 	if (kvmclock_sync_due(kc)) { /* still: another vCPU's sync may have just moved it */
-		unsigned long changes = __atomic_load_n(&kc->rate_changes, __ATOMIC_SEQ_CST);
-
 		kvmclock_stop_world(kc, id);
-		kvmclock_reanchor(kc, &kc->vcpu[id]); /* on the model as of @changes, or newer */
-		__atomic_store_n(&kc->synced_changes, changes, __ATOMIC_RELAXED);
+		kvmclock_reanchor(kc, &kc->vcpu[id]); /* on the newest model and its rate */
 		kvmclock_start_world(kc);
 	}
 	pthread_mutex_unlock(&kc->lock);

@@ -21,6 +21,8 @@ struct clock_policy_view {
 	uint64_t (*ticks_to_ns)(const struct clock_policy_view *v, uint64_t ticks);
 	/* MONOTONIC at host TSC @tsc by the host's model, or -1 before the first sample. */
 	long double (*model_ns)(const struct clock_policy_view *v, uint64_t tsc);
+	/* MONOTONIC's rate changed since the anchor moved: the line's slope is the old rate's. */
+	bool (*rate_moved)(const struct clock_policy_view *v);
 };
 
 struct clock_policy_ops {

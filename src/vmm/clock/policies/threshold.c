@@ -2,7 +2,10 @@
  * threshold:<ns>: a new anchor on entry only when the guest's predicted error exceeds the
  * bound. The prediction compares the published line with the host's current model of
  * MONOTONIC (the last sampler sample extended at the measured rate), both at the TSC now.
- * With several vCPUs, in a sync, at most every 100 ms.
+ * After a change of MONOTONIC's rate the line's slope is the old rate's, so its error grows
+ * without bound: due at once (the change's kick brings every vCPU here), though the error
+ * now is still small. An idle guest may not exit again for seconds.
+ * With several vCPUs, in a sync, at most every 100 ms (sooner on a rate change).
  */
 #include <math.h>
 
@@ -14,7 +17,7 @@ static bool threshold_due(const struct clock_policy *p, const struct clock_polic
 	uint64_t tsc = v->tsc_now(v);
 	long double model, err;
 
-	if (!v->line->valid)
+	if (!v->line->valid || v->rate_moved(v))
 		return true;
 	model = v->model_ns(v, tsc);
 	if (model < 0)
