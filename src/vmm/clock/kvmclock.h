@@ -89,9 +89,10 @@ struct kvmclock_vcpu {
 struct kvmclock_model {
 	uint32_t seq __attribute__((aligned(64)));
 	struct pvclock_line line;
-	long double ns_per_tick;
 	unsigned long changes; /* the rate changes the sampler had followed (rate.changes) */
+	long double ns_per_tick;
 };
+_Static_assert(sizeof(struct kvmclock_model) == 64, "the model is one cache line");
 
 /* How an entry goes (set at init): one vCPU, several, or a live policy's thread publishing. */
 enum kvmclock_entry {
