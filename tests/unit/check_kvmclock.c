@@ -325,7 +325,7 @@ START_TEST(test_smp_rate_change_kicks_and_resyncs)
 END_TEST
 
 /*
- * threshold: the kick after a rate change re-anchors though the error then is far below the
+ * threshold: the kick after a rate change re-anchors though the error then is still below the
  * bound: the old slope would take the guest 500 us a second off, and an idle guest may not
  * exit again for seconds. Then the bound rules again: no anchor at the next entry.
  */
